@@ -1,0 +1,75 @@
+//! Helpers shared by the kernel tests: devices, deterministic inputs, comparisons, and the LIF
+//! written with plain Burn tensor ops (the autodiff oracle for our fused backward).
+
+pub mod training;
+
+use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn_neuro::adapters::list_adapters;
+
+/// The wgpu device the tests run on. Panics (the test fails, it does not skip) when no adapter
+/// exists: a CI without a GPU must install a software Vulkan driver.
+pub fn gpu() -> Device {
+    assert!(
+        !list_adapters().is_empty(),
+        "no wgpu adapter found: install a Vulkan driver (e.g. Mesa's lavapipe, Debian package \
+         mesa-vulkan-drivers) or run on a machine with a GPU"
+    );
+    Device::wgpu(Default::default())
+}
+
+/// Burn's CPU device (runs our CPU reference).
+pub fn cpu() -> Device {
+    Device::flex()
+}
+
+/// Deterministic pseudo-random values in [lo, hi) (SplitMix64), so failures reproduce.
+pub fn uniform(len: usize, seed: u64, lo: f32, hi: f32) -> Vec<f32> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            lo + (hi - lo) * ((z >> 40) as f32 / (1u64 << 24) as f32)
+        })
+        .collect()
+}
+
+/// Rounds every value to f16 and back (what an f16 tensor holds).
+pub fn to_f16_values(values: &[f32]) -> Vec<f32> {
+    values.iter().map(|v| half::f16::from_f32(*v).to_f32()).collect()
+}
+
+/// A tensor with the given values, shape and dtype.
+pub fn tensor<const D: usize>(values: Vec<f32>, shape: [usize; D], dtype: DType, device: &Device) -> Tensor<D> {
+    // Converted on the host, so no cast kernel runs on the device.
+    Tensor::from_data(TensorData::new(values, shape).convert_dtype(dtype), (device, dtype))
+}
+
+/// A tensor's values as f32.
+pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor.into_data().iter::<f32>().collect()
+}
+
+/// Asserts `|a − b| <= atol + rtol·|b|` everywhere, reporting the worst element.
+#[track_caller]
+pub fn assert_close(actual: &[f32], expected: &[f32], atol: f32, rtol: f32, what: &str) {
+    assert_eq!(actual.len(), expected.len(), "{what}: length");
+    let mut worst: Option<(usize, f32)> = None;
+    for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
+        let err = (a - b).abs();
+        let ok = err <= atol + rtol * b.abs() || (a.is_nan() && b.is_nan());
+        if !ok && worst.is_none_or(|(_, w)| err > w) {
+            worst = Some((i, err));
+        }
+    }
+    if let Some((i, err)) = worst {
+        panic!(
+            "{what}: element {i} differs: got {}, expected {} (|diff| = {err}, atol {atol}, rtol {rtol})",
+            actual[i], expected[i]
+        );
+    }
+}
+

@@ -1,0 +1,135 @@
+//! Fused LIF backward: snnTorch's golden gradients, and gradients equal to Burn autodiff through
+//! the same LIF written with plain tensor ops.
+
+use burn::tensor::{DType, Device, Tensor};
+use burn_neuro::{LifNeuron, LifSpec, ResetMode, Surrogate, lif};
+use burn_neuro::ops::lif_composite::lif_composite as plain_lif;
+use kernels_tests::{assert_close, cpu, gpu, tensor, uniform, values};
+
+/// references.md "Golden gradients": N = 3, T = 8, learnable β = 0.8 and θ = 1.0 (one each).
+#[test]
+fn golden_gradients_match_snntorch_on_gpu_and_cpu() {
+    let x = [
+        [0.30, -0.20, 0.90], [0.50, 0.40, 0.10], [0.70, 0.80, -0.30], [0.10, 0.60, 1.20],
+        [0.90, -0.50, 0.20], [0.20, 0.30, 0.60], [0.60, 0.90, 0.00], [0.40, 0.10, 0.50],
+    ];
+    let x: Vec<f32> = x.iter().flatten().copied().collect();
+    let (ws, wm) = ([1.0, -2.0, 0.5], [0.3, 0.7, -0.4]);
+    struct Case {
+        reset: ResetMode,
+        surrogate: Surrogate,
+        loss: f32,
+        d_beta: f32,
+        d_theta: f32,
+        d_x_first_row: [f32; 3],
+        d_x_last_row: [f32; 3],
+    }
+    let cases = [
+        Case { reset: ResetMode::Subtract, surrogate: Surrogate::atan(), loss: 2.44039949, d_beta: 6.68555969, d_theta: -3.29487845,
+               d_x_first_row: [3.0357984, -0.0269565, -0.3969243], d_x_last_row: [1.1819113, -0.7942656, 0.0684737] },
+        Case { reset: ResetMode::Subtract, surrogate: Surrogate::fast_sigmoid(), loss: 2.44039949, d_beta: 3.98366483, d_theta: -2.61689411,
+               d_x_first_row: [1.5903755, 1.9551805, -1.5781636], d_x_last_row: [0.3653456, 0.6368919, -0.3467533] },
+        Case { reset: ResetMode::Zero, surrogate: Surrogate::atan(), loss: 2.29, d_beta: 2.56105124, d_theta: 0.0259661263,
+               d_x_first_row: [1.7307364, 0.0120515, -0.282689], d_x_last_row: [0.5196326, -0.5597657, 0.0990889] },
+        Case { reset: ResetMode::Zero, surrogate: Surrogate::fast_sigmoid(), loss: 2.29, d_beta: -0.153223285, d_theta: 0.162201388,
+               d_x_first_row: [0.7584342, 1.1627155, -1.124179], d_x_last_row: [0.3039062, 0.6603253, -0.1215415] },
+    ];
+    for device in [gpu().autodiff(), cpu().autodiff()] {
+        for case in &cases {
+            let beta = tensor(vec![0.8], [1], DType::F32, &device).require_grad();
+            let theta = tensor(vec![1.0], [1], DType::F32, &device).require_grad();
+            let input = tensor(x.clone(), [8, 3], DType::F32, &device).require_grad();
+            let spec = LifSpec { reset: case.reset, reset_delay: true, surrogate: case.surrogate };
+            let neuron = LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec);
+            let out = lif(input.clone(), None, &neuron).expect("valid call");
+            let ws = tensor(ws.to_vec(), [1, 3], DType::F32, &device);
+            let wm = tensor(wm.to_vec(), [1, 3], DType::F32, &device);
+            let loss = (out.spikes * ws + out.membrane * wm).sum();
+            let what = format!("{:?}/{:?} on {device:?}", case.reset, case.surrogate);
+            assert_close(&values(loss.clone()), &[case.loss], 1e-5, 1e-5, &format!("loss {what}"));
+            let grads = loss.backward();
+            let d_beta = values(beta.grad(&grads).expect("β has a gradient"));
+            let d_theta = values(theta.grad(&grads).expect("θ has a gradient"));
+            let d_x = values(input.grad(&grads).expect("X has a gradient"));
+            assert_close(&d_beta, &[case.d_beta], 1e-5, 1e-5, &format!("dL/dβ {what}"));
+            assert_close(&d_theta, &[case.d_theta], 1e-5, 1e-5, &format!("dL/dθ {what}"));
+            assert_close(&d_x[..3], &case.d_x_first_row, 1e-5, 1e-5, &format!("dL/dX[0] {what}"));
+            assert_close(&d_x[21..], &case.d_x_last_row, 1e-5, 1e-5, &format!("dL/dX[7] {what}"));
+        }
+    }
+}
+
+/// Gradients of a random weighted loss w.r.t. X, initial membrane, β and θ (per neuron).
+fn gradients(device: &Device, spec: LifSpec, steps: usize, neurons: usize, fused: bool) -> [Vec<f32>; 4] {
+    let seed = (steps * 31 + neurons) as u64;
+    let input = tensor(uniform(steps * neurons, seed, -0.4, 1.0), [steps, neurons], DType::F32, device).require_grad();
+    let initial = tensor(uniform(neurons, seed + 1, -0.5, 1.2), [1, neurons], DType::F32, device).require_grad();
+    // One β above 1 exercises the clamp: it must get no gradient.
+    let mut beta_values = uniform(neurons, seed + 2, 0.3, 1.0);
+    beta_values[0] = 1.2;
+    let beta = tensor(beta_values, [neurons], DType::F32, device).require_grad();
+    let theta = tensor(uniform(neurons, seed + 3, 0.6, 1.2), [neurons], DType::F32, device).require_grad();
+    let ws = tensor(uniform(steps * neurons, seed + 4, -1.0, 1.0), [steps, neurons], DType::F32, device);
+    let wm = tensor(uniform(steps * neurons, seed + 5, -1.0, 1.0), [steps, neurons], DType::F32, device);
+
+    let (spikes, membrane): (Tensor<2>, Tensor<2>) = if fused {
+        let neuron = LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec);
+        let out = lif(input.clone(), Some(initial.clone()), &neuron).expect("valid call");
+        (out.spikes, out.membrane)
+    } else {
+        plain_lif(input.clone(), initial.clone(), beta.clone(), theta.clone(), spec)
+    };
+    let grads = (spikes * ws + membrane * wm).sum().backward();
+    [
+        values(input.grad(&grads).expect("dX")),
+        values(initial.grad(&grads).expect("dU0")),
+        values(beta.grad(&grads).expect("dβ")),
+        values(theta.grad(&grads).expect("dθ")),
+    ]
+}
+
+#[test]
+fn fused_backward_equals_autodiff_of_plain_tensor_ops() {
+    let device = gpu().autodiff();
+    let surrogates = Surrogate::all_defaults();
+    for steps in [1, 2, 25] {
+        for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+            for reset_delay in [true, false] {
+                for surrogate in surrogates {
+                    let spec = LifSpec { reset, reset_delay, surrogate };
+                    let fused = gradients(&device, spec, steps, 37, true);
+                    let plain = gradients(&device, spec, steps, 37, false);
+                    for (name, (f, p)) in ["X", "initial", "beta", "theta"].iter().zip(fused.iter().zip(&plain)) {
+                        assert_close(f, p, 1e-5, 1e-5, &format!("dL/d{name}, T={steps} {spec:?}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn cpu_backward_equals_autodiff_of_plain_tensor_ops() {
+    let device = cpu().autodiff();
+    let spec = LifSpec { reset: ResetMode::Subtract, reset_delay: false, surrogate: Surrogate::atan() };
+    let fused = gradients(&device, spec, 25, 19, true);
+    let plain = gradients(&device, spec, 25, 19, false);
+    for (f, p) in fused.iter().zip(&plain) {
+        assert_close(f, p, 1e-5, 1e-5, "CPU fused vs plain");
+    }
+}
+
+#[test]
+fn backward_over_more_than_65535_workgroups() {
+    // T = 1 from a zero membrane: U = X, S = H(X − 1). With loss Σ S + 2·U and atan:
+    // dL/dX = 2 + σ'(X − 1).
+    let device = gpu().autodiff();
+    let neurons = 65_536 * 256 + 5;
+    let x: Vec<f32> = (0..neurons).map(|i| (i % 97) as f32 / 48.0).collect();
+    let input = tensor(x.clone(), [1, neurons], DType::F32, &device).require_grad();
+    let out = lif(input.clone(), None, &LifNeuron::new(0.9)).expect("valid call");
+    let grads = (out.spikes + out.membrane * 2.0).sum().backward();
+    let got = values(input.grad(&grads).expect("dX"));
+    let expected: Vec<f32> = x.iter().map(|v| 2.0 + Surrogate::atan().grad(v - 1.0)).collect();
+    assert_close(&got, &expected, 1e-6, 1e-6, "dL/dX over a 2-D grid");
+}

@@ -1,0 +1,89 @@
+//! Every WGSL variant the launchers render is parsed and validated by naga, without a GPU,
+//! and the Rust parameter structs match naga's layout of their WGSL twins.
+
+use burn::tensor::DType;
+use burn_neuro::kernels::lif::{LifParams, LifPass, lif_shader};
+use burn_neuro::neuron::LifSpec;
+use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+fn validate(source: &str, what: &str) -> naga::Module {
+    let module = naga::front::wgsl::parse_str(source)
+        .unwrap_or_else(|e| panic!("{what}: WGSL parse error:\n{}\n--- source ---\n{source}", e.emit_to_string(source)));
+    Validator::new(ValidationFlags::all(), Capabilities::all())
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{what}: naga validation error:\n{}\n--- source ---\n{source}", e.emit_to_string(source)));
+    module
+}
+
+/// Member offsets and total size of the WGSL struct `name`.
+fn struct_layout(module: &naga::Module, name: &str) -> (Vec<(String, u32)>, u32) {
+    module
+        .types
+        .iter()
+        .find_map(|(_, ty)| match &ty.inner {
+            naga::TypeInner::Struct { members, span } if ty.name.as_deref() == Some(name) => Some((
+                members
+                    .iter()
+                    .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
+                    .collect(),
+                *span,
+            )),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("struct {name} not found"))
+}
+
+#[test]
+fn lif_forward_and_lif_backward_validate_in_every_variant() {
+    let mut count = 0;
+    for dtype in [DType::F32, DType::F16] {
+        for spec in LifSpec::all_variants() {
+            for pass in [LifPass::Forward, LifPass::Backward] {
+                let source = lif_shader(pass, &spec, dtype);
+                assert!(source.contains("fn main("), "entry point must be `main`");
+                validate(&source, &format!("{pass:?} {dtype:?} {spec:?}"));
+                count += 1;
+            }
+        }
+    }
+    // 2 dtypes × 3 resets × 2 delays × 5 surrogates × 2 passes (lif_common is in every one).
+    assert_eq!(count, 120);
+}
+
+#[test]
+fn f16_variants_enable_f16_and_f32_variants_do_not() {
+    let spec = LifSpec::snntorch_default();
+    assert!(lif_shader(LifPass::Forward, &spec, DType::F16).contains("enable f16;"));
+    assert!(!lif_shader(LifPass::Forward, &spec, DType::F32).contains("enable f16"));
+}
+
+#[test]
+fn lif_params_layout_matches_wgsl() {
+    let module = validate(&lif_shader(LifPass::Forward, &LifSpec::snntorch_default(), DType::F32), "forward");
+    let (members, span) = struct_layout(&module, "LifParams");
+    let rust = [
+        ("num_steps", std::mem::offset_of!(LifParams, num_steps)),
+        ("num_neurons", std::mem::offset_of!(LifParams, num_neurons)),
+        ("coeff_len", std::mem::offset_of!(LifParams, coeff_len)),
+        ("_pad0", std::mem::offset_of!(LifParams, _pad0)),
+        ("surrogate_a", std::mem::offset_of!(LifParams, surrogate_a)),
+        ("surrogate_b", std::mem::offset_of!(LifParams, surrogate_b)),
+        ("_pad1", std::mem::offset_of!(LifParams, _pad1)),
+        ("_pad2", std::mem::offset_of!(LifParams, _pad2)),
+    ];
+    let rust: Vec<(String, u32)> = rust.iter().map(|(n, o)| (n.to_string(), *o as u32)).collect();
+    assert_eq!(members, rust, "member names and offsets");
+    assert_eq!(span as usize, std::mem::size_of::<LifParams>(), "struct size");
+}
+
+#[test]
+fn a_broken_shader_is_rejected() {
+    // Guards the guard: the validator must fail on a type error.
+    let bad = "@compute @workgroup_size(1) fn main() { let x: u32 = 1.5; }";
+    let parsed = naga::front::wgsl::parse_str(bad);
+    let rejected = match parsed {
+        Err(_) => true,
+        Ok(module) => Validator::new(ValidationFlags::all(), Capabilities::all()).validate(&module).is_err(),
+    };
+    assert!(rejected);
+}

@@ -1,0 +1,87 @@
+// Reverse-scan BPTT for the fused LIF: one invocation per neuron walks t = T-1 … 0 carrying
+// dL/dU[t] in a register. It reads the stored forward outputs (S and U) instead of saving any
+// intermediate; the reset indicator is recomputed from U[t-1].
+
+@group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N] (immediate reset only)
+@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // U[-1] [N]
+@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β (L) | θ (L)]
+@group(0) @binding(3) var<storage, read_write> forward: array<Elem>;     // [S | U], each [T, N]
+@group(0) @binding(4) var<storage, read_write> grad: array<Elem>;        // [dL/dS | dL/dU]
+@group(0) @binding(5) var<storage, read_write> grad_input: array<Elem>;  // [dL/dX (T·N) | dL/dU[-1] (N)]
+@group(0) @binding(6) var<storage, read_write> grad_coeffs: array<f32>;  // [dL/dβ (N) | dL/dθ (N)] per neuron
+@group(0) @binding(7) var<storage, read_write> params: LifParams;
+
+@compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
+fn main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) num_workgroups: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let n = neuron_index(workgroup, num_workgroups, local);
+    let num_neurons = params.num_neurons;
+    if n >= num_neurons {
+        return;
+    }
+    let c = n % params.coeff_len;
+    let beta_raw = coeffs[c];
+    let beta = clamp(beta_raw, 0.0, 1.0);
+    let theta = coeffs[params.coeff_len + c];
+    let a = params.surrogate_a;
+    let b = params.surrogate_b;
+    let num_steps = params.num_steps;
+    let membrane_offset = num_steps * num_neurons;
+    // Only an immediate reset needs X: the pre-reset potential is not stored.
+    let immediate_reset = !RESET_DELAY && RESET_MODE != 2u;
+
+    var carry = 0.0;
+    var g_beta = 0.0;
+    var g_theta = 0.0;
+    for (var k = 0u; k < num_steps; k++) {
+        let t = num_steps - 1u - k;
+        let i = t * num_neurons + n;
+        var previous: f32;
+        if t > 0u {
+            previous = f32(forward[membrane_offset + i - num_neurons]);
+        } else {
+            previous = f32(initial[n]);
+        }
+        let reset = step_indicator(previous, theta);
+        let spike = f32(forward[i]);
+        var v = f32(forward[membrane_offset + i]);
+        if immediate_reset {
+            v = integrate(beta, theta, previous, f32(input[i]), reset);
+        }
+        let sg = surrogate_grad(v - theta, a, b);
+        let g_u = f32(grad[membrane_offset + i]) + carry;
+        let g_s = f32(grad[i]);
+        var g_v: f32;
+        if !immediate_reset {
+            g_theta -= g_s * sg;
+            g_v = g_u + g_s * sg;
+        } else if RESET_MODE == 0u {
+            // U = V - (S - R)·θ with S = H(V - θ).
+            g_theta += g_u * (reset - spike + theta * sg) - g_s * sg;
+            g_v = g_u * (1.0 - theta * sg) + g_s * sg;
+        } else {
+            // U = V·(1 - S + R).
+            g_theta += g_u * v * sg - g_s * sg;
+            g_v = g_u * ((1.0 - spike + reset) - v * sg) + g_s * sg;
+        }
+        grad_input[i] = Elem(g_v);
+        if RESET_MODE == 0u {
+            g_beta += g_v * previous;
+            g_theta -= reset * g_v;
+            carry = g_v * beta;
+        } else if RESET_MODE == 1u {
+            g_beta += g_v * (1.0 - reset) * previous;
+            carry = g_v * beta * (1.0 - reset);
+        } else {
+            g_beta += g_v * previous;
+            carry = g_v * beta;
+        }
+    }
+    grad_input[membrane_offset + n] = Elem(carry);
+    // The clamp passes the gradient only where 0 <= β <= 1 (as torch's clamp does).
+    grad_coeffs[n] = select(0.0, g_beta, beta_raw >= 0.0 && beta_raw <= 1.0);
+    grad_coeffs[num_neurons + n] = g_theta;
+}

@@ -1,0 +1,65 @@
+// Shared by the LIF forward and backward kernels: parameter block, template constants and
+// the surrogate gradient. Rendered in front of each kernel's own source.
+{{ enable_f16 }}
+
+// Layout is mirrored by `LifParams` in src/kernels/lif.rs (a naga test checks it).
+struct LifParams {
+    num_steps: u32,
+    num_neurons: u32,
+    // Length of the β and θ vectors; neuron n uses index n % coeff_len.
+    coeff_len: u32,
+    _pad0: u32,
+    // Surrogate parameters: slope/alpha, and β for spike_rate_escape.
+    surrogate_a: f32,
+    surrogate_b: f32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+alias Elem = {{ elem }};
+
+const WORKGROUP_SIZE: u32 = {{ workgroup_size }}u;
+// 0 subtract, 1 zero, 2 none.
+const RESET_MODE: u32 = {{ reset_mode }}u;
+const RESET_DELAY: bool = {{ reset_delay }};
+const SURROGATE: u32 = {{ surrogate }}u;
+const HALF_PI: f32 = 1.5707963267948966;
+
+// Strict `>` as in snnTorch; NaN compares false, so a NaN membrane never spikes.
+fn step_indicator(value: f32, threshold: f32) -> f32 {
+    return select(0.0, 1.0, value > threshold);
+}
+
+// Membrane before any same-step reset, with the delayed reset R applied.
+fn integrate(beta: f32, theta: f32, previous: f32, input: f32, reset: f32) -> f32 {
+    if RESET_MODE == 0u {
+        return beta * previous + input - reset * theta;
+    } else if RESET_MODE == 1u {
+        return beta * (1.0 - reset) * previous + input;
+    }
+    return beta * previous + input;
+}
+
+// dS/dx at x = U - θ, as coded in snnTorch's surrogate.py.
+fn surrogate_grad(x: f32, a: f32, b: f32) -> f32 {
+    if SURROGATE == 0u {
+        let z = HALF_PI * a * x;
+        return (a * 0.5) / (1.0 + z * z);
+    } else if SURROGATE == 1u {
+        let d = a * abs(x) + 1.0;
+        return 1.0 / (d * d);
+    } else if SURROGATE == 2u {
+        // Symmetric form of k·σ(kx)(1 − σ(kx)): never overflows.
+        let e = exp(-a * abs(x));
+        return a * e / ((1.0 + e) * (1.0 + e));
+    } else if SURROGATE == 3u {
+        return 1.0;
+    }
+    return a * exp(-b * abs(x - 1.0));
+}
+
+// Neuron handled by this invocation. Large launches fold into a 2-D grid of workgroups
+// because a dispatch dimension is limited to 65,535 workgroups.
+fn neuron_index(workgroup: vec3<u32>, num_workgroups: vec3<u32>, local: u32) -> u32 {
+    return (workgroup.y * num_workgroups.x + workgroup.x) * WORKGROUP_SIZE + local;
+}

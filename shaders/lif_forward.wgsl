@@ -1,0 +1,44 @@
+// Fused multi-step LIF forward (snnTorch >= 0.8 `Leaky`): one invocation per neuron walks all
+// T steps with the membrane in an f32 register, so X is read once and S, U written once.
+// Consecutive invocations touch consecutive neurons of a time step: loads and stores coalesce.
+
+@group(0) @binding(0) var<storage, read_write> input: array<Elem>;     // X [T, N]
+@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;   // U[-1] [N]
+@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;     // [β (L) | θ (L)]
+@group(0) @binding(3) var<storage, read_write> output: array<Elem>;    // [S (T·N) | U (T·N)]
+@group(0) @binding(4) var<storage, read_write> params: LifParams;
+
+@compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
+fn main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) num_workgroups: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let n = neuron_index(workgroup, num_workgroups, local);
+    let num_neurons = params.num_neurons;
+    if n >= num_neurons {
+        return;
+    }
+    let c = n % params.coeff_len;
+    let beta = clamp(coeffs[c], 0.0, 1.0);
+    let theta = coeffs[params.coeff_len + c];
+    let membrane_offset = params.num_steps * num_neurons;
+
+    var mem = f32(initial[n]);
+    for (var t = 0u; t < params.num_steps; t++) {
+        let i = t * num_neurons + n;
+        let reset = step_indicator(mem, theta);
+        let v = integrate(beta, theta, mem, f32(input[i]), reset);
+        let spike = step_indicator(v, theta);
+        mem = v;
+        if !RESET_DELAY {
+            if RESET_MODE == 0u {
+                mem = v - (spike - reset) * theta;
+            } else if RESET_MODE == 1u {
+                mem = v - (spike - reset) * v;
+            }
+        }
+        output[i] = Elem(spike);
+        output[membrane_offset + i] = Elem(mem);
+    }
+}

@@ -1,0 +1,105 @@
+//! What wgpu finds on this machine, and a Burn device for each adapter.
+
+use burn::backend::wgpu::wgpu;
+use burn::tensor::wgpu::WgpuBackend;
+use burn::tensor::{Device, DeviceKind};
+
+/// One adapter, described the way a kernel engineer wants to see it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AdapterReport {
+    /// Position in [`list_adapters`]'s answer.
+    pub index: usize,
+    pub name: String,
+    /// Vulkan, Metal, Dx12, Gl, ...
+    pub backend: String,
+    /// DiscreteGpu, IntegratedGpu, VirtualGpu, Cpu, Other.
+    pub device_type: String,
+    pub driver: String,
+    pub driver_info: String,
+    /// `SHADER_F16`: our f16 kernels run here.
+    pub shader_f16: bool,
+    /// `SUBGROUP` operations, with the subgroup size range.
+    pub subgroups: bool,
+    pub subgroup_size: (u32, u32),
+    /// `TIMESTAMP_QUERY`: device-side timing for benchmarks.
+    pub timestamps: bool,
+    pub max_workgroups_per_dimension: u32,
+    pub max_invocations_per_workgroup: u32,
+    pub max_workgroup_storage_bytes: u32,
+    pub max_storage_buffers_per_stage: u32,
+    pub max_storage_binding_bytes: u64,
+    #[serde(skip)]
+    kind: DeviceKind,
+    #[serde(skip)]
+    backend_kind: wgpu::Backend,
+}
+
+impl AdapterReport {
+    /// Initializes Burn's wgpu runtime on this adapter and returns its device.
+    ///
+    /// Fails if the runtime for this adapter was already initialized (use the device you got
+    /// then) or the adapter cannot create a device.
+    pub fn device(&self) -> Result<Device, String> {
+        let api = match self.backend_kind {
+            wgpu::Backend::Vulkan => WgpuBackend::Vulkan,
+            wgpu::Backend::Metal => WgpuBackend::Metal,
+            wgpu::Backend::Dx12 => WgpuBackend::Dx12,
+            wgpu::Backend::Gl => WgpuBackend::Gl,
+            wgpu::Backend::BrowserWebGpu => WgpuBackend::WebGpu,
+            wgpu::Backend::Noop => return Err(format!("adapter {} is a no-op adapter", self.name)),
+        };
+        Device::wgpu_options()
+            .device_kind(self.kind.clone())
+            .graphics_api(api)
+            .init()
+            .map_err(|e| format!("adapter #{} ({}): {e}", self.index, self.name))
+    }
+}
+
+/// Every adapter wgpu finds, on every native graphics API compiled in.
+pub fn list_adapters() -> Vec<AdapterReport> {
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends: wgpu::Backends::all(),
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
+    let mut seen: Vec<(wgpu::Backend, wgpu::DeviceType)> = Vec::new();
+    adapters
+        .iter()
+        .enumerate()
+        .map(|(index, adapter)| {
+            let info = adapter.get_info();
+            let features = adapter.features();
+            let limits = adapter.limits();
+            // Burn selects "the n-th adapter of this type" within one graphics API.
+            let ordinal = seen.iter().filter(|s| **s == (info.backend, info.device_type)).count();
+            seen.push((info.backend, info.device_type));
+            let kind = match info.device_type {
+                wgpu::DeviceType::DiscreteGpu => DeviceKind::DiscreteGpu(ordinal),
+                wgpu::DeviceType::IntegratedGpu => DeviceKind::IntegratedGpu(ordinal),
+                wgpu::DeviceType::VirtualGpu => DeviceKind::VirtualGpu(ordinal),
+                wgpu::DeviceType::Cpu => DeviceKind::Cpu,
+                wgpu::DeviceType::Other => DeviceKind::DefaultDevice,
+            };
+            AdapterReport {
+                index,
+                name: info.name.clone(),
+                backend: format!("{:?}", info.backend),
+                device_type: format!("{:?}", info.device_type),
+                driver: info.driver.clone(),
+                driver_info: info.driver_info.clone(),
+                shader_f16: features.contains(wgpu::Features::SHADER_F16),
+                subgroups: features.contains(wgpu::Features::SUBGROUP),
+                subgroup_size: (info.subgroup_min_size, info.subgroup_max_size),
+                timestamps: features.contains(wgpu::Features::TIMESTAMP_QUERY),
+                max_workgroups_per_dimension: limits.max_compute_workgroups_per_dimension,
+                max_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
+                max_workgroup_storage_bytes: limits.max_compute_workgroup_storage_size,
+                max_storage_buffers_per_stage: limits.max_storage_buffers_per_shader_stage,
+                max_storage_binding_bytes: limits.max_storage_buffer_binding_size as u64,
+                kind,
+                backend_kind: info.backend,
+            }
+        })
+        .collect()
+}

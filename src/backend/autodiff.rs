@@ -1,0 +1,98 @@
+//! Autodiff implementation: records the fused LIF as one graph node whose backward pass is
+//! our reverse-scan kernel (instead of T steps of elementwise ops).
+
+use burn::backend::Autodiff;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{AutodiffBackend, Slice, TensorMetadata};
+
+use super::NeuronOps;
+use crate::neuron::LifSpec;
+
+/// Backward node of the fused LIF. State: (input or a stand-in, initial, coeffs, forward output).
+#[derive(Debug)]
+struct LifBackward {
+    spec: LifSpec,
+}
+
+impl<B: NeuronOps> Backward<B, 3> for LifBackward {
+    type State = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);
+
+    fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_input, node_initial, node_coeffs] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (input, initial, coeffs, forward) = ops.state;
+        let initial_shape = initial.shape();
+        let coeff_shape = coeffs.shape();
+        let (grad_states, grad_coeffs) = B::lif_backward(input, initial, coeffs, forward, grad, self.spec);
+
+        let steps = grad_states.shape()[0] - 1;
+        if let Some(node) = node_input {
+            let grad_input = B::float_slice(grad_states.clone(), &[Slice::from(0..steps)]);
+            grads.register::<B>(node.id, grad_input);
+        }
+        if let Some(node) = node_initial {
+            let last = B::float_slice(grad_states, &[Slice::from(steps..steps + 1)]);
+            grads.register::<B>(node.id, B::float_reshape(last, initial_shape));
+        }
+        if let Some(node) = node_coeffs {
+            // Per-neuron contributions [2, N] → per-coefficient [2, L]: neuron n feeds column n % L.
+            let neurons = grad_coeffs.shape()[1];
+            let coeff_len = coeff_shape[1];
+            let grouped = B::float_reshape(grad_coeffs, [2, neurons / coeff_len, coeff_len].into());
+            // Coefficients are always f32 (the public op casts β and θ), as are these sums.
+            let summed = B::float_reshape(B::float_sum_dim(grouped, 1), coeff_shape);
+            grads.register::<B>(node.id, summed);
+        }
+    }
+}
+
+impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
+    fn lif_forward(
+        input: FloatTensor<Self>,
+        initial: FloatTensor<Self>,
+        coeffs: FloatTensor<Self>,
+        spec: LifSpec,
+    ) -> FloatTensor<Self> {
+        let prep = LifBackward { spec }
+            .prepare::<C>([input.node(), initial.node(), coeffs.node()])
+            .compute_bound()
+            .stateful();
+        let input = input.into_primitive();
+        let initial = initial.into_primitive();
+        let coeffs = coeffs.into_primitive();
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec);
+                // Only an immediate reset needs X in the backward; otherwise keep nothing extra
+                // alive and hand the kernel the output as a stand-in it never reads.
+                let saved_input = if spec.backward_needs_input() { input } else { output.clone() };
+                prep.finish((saved_input, initial, coeffs, output.clone()), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::lif_forward(input, initial, coeffs, spec)),
+        }
+    }
+
+    fn lif_backward(
+        input: FloatTensor<Self>,
+        initial: FloatTensor<Self>,
+        coeffs: FloatTensor<Self>,
+        forward: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        spec: LifSpec,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        // The backward itself is not differentiated again (no double backward).
+        let (grad_input, grad_coeffs) = B::lif_backward(
+            input.into_primitive(),
+            initial.into_primitive(),
+            coeffs.into_primitive(),
+            forward.into_primitive(),
+            grad.into_primitive(),
+            spec,
+        );
+        (Self::from_inner(grad_input), Self::from_inner(grad_coeffs))
+    }
+}

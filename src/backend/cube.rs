@@ -1,0 +1,30 @@
+//! Cube (wgpu) implementation: launches the WGSL kernels.
+
+use burn::backend::tensor::FloatTensor;
+use burn::backend::wgpu::CubeBackend;
+
+use super::NeuronOps;
+use crate::kernels::lif;
+use crate::neuron::LifSpec;
+
+impl NeuronOps for CubeBackend {
+    fn lif_forward(
+        input: FloatTensor<Self>,
+        initial: FloatTensor<Self>,
+        coeffs: FloatTensor<Self>,
+        spec: LifSpec,
+    ) -> FloatTensor<Self> {
+        lif::lif_forward(&spec, input, initial, coeffs)
+    }
+
+    fn lif_backward(
+        input: FloatTensor<Self>,
+        initial: FloatTensor<Self>,
+        coeffs: FloatTensor<Self>,
+        forward: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        spec: LifSpec,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        lif::lif_backward(&spec, input, initial, coeffs, forward, grad)
+    }
+}

@@ -1,0 +1,189 @@
+//! Fused multi-step LIF: WGSL forward and reverse-scan backward on Burn's wgpu client.
+
+use burn::backend::wgpu::{CubeTensor, KernelSource, SourceKernel, SourceTemplate, into_contiguous};
+use burn::cubecl::prelude::KernelId;
+use burn::cubecl::server::KernelArguments;
+use burn::cubecl::CubeDim;
+use burn::tensor::DType;
+
+use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
+use crate::neuron::LifSpec;
+
+const COMMON: &str = include_str!("../../shaders/lif_common.wgsl");
+const FORWARD: &str = include_str!("../../shaders/lif_forward.wgsl");
+const BACKWARD: &str = include_str!("../../shaders/lif_backward.wgsl");
+
+/// Mirror of the WGSL `LifParams` struct (checked against naga's layout in the tests).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct LifParams {
+    pub num_steps: u32,
+    pub num_neurons: u32,
+    pub coeff_len: u32,
+    pub _pad0: u32,
+    pub surrogate_a: f32,
+    pub surrogate_b: f32,
+    pub _pad1: u32,
+    pub _pad2: u32,
+}
+
+/// Which of the two LIF kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LifPass {
+    Forward,
+    Backward,
+}
+
+/// Renders the WGSL of one LIF kernel variant.
+pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType) -> String {
+    let (elem, enable) = wgsl_elem(dtype);
+    let body = match pass {
+        LifPass::Forward => FORWARD,
+        LifPass::Backward => BACKWARD,
+    };
+    let surrogate = match spec.surrogate.shader_name() {
+        "atan" => 0u32,
+        "fast_sigmoid" => 1,
+        "sigmoid" => 2,
+        "straight_through" => 3,
+        _ => 4,
+    };
+    render(
+        &format!("{COMMON}\n{body}"),
+        &[
+            ("enable_f16", enable.to_owned()),
+            ("elem", elem.to_owned()),
+            ("workgroup_size", WORKGROUP_SIZE.to_string()),
+            ("reset_mode", spec.reset.shader_code().to_string()),
+            ("reset_delay", spec.reset_delay.to_string()),
+            ("surrogate", surrogate.to_string()),
+        ],
+    )
+}
+
+/// One compiled variant. Its id covers every template input, so f16/f32 and each
+/// reset/surrogate choice get their own pipeline-cache entry.
+#[derive(Debug)]
+struct LifKernel {
+    pass: LifPass,
+    spec: LifSpec,
+    dtype: DType,
+}
+
+impl KernelSource for LifKernel {
+    fn source(&self) -> SourceTemplate {
+        SourceTemplate::new(lif_shader(self.pass, &self.spec, self.dtype))
+    }
+
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info((
+            self.pass,
+            wgsl_elem(self.dtype).0,
+            self.spec.reset.shader_code(),
+            self.spec.reset_delay,
+            self.spec.surrogate.shader_name(),
+            WORKGROUP_SIZE,
+        ))
+    }
+
+    fn lang(&self) -> &'static str {
+        "wgsl"
+    }
+}
+
+fn params(spec: &LifSpec, num_steps: usize, num_neurons: usize, coeff_len: usize) -> LifParams {
+    let (surrogate_a, surrogate_b) = spec.surrogate.parameters();
+    LifParams {
+        num_steps: num_steps as u32,
+        num_neurons: num_neurons as u32,
+        coeff_len: coeff_len as u32,
+        _pad0: 0,
+        surrogate_a,
+        surrogate_b,
+        _pad1: 0,
+        _pad2: 0,
+    }
+}
+
+fn launch(pass: LifPass, spec: &LifSpec, like: &CubeTensor, num_neurons: usize, params: LifParams, buffers: Vec<CubeTensor>) {
+    let client = &like.client;
+    let params = client.create_from_slice(bytemuck::bytes_of(&params));
+    let mut bindings: Vec<_> = buffers.into_iter().map(|t| t.handle.binding()).collect();
+    bindings.push(params.binding());
+    let kernel = LifKernel {
+        pass,
+        spec: *spec,
+        dtype: like.dtype,
+    };
+    client.launch(
+        Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
+        grid_1d(num_neurons, WORKGROUP_SIZE),
+        KernelArguments::new().with_buffers(bindings),
+    );
+}
+
+/// Forward pass. `input` is `[T, ...]`, `initial` holds the `N = numel / T` starting membranes,
+/// `coeffs` is `[2, L]` f32 (β row, θ row). Returns `[2, T, ...]`: spikes, then membranes.
+///
+/// Shapes and dtypes are validated by the public op before this is reached.
+pub fn lif_forward(spec: &LifSpec, input: CubeTensor, initial: CubeTensor, coeffs: CubeTensor) -> CubeTensor {
+    let input = into_contiguous(input);
+    let initial = into_contiguous(initial);
+    let coeffs = into_contiguous(coeffs);
+    let shape = input.meta.shape().to_vec();
+    let num_steps = shape[0];
+    let num_neurons = shape.iter().skip(1).product::<usize>();
+    let coeff_len = coeffs.meta.shape().num_elements() / 2;
+
+    let mut out_shape = vec![2];
+    out_shape.extend_from_slice(&shape);
+    let output = empty_like(&input, out_shape, input.dtype);
+    launch(
+        LifPass::Forward,
+        spec,
+        &input,
+        num_neurons,
+        params(spec, num_steps, num_neurons, coeff_len),
+        vec![input.clone(), initial, coeffs, output.clone()],
+    );
+    output
+}
+
+/// Backward pass. `forward` is the `[2, T, ...]` output of [`lif_forward`] and `grad` the
+/// gradient with respect to it. `input` is only read for an immediate reset (pass any tensor
+/// of the same dtype otherwise).
+///
+/// Returns `(grad_input_and_initial [T + 1, ...], grad_coeffs [2, N] f32)`: the last time row of
+/// the first tensor is dL/d(initial membrane); the second holds per-neuron dL/dβ and dL/dθ.
+pub fn lif_backward(
+    spec: &LifSpec,
+    input: CubeTensor,
+    initial: CubeTensor,
+    coeffs: CubeTensor,
+    forward: CubeTensor,
+    grad: CubeTensor,
+) -> (CubeTensor, CubeTensor) {
+    let input = into_contiguous(input);
+    let initial = into_contiguous(initial);
+    let coeffs = into_contiguous(coeffs);
+    let forward = into_contiguous(forward);
+    let grad = into_contiguous(grad);
+    let shape = forward.meta.shape().to_vec();
+    let num_steps = shape[1];
+    let num_neurons = shape.iter().skip(2).product::<usize>();
+    let coeff_len = coeffs.meta.shape().num_elements() / 2;
+
+    let mut grad_shape = shape[1..].to_vec();
+    grad_shape[0] = num_steps + 1;
+    let grad_input = empty_like(&forward, grad_shape, forward.dtype);
+    let grad_coeffs = empty_like(&forward, vec![2, num_neurons], DType::F32);
+    launch(
+        LifPass::Backward,
+        spec,
+        &forward,
+        num_neurons,
+        params(spec, num_steps, num_neurons, coeff_len),
+        vec![input, initial, coeffs, forward.clone(), grad, grad_input.clone(), grad_coeffs.clone()],
+    );
+    (grad_input, grad_coeffs)
+}

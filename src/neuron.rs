@@ -1,0 +1,198 @@
+//! The spec of a leaky integrate-and-fire neuron, shared by the WGSL kernels, the CPU
+//! reference and the public ops, so all three describe the same math.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{NeuroError, Result};
+
+/// How the membrane is reset after a spike (snnTorch's `reset_mechanism`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum ResetMode {
+    /// `U[t] = β·U[t-1] + X[t] − R[t]·θ` (snnTorch's default).
+    #[default]
+    Subtract,
+    /// `U[t] = β·(1 − R[t])·U[t-1] + X[t]`: the old membrane is zeroed before integrating.
+    Zero,
+    /// `U[t] = β·U[t-1] + X[t]`: no reset.
+    None,
+}
+
+impl ResetMode {
+    /// The code the WGSL kernels use for this mode.
+    pub(crate) fn shader_code(self) -> u32 {
+        match self {
+            ResetMode::Subtract => 0,
+            ResetMode::Zero => 1,
+            ResetMode::None => 2,
+        }
+    }
+}
+
+/// Surrogate gradient of the Heaviside spike, as coded in snnTorch's `surrogate.py`.
+///
+/// The forward pass is always `S = (U − θ > 0)`; the surrogate only shapes the backward pass.
+/// Every formula takes `x = U − θ`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Surrogate {
+    /// `(α/2) / (1 + (π/2·α·x)²)`; snnTorch's default with α = 2.
+    Atan { alpha: f32 },
+    /// `1 / (k·|x| + 1)²`, default k = 25.
+    FastSigmoid { slope: f32 },
+    /// `k·σ(kx)·(1 − σ(kx))`, default k = 25.
+    Sigmoid { slope: f32 },
+    /// `1` everywhere.
+    StraightThrough,
+    /// `k·exp(−β·|x − 1|)` (centred at x = 1, as snnTorch codes it), defaults β = 1, k = 25.
+    SpikeRateEscape { beta: f32, slope: f32 },
+}
+
+impl Default for Surrogate {
+    fn default() -> Self {
+        Surrogate::atan()
+    }
+}
+
+impl Surrogate {
+    /// `atan` with snnTorch's default α = 2.
+    pub fn atan() -> Self {
+        Surrogate::Atan { alpha: 2.0 }
+    }
+    /// `fast_sigmoid` with snnTorch's default slope 25.
+    pub fn fast_sigmoid() -> Self {
+        Surrogate::FastSigmoid { slope: 25.0 }
+    }
+    /// `sigmoid` with snnTorch's default slope 25.
+    pub fn sigmoid() -> Self {
+        Surrogate::Sigmoid { slope: 25.0 }
+    }
+    /// `straight_through_estimator`.
+    pub fn straight_through() -> Self {
+        Surrogate::StraightThrough
+    }
+    /// `spike_rate_escape` with snnTorch's defaults β = 1, slope 25.
+    pub fn spike_rate_escape() -> Self {
+        Surrogate::SpikeRateEscape {
+            beta: 1.0,
+            slope: 25.0,
+        }
+    }
+
+    /// Every variant, with default parameters (used by tests and shader validation).
+    pub fn all_defaults() -> [Surrogate; 5] {
+        [
+            Surrogate::atan(),
+            Surrogate::fast_sigmoid(),
+            Surrogate::sigmoid(),
+            Surrogate::straight_through(),
+            Surrogate::spike_rate_escape(),
+        ]
+    }
+
+    /// dS/dx at `x = U − θ`, in f32 with the same operation order as the WGSL kernel.
+    pub fn grad(self, x: f32) -> f32 {
+        let (a, b) = self.parameters();
+        match self {
+            Surrogate::Atan { .. } => {
+                let z = std::f32::consts::FRAC_PI_2 * a * x;
+                (a * 0.5) / (1.0 + z * z)
+            }
+            Surrogate::FastSigmoid { .. } => {
+                let d = a * x.abs() + 1.0;
+                1.0 / (d * d)
+            }
+            Surrogate::Sigmoid { .. } => {
+                // Symmetric form: never overflows, and keeps precision far from the threshold.
+                let e = (-a * x.abs()).exp();
+                a * e / ((1.0 + e) * (1.0 + e))
+            }
+            Surrogate::StraightThrough => 1.0,
+            Surrogate::SpikeRateEscape { .. } => a * (-b * (x - 1.0).abs()).exp(),
+        }
+    }
+
+    /// The two numbers the kernel reads from its parameter block.
+    pub(crate) fn parameters(self) -> (f32, f32) {
+        match self {
+            Surrogate::Atan { alpha } => (alpha, 0.0),
+            Surrogate::FastSigmoid { slope } | Surrogate::Sigmoid { slope } => (slope, 0.0),
+            Surrogate::StraightThrough => (0.0, 0.0),
+            Surrogate::SpikeRateEscape { beta, slope } => (slope, beta),
+        }
+    }
+
+    /// Name of the WGSL function body variant.
+    pub(crate) fn shader_name(self) -> &'static str {
+        match self {
+            Surrogate::Atan { .. } => "atan",
+            Surrogate::FastSigmoid { .. } => "fast_sigmoid",
+            Surrogate::Sigmoid { .. } => "sigmoid",
+            Surrogate::StraightThrough => "straight_through",
+            Surrogate::SpikeRateEscape { .. } => "spike_rate_escape",
+        }
+    }
+
+    /// Rejects non-finite or non-positive parameters.
+    pub fn validate(self) -> Result<()> {
+        let (a, b) = self.parameters();
+        let ok = match self {
+            Surrogate::StraightThrough => true,
+            Surrogate::SpikeRateEscape { .. } => a.is_finite() && a > 0.0 && b.is_finite() && b >= 0.0,
+            _ => a.is_finite() && a > 0.0,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(NeuroError::Range {
+                argument: "surrogate",
+                value: format!("{self:?}"),
+                expected: "finite parameters, slope/alpha > 0".into(),
+            })
+        }
+    }
+}
+
+/// Everything about a LIF layer that is fixed at kernel-build time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct LifSpec {
+    /// Reset mechanism.
+    pub reset: ResetMode,
+    /// `true` (snnTorch's default): the returned membrane is the pre-reset potential and the
+    /// reset lands on the next step. `false`: the reset is applied in the same step.
+    pub reset_delay: bool,
+    /// Surrogate gradient used by the backward pass.
+    pub surrogate: Surrogate,
+}
+
+impl LifSpec {
+    /// snnTorch's `Leaky` defaults: subtract reset, delayed, atan surrogate.
+    pub fn snntorch_default() -> Self {
+        LifSpec {
+            reset: ResetMode::Subtract,
+            reset_delay: true,
+            surrogate: Surrogate::atan(),
+        }
+    }
+
+    /// Every combination of reset mode, delay and surrogate kind (defaults for parameters).
+    pub fn all_variants() -> Vec<LifSpec> {
+        let mut all = Vec::new();
+        for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+            for reset_delay in [true, false] {
+                for surrogate in Surrogate::all_defaults() {
+                    all.push(LifSpec {
+                        reset,
+                        reset_delay,
+                        surrogate,
+                    });
+                }
+            }
+        }
+        all
+    }
+
+    /// Whether the backward pass needs the input current (only an immediate reset does: the
+    /// pre-reset potential can't be recovered from the stored membrane).
+    pub fn backward_needs_input(&self) -> bool {
+        !self.reset_delay && self.reset != ResetMode::None
+    }
+}

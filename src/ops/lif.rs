@@ -1,0 +1,241 @@
+//! Leaky integrate-and-fire: fused over T steps, and a single-step form for step loops.
+//!
+//! Semantics are snnTorch ≥ 0.8 `Leaky` (see [`LifSpec`]). In f16 the kernels store X, S and U
+//! as f16 and compute in f32; the multi-step op keeps the membrane in f32 across its T steps and
+//! rounds only what it stores, while a loop of single steps rounds the membrane between calls.
+//!
+//! NaN inputs are not rejected (that would need a device read): a NaN current makes the
+//! membrane NaN for the rest of the sequence and a NaN membrane never spikes (`NaN > θ` is
+//! false), exactly as in snnTorch.
+
+use burn::backend::Dispatch;
+use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
+
+use crate::backend::NeuronOps;
+use crate::device::{check_storage_dtype, compute_path};
+use crate::error::{NeuroError, Result};
+use crate::neuron::LifSpec;
+
+/// A neuron parameter (β or θ): one value for the whole layer, or a learnable tensor.
+#[derive(Debug, Clone)]
+pub enum NeuronParameter {
+    /// The same value for every neuron; validated on the host.
+    Scalar(f32),
+    /// One value per neuron. Its length must be 1 or the product of a suffix of the per-step
+    /// dims (e.g. `features` for `[T, batch, features]`), and it broadcasts over the rest.
+    /// Values are not range-checked on every call: β is clamped to [0, 1] as in snnTorch.
+    Tensor(Tensor<1>),
+}
+
+impl From<f32> for NeuronParameter {
+    fn from(value: f32) -> Self {
+        NeuronParameter::Scalar(value)
+    }
+}
+
+impl From<Tensor<1>> for NeuronParameter {
+    fn from(value: Tensor<1>) -> Self {
+        NeuronParameter::Tensor(value)
+    }
+}
+
+/// A LIF neuron: its spec and its parameters.
+#[derive(Debug, Clone)]
+pub struct LifNeuron {
+    pub spec: LifSpec,
+    /// Membrane decay rate β, in [0, 1].
+    pub beta: NeuronParameter,
+    /// Firing threshold θ.
+    pub threshold: NeuronParameter,
+}
+
+impl LifNeuron {
+    /// snnTorch's `Leaky(beta)` defaults: θ = 1, subtract reset, delayed, atan surrogate.
+    pub fn new(beta: impl Into<NeuronParameter>) -> Self {
+        LifNeuron {
+            spec: LifSpec::snntorch_default(),
+            beta: beta.into(),
+            threshold: NeuronParameter::Scalar(1.0),
+        }
+    }
+
+    /// Replaces the threshold.
+    pub fn with_threshold(mut self, threshold: impl Into<NeuronParameter>) -> Self {
+        self.threshold = threshold.into();
+        self
+    }
+
+    /// Replaces the spec (reset mode, delay, surrogate).
+    pub fn with_spec(mut self, spec: LifSpec) -> Self {
+        self.spec = spec;
+        self
+    }
+}
+
+/// Spikes and membrane potentials, both shaped like the input.
+#[derive(Debug, Clone)]
+pub struct LifOutput<const D: usize> {
+    pub spikes: Tensor<D>,
+    pub membrane: Tensor<D>,
+}
+
+/// Runs T steps in one kernel launch.
+///
+/// `input` is `[T, ...]`. `initial` is the membrane before the first step, shaped `[1, ...]`
+/// (zeros when `None`). Returns spikes and membranes shaped `[T, ...]`.
+pub fn lif<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &LifNeuron) -> Result<LifOutput<D>> {
+    let dims = input.dims();
+    if dims[0] == 0 {
+        return Err(NeuroError::Shape {
+            argument: "input",
+            actual: dims.to_vec(),
+            expected: "[T, ...] with T >= 1 time steps".into(),
+        });
+    }
+    let mut initial_dims = dims;
+    initial_dims[0] = 1;
+    let initial = match initial {
+        Some(initial) if initial.dims() != initial_dims => {
+            return Err(NeuroError::Shape {
+                argument: "initial",
+                actual: initial.dims().to_vec(),
+                expected: format!("{initial_dims:?} (one time step of `input`)"),
+            });
+        }
+        other => other,
+    };
+    run(input, initial, neuron)
+}
+
+/// Runs one step: `input` and `membrane` (the state returned by the previous step, zeros when
+/// `None`) have the same shape; returns this step's spikes and membrane.
+pub fn lif_step<const D: usize>(input: Tensor<D>, membrane: Option<Tensor<D>>, neuron: &LifNeuron) -> Result<LifOutput<D>> {
+    let dims = input.dims();
+    let membrane = match membrane {
+        Some(membrane) if membrane.dims() != dims => {
+            return Err(NeuroError::Shape {
+                argument: "membrane",
+                actual: membrane.dims().to_vec(),
+                expected: format!("{dims:?} (the shape of `input`)"),
+            });
+        }
+        other => other,
+    };
+    // A step is the fused op with T = 1 over a flat [1, N] view.
+    let neurons = dims.iter().product::<usize>();
+    let out = run(
+        input.reshape([1, neurons]),
+        membrane.map(|m| m.reshape([1, neurons])),
+        neuron,
+    )?;
+    Ok(LifOutput {
+        spikes: out.spikes.reshape(dims),
+        membrane: out.membrane.reshape(dims),
+    })
+}
+
+fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &LifNeuron) -> Result<LifOutput<D>> {
+    let device = input.device();
+    compute_path(&device)?;
+    neuron.spec.surrogate.validate()?;
+    let dtype = input.dtype();
+    check_storage_dtype(&device, "input", dtype)?;
+    if let Some(initial) = &initial {
+        if initial.dtype() != dtype {
+            return Err(NeuroError::DType {
+                argument: "initial",
+                actual: format!("{:?}", initial.dtype()),
+                expected: format!("{dtype:?} (the dtype of `input`)"),
+            });
+        }
+    }
+
+    let dims = input.dims();
+    let steps = dims[0];
+    let per_step = &dims[1..];
+    let neurons = per_step.iter().product::<usize>();
+    if neurons == 0 {
+        return Err(NeuroError::Shape {
+            argument: "input",
+            actual: dims.to_vec(),
+            expected: "at least one neuron per time step".into(),
+        });
+    }
+    // Kernels index with u32; the stacked output holds 2·T·N values.
+    if (2 * steps).checked_mul(neurons).is_none_or(|n| n > u32::MAX as usize) {
+        return Err(NeuroError::TooLarge {
+            argument: "input",
+            detail: format!("2·T·N = 2·{steps}·{neurons} exceeds 2^32 elements; split the sequence"),
+        });
+    }
+
+    let coeffs = coefficients(neuron, per_step, &device)?;
+    let initial = match initial {
+        Some(initial) => initial.reshape([neurons]),
+        None => Tensor::<1>::zeros([neurons], (&device, dtype)),
+    };
+    let flat = input.reshape([steps, neurons]);
+    let stacked = Tensor::<3>::from_dispatch(Dispatch::lif_forward(
+        flat.into_dispatch(),
+        initial.into_dispatch(),
+        coeffs.into_dispatch(),
+        neuron.spec,
+    ));
+    Ok(LifOutput {
+        spikes: stacked.clone().slice([0..1]).reshape(dims),
+        membrane: stacked.slice([1..2]).reshape(dims),
+    })
+}
+
+/// Packs β and θ into the `[2, L]` f32 tensor the kernels read (row 0 β, row 1 θ).
+fn coefficients(neuron: &LifNeuron, per_step: &[usize], device: &Device) -> Result<Tensor<2>> {
+    let beta = coefficient_row(&neuron.beta, "beta", per_step, device, |v| (0.0..=1.0).contains(&v), "a finite value in [0, 1]")?;
+    let theta = coefficient_row(&neuron.threshold, "threshold", per_step, device, f32::is_finite, "a finite value")?;
+    let len = beta.dims()[1].max(theta.dims()[1]);
+    let widen = |row: Tensor<2>| if row.dims()[1] == len { row } else { row.expand([1, len]) };
+    Ok(Tensor::cat(vec![widen(beta), widen(theta)], 0))
+}
+
+fn coefficient_row(
+    parameter: &NeuronParameter,
+    argument: &'static str,
+    per_step: &[usize],
+    device: &Device,
+    valid: impl Fn(f32) -> bool,
+    expected: &str,
+) -> Result<Tensor<2>> {
+    match parameter {
+        NeuronParameter::Scalar(value) => {
+            if !valid(*value) {
+                return Err(NeuroError::Range {
+                    argument,
+                    value: value.to_string(),
+                    expected: expected.into(),
+                });
+            }
+            Ok(Tensor::from_data(TensorData::new(vec![*value], [1, 1]), (device, DType::F32)))
+        }
+        NeuronParameter::Tensor(tensor) => {
+            let len = tensor.dims()[0];
+            let suffixes: Vec<usize> = (0..=per_step.len()).map(|k| per_step[k..].iter().product()).collect();
+            if len != 1 && !suffixes.contains(&len) {
+                return Err(NeuroError::Shape {
+                    argument,
+                    actual: vec![len],
+                    expected: format!("[1] or the product of trailing per-step dims of `input` {per_step:?}, one of {suffixes:?}"),
+                });
+            }
+            if !matches!(tensor.dtype(), DType::F32 | DType::F16) {
+                return Err(NeuroError::DType {
+                    argument,
+                    actual: format!("{:?}", tensor.dtype()),
+                    expected: "F32 or F16".into(),
+                });
+            }
+            if tensor.device() != *device {
+                return Err(NeuroError::Device(format!("`{argument}` is on another device than `input`")));
+            }
+            Ok(tensor.clone().cast(FloatDType::F32).reshape([1, len]))
+        }
+    }
+}

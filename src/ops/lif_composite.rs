@@ -1,0 +1,76 @@
+//! The same LIF built from ordinary Burn tensor ops, one op chain per time step.
+//!
+//! It is slower than the fused kernels (T launches of several elementwise ops forward, and as
+//! many backward), and is kept as the oracle our fused backward is tested against and the
+//! baseline the benchmarks compare with. Its gradients come from Burn's autodiff: the spike is
+//! a Heaviside step whose gradient is replaced by the surrogate through its antiderivative φ
+//! (`H(x) + φ(x) − φ(x).detach()` has the value of `H(x)` and the gradient `φ'(x)`).
+
+use burn::tensor::Tensor;
+use burn::tensor::activation::sigmoid;
+
+use crate::neuron::{LifSpec, ResetMode, Surrogate};
+
+/// Antiderivative of each surrogate.
+fn surrogate_primitive<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Tensor<D> {
+    use std::f32::consts::{FRAC_PI_2, PI};
+    match surrogate {
+        Surrogate::Atan { alpha } => (x * (FRAC_PI_2 * alpha)).atan() / PI,
+        Surrogate::FastSigmoid { slope } => x.clone() / (x.abs() * slope + 1.0),
+        Surrogate::Sigmoid { slope } => sigmoid(x * slope),
+        Surrogate::StraightThrough => x,
+        Surrogate::SpikeRateEscape { beta, slope } => {
+            // ∫ k·e^{−β|x−1|}: (k/β)·e^{β(x−1)} below 1, 2k/β − (k/β)·e^{−β(x−1)} above.
+            let shifted = x - 1.0;
+            let below = (shifted.clone() * beta).exp() * (slope / beta);
+            let above = (shifted.clone() * -beta).exp() * (-slope / beta) + 2.0 * slope / beta;
+            below.mask_where(shifted.greater_equal_elem(0.0), above)
+        }
+    }
+}
+
+/// `H(x)` (strict `x > 0`) with the surrogate's gradient.
+pub fn spike<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Tensor<D> {
+    let heaviside = x.clone().greater_elem(0.0).float().detach();
+    let phi = surrogate_primitive(x, surrogate);
+    heaviside + phi.clone() - phi.detach()
+}
+
+/// snnTorch `Leaky` over T steps: `input` `[T, N]`, `initial` `[1, N]`, β and θ `[N]`.
+/// Returns `(spikes, membrane)`, each `[T, N]`.
+pub fn lif_composite(
+    input: Tensor<2>,
+    initial: Tensor<2>,
+    beta: Tensor<1>,
+    theta: Tensor<1>,
+    spec: LifSpec,
+) -> (Tensor<2>, Tensor<2>) {
+    let [steps, neurons] = input.dims();
+    let beta = beta.clamp(0.0, 1.0).reshape([1, neurons]);
+    let theta = theta.reshape([1, neurons]);
+    let mut mem = initial;
+    let (mut spikes, mut mems) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
+    for t in 0..steps {
+        let x = input.clone().slice([t..t + 1]);
+        // The reset indicator is detached, as in snnTorch's mem_reset().
+        let r = (mem.clone() - theta.clone()).greater_elem(0.0).float().detach();
+        mem = match spec.reset {
+            ResetMode::Subtract => beta.clone() * mem + x - r.clone() * theta.clone(),
+            ResetMode::Zero => beta.clone() * (r.clone().neg() + 1.0) * mem + x,
+            ResetMode::None => beta.clone() * mem + x,
+        };
+        let s = spike(mem.clone() - theta.clone(), spec.surrogate);
+        if !spec.reset_delay {
+            // Immediate reset; not detached, so the spike's surrogate gradient flows through it.
+            let reset_now = s.clone() - r;
+            mem = match spec.reset {
+                ResetMode::Subtract => mem - reset_now * theta.clone(),
+                ResetMode::Zero => mem.clone() - reset_now * mem,
+                ResetMode::None => mem,
+            };
+        }
+        spikes.push(s);
+        mems.push(mem.clone());
+    }
+    (Tensor::cat(spikes, 0), Tensor::cat(mems, 0))
+}

@@ -1,0 +1,5 @@
+//! The checked public API: functions on `Tensor<D>` that validate their arguments, then call the
+//! backend extension in [`crate::backend`].
+
+pub mod lif;
+pub mod lif_composite;

@@ -1,0 +1,168 @@
+//! CPU reference of the fused multi-step LIF forward and its reverse-scan backward.
+//!
+//! Layout: time-major, `input[t * num_neurons + n]`. β and θ have length `coeff_len` (1 or a
+//! divisor-period of the neurons) and neuron `n` uses index `n % coeff_len`, which is how a
+//! per-feature parameter broadcasts over a `[batch, features]` layer.
+
+use super::Storage;
+use crate::neuron::{LifSpec, ResetMode};
+
+/// The inputs of one fused LIF call, as f32 values (already rounded to the storage dtype).
+#[derive(Debug, Clone)]
+pub struct LifProblem<'a> {
+    pub spec: LifSpec,
+    pub storage: Storage,
+    pub num_steps: usize,
+    pub num_neurons: usize,
+    /// `[T, N]` input current.
+    pub input: &'a [f32],
+    /// `[N]` membrane before the first step.
+    pub initial: &'a [f32],
+    /// `[L]` decay rates β (clamped to [0, 1] when used).
+    pub beta: &'a [f32],
+    /// `[L]` thresholds θ.
+    pub theta: &'a [f32],
+}
+
+/// Forward outputs, `[T, N]` each, rounded to the storage dtype.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifOutputs {
+    pub spikes: Vec<f32>,
+    pub membrane: Vec<f32>,
+}
+
+/// Gradients of the loss with respect to each input of [`lif_forward`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifGradients {
+    /// `[T, N]`, rounded to the storage dtype.
+    pub input: Vec<f32>,
+    /// `[N]`, rounded to the storage dtype.
+    pub initial: Vec<f32>,
+    /// `[N]` per-neuron contributions to dL/dβ (f32; sum them per coefficient).
+    pub beta: Vec<f32>,
+    /// `[N]` per-neuron contributions to dL/dθ (f32).
+    pub theta: Vec<f32>,
+}
+
+#[inline]
+fn step_indicator(value: f32, threshold: f32) -> f32 {
+    // Strict `>` as in snnTorch; NaN compares false, so a NaN membrane never spikes.
+    if value > threshold { 1.0 } else { 0.0 }
+}
+
+/// Membrane before any same-step reset: `β·U[t-1] + X[t]` with the delayed reset applied.
+#[inline]
+fn integrate(reset_mode: ResetMode, beta: f32, theta: f32, previous: f32, input: f32, reset: f32) -> f32 {
+    match reset_mode {
+        ResetMode::Subtract => beta * previous + input - reset * theta,
+        ResetMode::Zero => beta * (1.0 - reset) * previous + input,
+        ResetMode::None => beta * previous + input,
+    }
+}
+
+/// Runs the fused forward pass.
+pub fn lif_forward(p: &LifProblem) -> LifOutputs {
+    let (steps, neurons) = (p.num_steps, p.num_neurons);
+    let mut spikes = vec![0.0; steps * neurons];
+    let mut membrane = vec![0.0; steps * neurons];
+    let coeff_len = p.beta.len();
+    for n in 0..neurons {
+        let beta = p.beta[n % coeff_len].clamp(0.0, 1.0);
+        let theta = p.theta[n % coeff_len];
+        // The state stays in f32 across steps; only stores are rounded.
+        let mut mem = p.initial[n];
+        for t in 0..steps {
+            let i = t * neurons + n;
+            let reset = step_indicator(mem, theta);
+            let v = integrate(p.spec.reset, beta, theta, mem, p.input[i], reset);
+            let spike = step_indicator(v, theta);
+            mem = if p.spec.reset_delay {
+                v
+            } else {
+                match p.spec.reset {
+                    ResetMode::Subtract => v - (spike - reset) * theta,
+                    ResetMode::Zero => v - (spike - reset) * v,
+                    ResetMode::None => v,
+                }
+            };
+            spikes[i] = spike;
+            membrane[i] = p.storage.round(mem);
+        }
+    }
+    LifOutputs { spikes, membrane }
+}
+
+/// Runs the reverse-scan backward pass from the stored forward outputs.
+///
+/// Spikes are read from `forward` (not recomputed from the rounded membrane, which can flip a
+/// spike at a tie in f16); the reset indicator is recomputed from the stored membrane.
+pub fn lif_backward(
+    p: &LifProblem,
+    forward: &LifOutputs,
+    grad_spikes: &[f32],
+    grad_membrane: &[f32],
+) -> LifGradients {
+    let (steps, neurons) = (p.num_steps, p.num_neurons);
+    let coeff_len = p.beta.len();
+    let mut grads = LifGradients {
+        input: vec![0.0; steps * neurons],
+        initial: vec![0.0; neurons],
+        beta: vec![0.0; neurons],
+        theta: vec![0.0; neurons],
+    };
+    let immediate_reset = p.spec.backward_needs_input();
+    for n in 0..neurons {
+        let beta_raw = p.beta[n % coeff_len];
+        let beta = beta_raw.clamp(0.0, 1.0);
+        let theta = p.theta[n % coeff_len];
+        let surrogate = p.spec.surrogate;
+        let (mut carry, mut g_beta, mut g_theta) = (0.0f32, 0.0f32, 0.0f32);
+        for t in (0..steps).rev() {
+            let i = t * neurons + n;
+            let previous = if t > 0 { forward.membrane[i - neurons] } else { p.initial[n] };
+            let reset = step_indicator(previous, theta);
+            let spike = forward.spikes[i];
+            let v = if immediate_reset {
+                integrate(p.spec.reset, beta, theta, previous, p.input[i], reset)
+            } else {
+                forward.membrane[i]
+            };
+            let sg = surrogate.grad(v - theta);
+            let g_u = grad_membrane[i] + carry;
+            let g_s = grad_spikes[i];
+            let g_v = if !immediate_reset {
+                g_theta -= g_s * sg;
+                g_u + g_s * sg
+            } else if p.spec.reset == ResetMode::Subtract {
+                // U = V − (S − R)·θ with S = H(V − θ).
+                g_theta += g_u * (reset - spike + theta * sg) - g_s * sg;
+                g_u * (1.0 - theta * sg) + g_s * sg
+            } else {
+                // U = V·(1 − S + R).
+                g_theta += g_u * v * sg - g_s * sg;
+                g_u * ((1.0 - spike + reset) - v * sg) + g_s * sg
+            };
+            grads.input[i] = p.storage.round(g_v);
+            match p.spec.reset {
+                ResetMode::Subtract => {
+                    g_beta += g_v * previous;
+                    g_theta -= reset * g_v;
+                    carry = g_v * beta;
+                }
+                ResetMode::Zero => {
+                    g_beta += g_v * (1.0 - reset) * previous;
+                    carry = g_v * beta * (1.0 - reset);
+                }
+                ResetMode::None => {
+                    g_beta += g_v * previous;
+                    carry = g_v * beta;
+                }
+            }
+        }
+        grads.initial[n] = p.storage.round(carry);
+        // torch's clamp passes the gradient where min <= β <= max.
+        grads.beta[n] = if (0.0..=1.0).contains(&beta_raw) { g_beta } else { 0.0 };
+        grads.theta[n] = g_theta;
+    }
+    grads
+}

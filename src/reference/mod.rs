@@ -1,0 +1,27 @@
+//! CPU references: the executable spec of every kernel.
+//!
+//! Each reference performs the same f32 operations in the same order as its WGSL kernel and
+//! rounds to the storage dtype where the kernel stores. The CPU (Flex) backend runs these
+//! functions, and the kernel tests compare the GPU against them.
+
+pub mod lif;
+
+/// How a kernel stores tensors in memory; arithmetic is always f32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Storage {
+    /// 32-bit floats.
+    F32,
+    /// 16-bit floats: every stored value is rounded to the nearest f16.
+    F16,
+}
+
+impl Storage {
+    /// Rounds `value` the way a store to this storage does.
+    #[inline]
+    pub fn round(self, value: f32) -> f32 {
+        match self {
+            Storage::F32 => value,
+            Storage::F16 => half::f16::from_f32(value).to_f32(),
+        }
+    }
+}

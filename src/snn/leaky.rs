@@ -1,0 +1,132 @@
+//! `Leaky`: snnTorch's first-order LIF neuron as a Burn module.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::tensor::{DType, Device, Tensor, TensorData};
+
+use crate::error::{NeuroError, Result};
+use crate::neuron::{LifSpec, ResetMode, Surrogate};
+use crate::ops::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
+
+/// Configuration of a [`Leaky`] layer; defaults follow snnTorch's `Leaky`.
+#[derive(Config, Debug)]
+pub struct LeakyConfig {
+    /// Membrane decay rate β, in [0, 1].
+    pub beta: f32,
+    /// Firing threshold θ.
+    #[config(default = 1.0)]
+    pub threshold: f32,
+    /// Reset mechanism after a spike.
+    #[config(default = "ResetMode::Subtract")]
+    pub reset: ResetMode,
+    /// Delay the reset to the next step (snnTorch's default).
+    #[config(default = true)]
+    pub reset_delay: bool,
+    /// Surrogate gradient of the spike.
+    #[config(default = "Surrogate::Atan { alpha: 2.0 }")]
+    pub surrogate: Surrogate,
+    /// Train β.
+    #[config(default = false)]
+    pub learn_beta: bool,
+    /// Train θ.
+    #[config(default = false)]
+    pub learn_threshold: bool,
+    /// One β and θ per neuron (this many, the product of trailing per-step dims) instead of one
+    /// per layer.
+    #[config(default = "None")]
+    pub neurons: Option<usize>,
+    /// Explicit per-neuron β values (each in [0, 1]); sets `neurons` to their count.
+    #[config(default = "None")]
+    pub beta_per_neuron: Option<Vec<f32>>,
+}
+
+/// A layer of leaky integrate-and-fire neurons running on the fused kernels.
+///
+/// β and θ are f32 parameters whatever the activation dtype, so f16 training keeps its neuron
+/// parameters at full precision.
+#[derive(Module, Debug)]
+pub struct Leaky {
+    /// Decay rate, `[1]` or `[neurons]`.
+    pub beta: Param<Tensor<1>>,
+    /// Threshold, `[1]` or `[neurons]`.
+    pub threshold: Param<Tensor<1>>,
+    /// Reset mode, delay and surrogate.
+    #[module(skip)]
+    pub spec: LifSpec,
+}
+
+impl LeakyConfig {
+    /// Builds the layer on `device`, checking every value.
+    pub fn init(&self, device: &Device) -> Result<Leaky> {
+        let count = match (&self.beta_per_neuron, self.neurons) {
+            (Some(values), Some(n)) if values.len() != n => {
+                return Err(NeuroError::Shape {
+                    argument: "beta_per_neuron",
+                    actual: vec![values.len()],
+                    expected: format!("[{n}] (`neurons`)"),
+                });
+            }
+            (Some(values), _) => values.len(),
+            (None, Some(n)) => n,
+            (None, None) => 1,
+        };
+        if count == 0 {
+            return Err(NeuroError::Range {
+                argument: "neurons",
+                value: "0".into(),
+                expected: "at least 1".into(),
+            });
+        }
+        let betas = self.beta_per_neuron.clone().unwrap_or_else(|| vec![self.beta; count]);
+        if let Some((index, bad)) = betas.iter().enumerate().find(|(_, b)| !(0.0..=1.0).contains(*b)) {
+            let argument = if self.beta_per_neuron.is_some() { "beta_per_neuron" } else { "beta" };
+            return Err(NeuroError::Range {
+                argument,
+                value: format!("{bad} (at index {index})"),
+                expected: "a finite value in [0, 1]".into(),
+            });
+        }
+        if !self.threshold.is_finite() {
+            return Err(NeuroError::Range {
+                argument: "threshold",
+                value: self.threshold.to_string(),
+                expected: "a finite value".into(),
+            });
+        }
+        self.surrogate.validate()?;
+        let param = |values: Vec<f32>, learn: bool| {
+            let len = values.len();
+            let tensor = Tensor::from_data(TensorData::new(values, [len]), (device, DType::F32));
+            Param::from_tensor(tensor).set_require_grad(learn)
+        };
+        Ok(Leaky {
+            beta: param(betas, self.learn_beta),
+            threshold: param(vec![self.threshold; count], self.learn_threshold),
+            spec: LifSpec {
+                reset: self.reset,
+                reset_delay: self.reset_delay,
+                surrogate: self.surrogate,
+            },
+        })
+    }
+}
+
+impl Leaky {
+    /// All T steps in one launch: `input` is `[T, ...]`, `initial` `[1, ...]` (zeros if `None`).
+    pub fn forward<const D: usize>(&self, input: Tensor<D>, initial: Option<Tensor<D>>) -> Result<LifOutput<D>> {
+        lif(input, initial, &self.neuron())
+    }
+
+    /// One step: `membrane` is the state from the previous step (zeros if `None`).
+    pub fn step<const D: usize>(&self, input: Tensor<D>, membrane: Option<Tensor<D>>) -> Result<LifOutput<D>> {
+        lif_step(input, membrane, &self.neuron())
+    }
+
+    fn neuron(&self) -> LifNeuron {
+        LifNeuron {
+            spec: self.spec,
+            beta: NeuronParameter::Tensor(self.beta.val()),
+            threshold: NeuronParameter::Tensor(self.threshold.val()),
+        }
+    }
+}

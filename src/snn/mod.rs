@@ -1,0 +1,7 @@
+//! Spiking-network modules for Burn models.
+
+mod leaky;
+mod precision;
+
+pub use leaky::{Leaky, LeakyConfig};
+pub use precision::cast_weights;
