@@ -8,7 +8,7 @@
 @group(0) @binding(3) var<storage, read_write> forward: array<Elem>;     // [S | U], each [T, N]
 @group(0) @binding(4) var<storage, read_write> grad: array<Elem>;        // [dL/dS | dL/dU]
 @group(0) @binding(5) var<storage, read_write> grad_input: array<Elem>;  // [dL/dX (T·N) | dL/dU[-1] (N)]
-@group(0) @binding(6) var<storage, read_write> grad_coeffs: array<f32>;  // [dL/dβ (N) | dL/dθ (N)] per neuron
+@group(0) @binding(6) var<storage, read_write> grad_coeffs: array<f32>;  // [dL/dβ (N) | dL/dθ (N)] per neuron, if COEFF_GRADS
 @group(0) @binding(7) var<storage, read_write> params: LifParams;
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
@@ -81,6 +81,9 @@ fn main(
         }
     }
     grad_input[membrane_offset + n] = Elem(carry);
+    if !COEFF_GRADS {
+        return;
+    }
     // The clamp passes the gradient only where 0 <= β <= 1 (as torch's clamp does).
     grad_coeffs[n] = select(0.0, g_beta, beta_raw >= 0.0 && beta_raw <= 1.0);
     grad_coeffs[num_neurons + n] = g_theta;

@@ -23,6 +23,8 @@ const WORKGROUP_SIZE: u32 = {{ workgroup_size }}u;
 const RESET_MODE: u32 = {{ reset_mode }}u;
 const RESET_DELAY: bool = {{ reset_delay }};
 const SURROGATE: u32 = {{ surrogate }}u;
+// Backward only: whether dL/dβ and dL/dθ are wanted (skipped when neither is learnable).
+const COEFF_GRADS: bool = {{ coeff_grads }};
 const HALF_PI: f32 = 1.5707963267948966;
 
 // Strict `>` as in snnTorch; NaN compares false, so a NaN membrane never spikes.

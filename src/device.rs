@@ -96,3 +96,12 @@ pub fn check_storage_dtype(device: &Device, argument: &'static str, dtype: DType
         }),
     }
 }
+
+/// Largest buffer one kernel binding may use on `device`, in bytes (`None` on the CPU).
+pub fn max_binding_bytes(device: &Device) -> Option<u64> {
+    let device = device.clone().without_autodiff();
+    match device.as_dispatch() {
+        DispatchDevice::Cube(cube) => Some(cube.client().properties().memory.max_page_size),
+        _ => None,
+    }
+}

@@ -4,7 +4,7 @@
 use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::{LifNeuron, LifSpec, ResetMode, Surrogate, lif};
 use burn_neuro::ops::lif_composite::lif_composite as plain_lif;
-use kernels_tests::{assert_close, cpu, gpu, tensor, uniform, values};
+use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
 
 /// references.md "Golden gradients": N = 3, T = 8, learnable β = 0.8 and θ = 1.0 (one each).
 #[test]
@@ -100,7 +100,12 @@ fn fused_backward_equals_autodiff_of_plain_tensor_ops() {
                     let fused = gradients(&device, spec, steps, 37, true);
                     let plain = gradients(&device, spec, steps, 37, false);
                     for (name, (f, p)) in ["X", "initial", "beta", "theta"].iter().zip(fused.iter().zip(&plain)) {
-                        assert_close(f, p, 1e-5, 1e-5, &format!("dL/d{name}, T={steps} {spec:?}"));
+                        // Relative to the gradient's scale: a surrogate whose peak exceeds 1
+                        // (sigmoid's is 6.25) with an immediate reset multiplies dL/dU by up to
+                        // |1 − θ·σ'| ≈ 5 per step, so rounding differences grow with T in both
+                        // implementations alike.
+                        let scale = p.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+                        assert_close(f, p, 1e-5 * scale, 1e-5, &format!("dL/d{name}, T={steps} {spec:?} (scale {scale})"));
                     }
                 }
             }
@@ -124,12 +129,14 @@ fn backward_over_more_than_65535_workgroups() {
     // T = 1 from a zero membrane: U = X, S = H(X − 1). With loss Σ S + 2·U and atan:
     // dL/dX = 2 + σ'(X − 1).
     let device = gpu().autodiff();
+    // f16 keeps every buffer under the 128 MiB binding limit of many adapters; β and θ are
+    // constants, so the kernel variant without coefficient gradients runs.
     let neurons = 65_536 * 256 + 5;
-    let x: Vec<f32> = (0..neurons).map(|i| (i % 97) as f32 / 48.0).collect();
-    let input = tensor(x.clone(), [1, neurons], DType::F32, &device).require_grad();
+    let x = to_f16_values(&(0..neurons).map(|i| (i % 97) as f32 / 48.0).collect::<Vec<_>>());
+    let input = tensor(x.clone(), [1, neurons], DType::F16, &device).require_grad();
     let out = lif(input.clone(), None, &LifNeuron::new(0.9)).expect("valid call");
     let grads = (out.spikes + out.membrane * 2.0).sum().backward();
     let got = values(input.grad(&grads).expect("dX"));
-    let expected: Vec<f32> = x.iter().map(|v| 2.0 + Surrogate::atan().grad(v - 1.0)).collect();
-    assert_close(&got, &expected, 1e-6, 1e-6, "dL/dX over a 2-D grid");
+    let expected = to_f16_values(&x.iter().map(|v| 2.0 + Surrogate::atan().grad(v - 1.0)).collect::<Vec<_>>());
+    assert_close(&got, &expected, 0.0, 1e-3, "dL/dX over a 2-D grid (one f16 ulp)");
 }

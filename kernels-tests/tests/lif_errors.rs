@@ -103,17 +103,17 @@ fn nan_input_poisons_only_its_own_neuron_and_never_spikes() {
 #[test]
 fn f16_on_a_device_without_shader_f16_is_a_clear_error() {
     use burn::tensor::wgpu::{WgpuSetup, wgpu};
-    // A real device on the test adapter, created without SHADER_F16.
+    // A real device on the test adapter with every feature Burn uses except SHADER_F16.
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
     let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
     .expect("an adapter (the test machine must have a Vulkan driver)");
     let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
         label: Some("no-f16"),
-        required_features: wgpu::Features::empty(),
+        required_features: adapter.features() - wgpu::Features::SHADER_F16 - wgpu::Features::MAPPABLE_PRIMARY_BUFFERS,
         required_limits: adapter.limits(),
         ..Default::default()
     }))
-    .expect("a device without optional features");
+    .expect("a device without f16");
     assert!(!device.features().contains(wgpu::Features::SHADER_F16));
     let backend = adapter.get_info().backend;
     let setup = WgpuSetup { instance, adapter, device, queue, backend };

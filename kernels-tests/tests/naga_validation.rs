@@ -38,7 +38,7 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
     let mut count = 0;
     for dtype in [DType::F32, DType::F16] {
         for spec in LifSpec::all_variants() {
-            for pass in [LifPass::Forward, LifPass::Backward] {
+            for pass in [LifPass::Forward, LifPass::Backward { coeff_grads: true }, LifPass::Backward { coeff_grads: false }] {
                 let source = lif_shader(pass, &spec, dtype);
                 assert!(source.contains("fn main("), "entry point must be `main`");
                 validate(&source, &format!("{pass:?} {dtype:?} {spec:?}"));
@@ -46,8 +46,8 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
             }
         }
     }
-    // 2 dtypes × 3 resets × 2 delays × 5 surrogates × 2 passes (lif_common is in every one).
-    assert_eq!(count, 120);
+    // 2 dtypes × 3 resets × 2 delays × 5 surrogates × 3 kernels (lif_common is in every one).
+    assert_eq!(count, 180);
 }
 
 #[test]

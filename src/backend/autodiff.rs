@@ -27,7 +27,9 @@ impl<B: NeuronOps> Backward<B, 3> for LifBackward {
         let (input, initial, coeffs, forward) = ops.state;
         let initial_shape = initial.shape();
         let coeff_shape = coeffs.shape();
-        let (grad_states, grad_coeffs) = B::lif_backward(input, initial, coeffs, forward, grad, self.spec);
+        let coeff_grads = node_coeffs.is_some();
+        let (grad_states, grad_coeffs) =
+            B::lif_backward(input, initial, coeffs, forward, grad, self.spec, coeff_grads);
 
         let steps = grad_states.shape()[0] - 1;
         if let Some(node) = node_input {
@@ -83,6 +85,7 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
+        coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
         // The backward itself is not differentiated again (no double backward).
         let (grad_input, grad_coeffs) = B::lif_backward(
@@ -92,6 +95,7 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
             forward.into_primitive(),
             grad.into_primitive(),
             spec,
+            coeff_grads,
         );
         (Self::from_inner(grad_input), Self::from_inner(grad_coeffs))
     }

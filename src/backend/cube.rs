@@ -24,7 +24,8 @@ impl NeuronOps for CubeBackend {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
+        coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        lif::lif_backward(&spec, input, initial, coeffs, forward, grad)
+        lif::lif_backward(&spec, input, initial, coeffs, forward, grad, coeff_grads)
     }
 }

@@ -70,6 +70,7 @@ impl NeuronOps for Flex {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
+        coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
         let like = forward.clone();
         let (forward, shape, dtype) = host_values(forward);
@@ -94,11 +95,16 @@ impl NeuronOps for Flex {
             theta,
         };
         let grads = lif::lif_backward(&problem, &outputs, &grad[..half], &grad[half..]);
-        let (input_shape, coeff_shape) = lif_backward_shapes(&shape);
+        let (input_shape, coeff_shape) = lif_backward_shapes(&shape, coeff_grads);
         let mut grad_input = grads.input;
         grad_input.extend(grads.initial);
-        let mut grad_coeffs = grads.beta;
-        grad_coeffs.extend(grads.theta);
+        let grad_coeffs = if coeff_grads {
+            let mut both = grads.beta;
+            both.extend(grads.theta);
+            both
+        } else {
+            vec![0.0; 2]
+        };
         (
             device_tensor(grad_input, input_shape, dtype, &like),
             device_tensor(grad_coeffs, coeff_shape, DType::F32, &like),

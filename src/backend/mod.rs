@@ -37,7 +37,8 @@ pub trait NeuronOps: Backend {
     ///
     /// `forward` is the op's output and `grad` the gradient with respect to it; `input` is only
     /// read when `spec` resets immediately. Returns `[T + 1, ...]` (dL/dX rows, then
-    /// dL/d`initial`) and `[2, N]` f32 per-neuron dL/dβ and dL/dθ.
+    /// dL/d`initial`) and, when `coeff_grads`, `[2, N]` f32 per-neuron dL/dβ and dL/dθ (a `[2, 1]`
+    /// placeholder otherwise).
     #[fusion(meta = lif_backward_meta)]
     fn lif_backward(
         input: FloatTensor<Self>,
@@ -46,6 +47,7 @@ pub trait NeuronOps: Backend {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
+        coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>);
 }
 
@@ -56,11 +58,11 @@ pub(crate) fn stacked_shape(input: &Shape) -> Shape {
     dims.into()
 }
 
-/// Output shapes of the backward: `[T + 1, ...]` in the state dtype and `[2, N]` f32.
-pub(crate) fn lif_backward_shapes(forward: &Shape) -> (Shape, Shape) {
+/// Output shapes of the backward: `[T + 1, ...]` in the state dtype and `[2, N]` (or `[2, 1]`) f32.
+pub(crate) fn lif_backward_shapes(forward: &Shape, coeff_grads: bool) -> (Shape, Shape) {
     let mut grad_input: Vec<usize> = forward.iter().skip(1).copied().collect();
     grad_input[0] += 1;
-    let neurons: usize = forward.iter().skip(2).product();
+    let neurons: usize = if coeff_grads { forward.iter().skip(2).product() } else { 1 };
     (grad_input.into(), vec![2, neurons].into())
 }
 
@@ -71,8 +73,9 @@ fn lif_backward_meta(
     forward: &TensorSpec,
     _grad: &TensorSpec,
     _spec: &LifSpec,
+    coeff_grads: &bool,
 ) -> (TensorSpec, TensorSpec) {
-    let (grad_input, grad_coeffs) = lif_backward_shapes(&forward.shape);
+    let (grad_input, grad_coeffs) = lif_backward_shapes(&forward.shape, *coeff_grads);
     (
         TensorSpec::new(grad_input, forward.dtype),
         TensorSpec::new(grad_coeffs, DType::F32),

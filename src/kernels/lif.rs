@@ -31,15 +31,16 @@ pub struct LifParams {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LifPass {
     Forward,
-    Backward,
+    /// The reverse scan; `coeff_grads` says whether it also writes dL/dβ and dL/dθ.
+    Backward { coeff_grads: bool },
 }
 
 /// Renders the WGSL of one LIF kernel variant.
 pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType) -> String {
     let (elem, enable) = wgsl_elem(dtype);
-    let body = match pass {
-        LifPass::Forward => FORWARD,
-        LifPass::Backward => BACKWARD,
+    let (body, coeff_grads) = match pass {
+        LifPass::Forward => (FORWARD, false),
+        LifPass::Backward { coeff_grads } => (BACKWARD, coeff_grads),
     };
     let surrogate = match spec.surrogate.shader_name() {
         "atan" => 0u32,
@@ -57,6 +58,7 @@ pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType) -> String {
             ("reset_mode", spec.reset.shader_code().to_string()),
             ("reset_delay", spec.reset_delay.to_string()),
             ("surrogate", surrogate.to_string()),
+            ("coeff_grads", coeff_grads.to_string()),
         ],
     )
 }
@@ -153,8 +155,9 @@ pub fn lif_forward(spec: &LifSpec, input: CubeTensor, initial: CubeTensor, coeff
 /// gradient with respect to it. `input` is only read for an immediate reset (pass any tensor
 /// of the same dtype otherwise).
 ///
-/// Returns `(grad_input_and_initial [T + 1, ...], grad_coeffs [2, N] f32)`: the last time row of
-/// the first tensor is dL/d(initial membrane); the second holds per-neuron dL/dβ and dL/dθ.
+/// Returns `(grad_input_and_initial [T + 1, ...], grad_coeffs)`: the last time row of the first
+/// tensor is dL/d(initial membrane); the second holds per-neuron dL/dβ and dL/dθ as `[2, N]` f32
+/// when `coeff_grads`, and is an unwritten `[2, 1]` placeholder otherwise.
 pub fn lif_backward(
     spec: &LifSpec,
     input: CubeTensor,
@@ -162,6 +165,7 @@ pub fn lif_backward(
     coeffs: CubeTensor,
     forward: CubeTensor,
     grad: CubeTensor,
+    coeff_grads: bool,
 ) -> (CubeTensor, CubeTensor) {
     let input = into_contiguous(input);
     let initial = into_contiguous(initial);
@@ -176,9 +180,9 @@ pub fn lif_backward(
     let mut grad_shape = shape[1..].to_vec();
     grad_shape[0] = num_steps + 1;
     let grad_input = empty_like(&forward, grad_shape, forward.dtype);
-    let grad_coeffs = empty_like(&forward, vec![2, num_neurons], DType::F32);
+    let grad_coeffs = empty_like(&forward, vec![2, if coeff_grads { num_neurons } else { 1 }], DType::F32);
     launch(
-        LifPass::Backward,
+        LifPass::Backward { coeff_grads },
         spec,
         &forward,
         num_neurons,

@@ -12,7 +12,7 @@ use burn::backend::Dispatch;
 use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 
 use crate::backend::NeuronOps;
-use crate::device::{check_storage_dtype, compute_path};
+use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
 use crate::error::{NeuroError, Result};
 use crate::neuron::LifSpec;
 
@@ -169,6 +169,19 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &Li
         });
     }
 
+    // The largest buffers are the stacked [S | U] output and, in the backward, its gradient.
+    if let Some(limit) = max_binding_bytes(&device) {
+        let needed = (2 * steps * neurons * dtype.size()) as u64;
+        if needed > limit {
+            return Err(NeuroError::TooLarge {
+                argument: "input",
+                detail: format!(
+                    "T·N = {steps}·{neurons} needs a {needed}-byte buffer for spikes and membranes, \
+                     over this adapter's {limit}-byte binding limit; split the sequence or batch"
+                ),
+            });
+        }
+    }
     let coeffs = coefficients(neuron, per_step, &device)?;
     let initial = match initial {
         Some(initial) => initial.reshape([neurons]),

@@ -29,9 +29,15 @@ fn surrogate_primitive<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Te
     }
 }
 
+/// `1[x > 0]` in `x`'s dtype, detached.
+fn indicator<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let dtype = x.dtype();
+    x.greater_elem(0.0).float().cast(dtype).detach()
+}
+
 /// `H(x)` (strict `x > 0`) with the surrogate's gradient.
 pub fn spike<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Tensor<D> {
-    let heaviside = x.clone().greater_elem(0.0).float().detach();
+    let heaviside = indicator(x.clone());
     let phi = surrogate_primitive(x, surrogate);
     heaviside + phi.clone() - phi.detach()
 }
@@ -53,7 +59,7 @@ pub fn lif_composite(
     for t in 0..steps {
         let x = input.clone().slice([t..t + 1]);
         // The reset indicator is detached, as in snnTorch's mem_reset().
-        let r = (mem.clone() - theta.clone()).greater_elem(0.0).float().detach();
+        let r = indicator(mem.clone() - theta.clone());
         mem = match spec.reset {
             ResetMode::Subtract => beta.clone() * mem + x - r.clone() * theta.clone(),
             ResetMode::Zero => beta.clone() * (r.clone().neg() + 1.0) * mem + x,

@@ -1,8 +1,8 @@
 //! CPU reference of the fused multi-step LIF forward and its reverse-scan backward.
 //!
-//! Layout: time-major, `input[t * num_neurons + n]`. β and θ have length `coeff_len` (1 or a
-//! divisor-period of the neurons) and neuron `n` uses index `n % coeff_len`, which is how a
-//! per-feature parameter broadcasts over a `[batch, features]` layer.
+//! Layout: time-major, `input[t * num_neurons + n]`. β and θ each have length 1 or a period of
+//! the neurons, and neuron `n` uses index `n % len`, which is how a per-feature parameter
+//! broadcasts over a `[batch, features]` layer.
 
 use super::Storage;
 use crate::neuron::{LifSpec, ResetMode};
@@ -65,10 +65,9 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
     let (steps, neurons) = (p.num_steps, p.num_neurons);
     let mut spikes = vec![0.0; steps * neurons];
     let mut membrane = vec![0.0; steps * neurons];
-    let coeff_len = p.beta.len();
     for n in 0..neurons {
-        let beta = p.beta[n % coeff_len].clamp(0.0, 1.0);
-        let theta = p.theta[n % coeff_len];
+        let beta = p.beta[n % p.beta.len()].clamp(0.0, 1.0);
+        let theta = p.theta[n % p.theta.len()];
         // The state stays in f32 across steps; only stores are rounded.
         let mut mem = p.initial[n];
         for t in 0..steps {
@@ -103,7 +102,6 @@ pub fn lif_backward(
     grad_membrane: &[f32],
 ) -> LifGradients {
     let (steps, neurons) = (p.num_steps, p.num_neurons);
-    let coeff_len = p.beta.len();
     let mut grads = LifGradients {
         input: vec![0.0; steps * neurons],
         initial: vec![0.0; neurons],
@@ -112,9 +110,9 @@ pub fn lif_backward(
     };
     let immediate_reset = p.spec.backward_needs_input();
     for n in 0..neurons {
-        let beta_raw = p.beta[n % coeff_len];
+        let beta_raw = p.beta[n % p.beta.len()];
         let beta = beta_raw.clamp(0.0, 1.0);
-        let theta = p.theta[n % coeff_len];
+        let theta = p.theta[n % p.theta.len()];
         let surrogate = p.spec.surrogate;
         let (mut carry, mut g_beta, mut g_theta) = (0.0f32, 0.0f32, 0.0f32);
         for t in (0..steps).rev() {
