@@ -2,38 +2,13 @@
 //! our ops also runs on a machine without a GPU.
 
 use burn::backend::Flex;
-use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{TensorMetadata, try_read_sync};
-use burn::tensor::{DType, Shape, TensorData};
+use burn::tensor::DType;
 
 use super::{NeuronOps, lif_backward_shapes, stacked_shape};
+use crate::backend::flex_io::{device_tensor, host_values, storage};
 use crate::neuron::LifSpec;
-use crate::reference::{Storage, lif};
-
-fn host_values(tensor: FloatTensor<Flex>) -> (Vec<f32>, Shape, DType) {
-    let data = try_read_sync(Flex::float_into_data(tensor))
-        .expect("the CPU backend reads synchronously")
-        .expect("reading a CPU tensor cannot fail");
-    let shape = data.shape().clone();
-    let dtype = data.dtype();
-    let values = data
-        .iter::<f32>()
-        .collect();
-    (values, shape, dtype)
-}
-
-fn device_tensor(values: Vec<f32>, shape: Shape, dtype: DType, like: &FloatTensor<Flex>) -> FloatTensor<Flex> {
-    let data = TensorData::new(values, shape).convert_dtype(dtype);
-    Flex::float_from_data(data, &like.device())
-}
-
-fn storage(dtype: DType) -> Storage {
-    match dtype {
-        DType::F16 => Storage::F16,
-        _ => Storage::F32,
-    }
-}
+use crate::reference::lif;
 
 impl NeuronOps for Flex {
     fn lif_forward(
