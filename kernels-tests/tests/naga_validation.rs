@@ -3,6 +3,7 @@
 
 use burn::tensor::DType;
 use burn_neuro::kernels::lif::{LifParams, LifPass, lif_shader};
+use burn_neuro::kernels::spike_propagate::{PropagateParams, spike_propagate_shader};
 use burn_neuro::neuron::LifSpec;
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
@@ -86,4 +87,26 @@ fn a_broken_shader_is_rejected() {
         Ok(module) => Validator::new(ValidationFlags::all(), Capabilities::all()).validate(&module).is_err(),
     };
     assert!(rejected);
+}
+
+#[test]
+fn spike_propagate_validates_for_both_dtypes_and_its_params_match() {
+    for dtype in [DType::F32, DType::F16] {
+        validate(&spike_propagate_shader(dtype), &format!("spike_propagate {dtype:?}"));
+    }
+    let module = validate(&spike_propagate_shader(DType::F32), "spike_propagate");
+    let (members, span) = struct_layout(&module, "PropagateParams");
+    let rust = [
+        ("groups", std::mem::offset_of!(PropagateParams, groups)),
+        ("reduce", std::mem::offset_of!(PropagateParams, reduce)),
+        ("columns", std::mem::offset_of!(PropagateParams, columns)),
+        ("column_blocks", std::mem::offset_of!(PropagateParams, column_blocks)),
+        ("stride_group", std::mem::offset_of!(PropagateParams, stride_group)),
+        ("stride_reduce", std::mem::offset_of!(PropagateParams, stride_reduce)),
+        ("_pad0", std::mem::offset_of!(PropagateParams, _pad0)),
+        ("_pad1", std::mem::offset_of!(PropagateParams, _pad1)),
+    ];
+    let rust: Vec<(String, u32)> = rust.iter().map(|(n, o)| (n.to_string(), *o as u32)).collect();
+    assert_eq!(members, rust);
+    assert_eq!(span as usize, std::mem::size_of::<PropagateParams>());
 }

@@ -10,5 +10,7 @@
 
 mod flex_io;
 pub mod lif;
+pub mod propagate;
 
 pub use lif::NeuronOps;
+pub use propagate::PropagationOps;

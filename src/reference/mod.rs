@@ -5,6 +5,7 @@
 //! functions, and the kernel tests compare the GPU against them.
 
 pub mod lif;
+pub mod spike_propagate;
 
 /// How a kernel stores tensors in memory; arithmetic is always f32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

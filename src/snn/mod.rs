@@ -2,6 +2,8 @@
 
 mod leaky;
 mod precision;
+mod spiking_linear;
 
 pub use leaky::{Leaky, LeakyConfig};
 pub use precision::cast_weights;
+pub use spiking_linear::{SpikingLinear, SpikingLinearConfig};

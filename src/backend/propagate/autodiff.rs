@@ -1,0 +1,59 @@
+//! Autodiff implementation: dL/dW by the sparse kernel (only active inputs), dL/dspikes densely
+//! (`dY·Wᵀ`, needed by the previous layer's surrogate gradient).
+
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Autodiff, AutodiffBackend};
+
+use super::PropagationOps;
+
+#[derive(Debug)]
+struct PropagateBackward;
+
+impl<B: PropagationOps> Backward<B, 2> for PropagateBackward {
+    /// Spikes (for dL/dW) and weight (for dL/dspikes), each kept only if that gradient is wanted.
+    type State = (Option<FloatTensor<B>>, Option<FloatTensor<B>>);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_spikes, node_weight] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (spikes, weight) = ops.state;
+        if let (Some(node), Some(weight)) = (node_spikes, weight) {
+            let grad_spikes = B::float_matmul(grad.clone(), B::float_transpose(weight));
+            grads.register::<B>(node.id, grad_spikes);
+        }
+        if let (Some(node), Some(spikes)) = (node_weight, spikes) {
+            grads.register::<B>(node.id, B::spike_weight_grad(spikes, grad));
+        }
+    }
+}
+
+impl<B: PropagationOps, C: CheckpointStrategy> PropagationOps for Autodiff<B, C> {
+    fn spike_propagate(spikes: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
+        let spikes_tracked = spikes.is_tracked();
+        let weight_tracked = weight.is_tracked();
+        let prep = PropagateBackward
+            .prepare::<C>([spikes.node(), weight.node()])
+            .compute_bound()
+            .stateful();
+        let spikes = spikes.into_primitive();
+        let weight = weight.into_primitive();
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let output = B::spike_propagate(spikes.clone(), weight.clone());
+                // dL/dW needs the spikes; dL/dspikes needs the weight.
+                let state = (weight_tracked.then_some(spikes), spikes_tracked.then_some(weight));
+                prep.finish(state, output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::spike_propagate(spikes, weight)),
+        }
+    }
+
+    fn spike_weight_grad(spikes: FloatTensor<Self>, grad_output: FloatTensor<Self>) -> FloatTensor<Self> {
+        // Used inside backward passes; not differentiated again.
+        Self::from_inner(B::spike_weight_grad(spikes.into_primitive(), grad_output.into_primitive()))
+    }
+}

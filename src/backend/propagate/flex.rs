@@ -1,0 +1,26 @@
+//! Flex (CPU) implementation: the CPU reference.
+
+use burn::backend::Flex;
+use burn::backend::tensor::FloatTensor;
+
+use super::{PropagationOps, product_shape, weight_grad_shape};
+use crate::backend::flex_io::{device_tensor, host_values, storage};
+use crate::reference::spike_propagate as reference;
+
+impl PropagationOps for Flex {
+    fn spike_propagate(spikes: FloatTensor<Self>, weight: FloatTensor<Self>) -> FloatTensor<Self> {
+        let like = weight.clone();
+        let (spikes, spike_shape, _) = host_values(spikes);
+        let (weight, weight_shape, dtype) = host_values(weight);
+        let out = reference::spike_propagate(storage(dtype), &spikes, spike_shape[0], spike_shape[1], &weight, weight_shape[1]);
+        device_tensor(out, product_shape(&spike_shape, &weight_shape), dtype, &like)
+    }
+
+    fn spike_weight_grad(spikes: FloatTensor<Self>, grad_output: FloatTensor<Self>) -> FloatTensor<Self> {
+        let like = grad_output.clone();
+        let (spikes, spike_shape, _) = host_values(spikes);
+        let (grad, grad_shape, dtype) = host_values(grad_output);
+        let out = reference::spike_weight_grad(storage(dtype), &spikes, spike_shape[0], spike_shape[1], &grad, grad_shape[1]);
+        device_tensor(out, weight_grad_shape(&spike_shape, &grad_shape), dtype, &like)
+    }
+}

@@ -1,0 +1,188 @@
+//! Spike propagation through a dense weight matrix, event-driven where activity is sparse.
+//!
+//! `Y = S·W (+ b)` for spikes `S [rows, N_in]` (binary, or graded: non-zero means active) and
+//! `W [N_in, N_out]` (the layout of `burn::nn::Linear`). The sparse path compacts each row's
+//! active inputs on the GPU and accumulates only those rows of W, in ascending input order, so
+//! every run gives bit-identical results. Its backward computes dL/dW only from active inputs
+//! and dL/dS densely (`dY·Wᵀ`, which the previous layer's surrogate gradient needs).
+
+use burn::backend::Dispatch;
+use burn::tensor::{Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::backend::PropagationOps;
+use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
+use crate::error::{NeuroError, Result};
+
+/// Default activity below which [`Propagation::Auto`] takes the sparse path. The `spike_propagate`
+/// benchmark measures the break-even density of an adapter; override it with what it reports.
+pub const DEFAULT_BREAK_EVEN: f32 = 0.1;
+
+/// Which implementation computes `S·W`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Propagation {
+    /// Event-driven kernels (touch only active inputs).
+    Sparse,
+    /// Burn's dense matmul.
+    Dense,
+    /// Measure the density of `S` (one small device read per call) and go sparse below
+    /// `break_even` (a fraction of active entries, 0 to 1).
+    Auto { break_even: f32 },
+}
+
+impl Default for Propagation {
+    fn default() -> Self {
+        Propagation::Auto {
+            break_even: DEFAULT_BREAK_EVEN,
+        }
+    }
+}
+
+/// Options of [`spike_propagate`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct PropagateOptions {
+    pub mode: Propagation,
+    /// Spikes must be exactly 0 or 1: checked on every call (one small device read); a
+    /// negative, NaN or graded value is an error naming `spikes`.
+    pub binary: bool,
+}
+
+/// What a call decided (returned by [`spike_propagate_with_report`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PropagateReport {
+    /// Fraction of non-zero spikes, when it was measured (Auto mode or binary checking).
+    pub density: Option<f32>,
+    /// Whether the sparse kernels ran.
+    pub sparse: bool,
+}
+
+/// `spikes [rows, N_in] · weight [N_in, N_out] (+ bias [N_out])`.
+pub fn spike_propagate(spikes: Tensor<2>, weight: Tensor<2>, bias: Option<Tensor<1>>, options: PropagateOptions) -> Result<Tensor<2>> {
+    spike_propagate_with_report(spikes, weight, bias, options).map(|(output, _)| output)
+}
+
+/// [`spike_propagate`], also saying which path ran and the measured density.
+pub fn spike_propagate_with_report(
+    spikes: Tensor<2>,
+    weight: Tensor<2>,
+    bias: Option<Tensor<1>>,
+    options: PropagateOptions,
+) -> Result<(Tensor<2>, PropagateReport)> {
+    let [rows, inputs] = spikes.dims();
+    let [weight_inputs, outputs] = weight.dims();
+    validate(&spikes, &weight, bias.as_ref())?;
+    if let Propagation::Auto { break_even } = options.mode {
+        if !(0.0..=1.0).contains(&break_even) {
+            return Err(NeuroError::Range {
+                argument: "break_even",
+                value: break_even.to_string(),
+                expected: "a density in [0, 1]".into(),
+            });
+        }
+    }
+    debug_assert_eq!(inputs, weight_inputs);
+
+    let measure = options.binary || matches!(options.mode, Propagation::Auto { .. });
+    let density = if measure {
+        let (active, invalid) = activity(&spikes, options.binary)?;
+        if invalid > 0 {
+            return Err(NeuroError::Range {
+                argument: "spikes",
+                value: format!("{invalid} entries that are neither 0 nor 1"),
+                expected: "binary spikes (0 or 1; negative, NaN and graded values are rejected in binary mode)".into(),
+            });
+        }
+        Some(active as f32 / (rows * inputs) as f32)
+    } else {
+        None
+    };
+    let sparse = match options.mode {
+        Propagation::Sparse => true,
+        Propagation::Dense => false,
+        Propagation::Auto { break_even } => density.is_some_and(|d| d < break_even),
+    };
+    let output = if sparse {
+        Tensor::from_dispatch(Dispatch::spike_propagate(spikes.into_dispatch(), weight.into_dispatch()))
+    } else {
+        spikes.matmul(weight)
+    };
+    let output = match bias {
+        Some(bias) => output + bias.reshape([1, outputs]),
+        None => output,
+    };
+    Ok((output, PropagateReport { density, sparse }))
+}
+
+fn validate(spikes: &Tensor<2>, weight: &Tensor<2>, bias: Option<&Tensor<1>>) -> Result<()> {
+    let device = spikes.device();
+    compute_path(&device)?;
+    let [rows, inputs] = spikes.dims();
+    let [weight_inputs, outputs] = weight.dims();
+    if rows == 0 || inputs == 0 {
+        return Err(NeuroError::Shape {
+            argument: "spikes",
+            actual: vec![rows, inputs],
+            expected: "[rows, N_in] with rows, N_in >= 1".into(),
+        });
+    }
+    if weight_inputs != inputs || outputs == 0 {
+        return Err(NeuroError::Shape {
+            argument: "weight",
+            actual: vec![weight_inputs, outputs],
+            expected: format!("[{inputs}, N_out] with N_out >= 1 (N_in from `spikes`)"),
+        });
+    }
+    if let Some(bias) = bias {
+        if bias.dims() != [outputs] {
+            return Err(NeuroError::Shape {
+                argument: "bias",
+                actual: bias.dims().to_vec(),
+                expected: format!("[{outputs}] (N_out of `weight`)"),
+            });
+        }
+    }
+    check_storage_dtype(&device, "spikes", spikes.dtype())?;
+    for (argument, tensor_dtype, tensor_device) in [("weight", weight.dtype(), weight.device())]
+        .into_iter()
+        .chain(bias.map(|b| ("bias", b.dtype(), b.device())))
+    {
+        if tensor_dtype != spikes.dtype() {
+            return Err(NeuroError::DType {
+                argument,
+                actual: format!("{tensor_dtype:?}"),
+                expected: format!("{:?} (the dtype of `spikes`)", spikes.dtype()),
+            });
+        }
+        if tensor_device != device {
+            return Err(NeuroError::Device(format!("`{argument}` is on another device than `spikes`")));
+        }
+    }
+    if let Some(limit) = max_binding_bytes(&device) {
+        let elem = spikes.dtype().size() as u64;
+        let largest = [rows * inputs, inputs * outputs, rows * outputs].into_iter().max().unwrap_or(0) as u64 * elem;
+        if largest > limit {
+            return Err(NeuroError::TooLarge {
+                argument: "spikes",
+                detail: format!("a {largest}-byte operand exceeds this adapter's {limit}-byte binding limit"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Counts non-zero entries and (when `binary`) entries that are not exactly 0 or 1, with one
+/// device read.
+fn activity(spikes: &Tensor<2>, binary: bool) -> Result<(usize, usize)> {
+    let active: Tensor<1, Int> = spikes.clone().not_equal_elem(0.0).int().sum();
+    let invalid: Tensor<1, Int> = if binary {
+        let ok = spikes.clone().equal_elem(0.0).bool_or(spikes.clone().equal_elem(1.0));
+        ok.bool_not().int().sum()
+    } else {
+        Tensor::zeros([1], &spikes.device())
+    };
+    let counts: Vec<i64> = Tensor::cat(vec![active, invalid], 0)
+        .into_data()
+        .iter::<i64>()
+        .collect();
+    Ok((counts[0] as usize, counts[1] as usize))
+}

@@ -1,0 +1,38 @@
+//! CPU reference of event-driven spike propagation.
+//!
+//! Both directions are one gather-accumulate, `out[a, c] = Σ_b S(a, b)·M[b, c]` over the
+//! b where `S(a, b) != 0`, summed in ascending b in f32 — the kernel's order.
+
+use super::Storage;
+
+fn gather_accumulate(
+    storage: Storage,
+    groups: usize,
+    reduce: usize,
+    columns: usize,
+    spike: impl Fn(usize, usize) -> f32,
+    matrix: &[f32],
+) -> Vec<f32> {
+    let mut out = vec![0.0; groups * columns];
+    for a in 0..groups {
+        let active: Vec<(usize, f32)> = (0..reduce).map(|b| (b, spike(a, b))).filter(|(_, s)| *s != 0.0).collect();
+        for c in 0..columns {
+            let mut acc = 0.0f32;
+            for &(b, s) in &active {
+                acc += s * matrix[b * columns + c];
+            }
+            out[a * columns + c] = storage.round(acc);
+        }
+    }
+    out
+}
+
+/// `spikes [rows, inputs] · weight [inputs, outputs]`.
+pub fn spike_propagate(storage: Storage, spikes: &[f32], rows: usize, inputs: usize, weight: &[f32], outputs: usize) -> Vec<f32> {
+    gather_accumulate(storage, rows, inputs, outputs, |r, i| spikes[r * inputs + i], weight)
+}
+
+/// `spikesᵀ [inputs, rows] · grad_output [rows, outputs]`.
+pub fn spike_weight_grad(storage: Storage, spikes: &[f32], rows: usize, inputs: usize, grad_output: &[f32], outputs: usize) -> Vec<f32> {
+    gather_accumulate(storage, inputs, rows, outputs, |i, r| spikes[r * inputs + i], grad_output)
+}
