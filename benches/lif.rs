@@ -5,42 +5,16 @@
 //! default 15). Every sample ends with a device sync, so times are wall times of finished work.
 //! On a software adapter (lavapipe) only the ratios mean anything.
 
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
 
 use burn::backend::Dispatch;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use burn_neuro::backend::NeuronOps;
 use burn_neuro::ops::lif_composite::lif_composite;
 use burn_neuro::{LifNeuron, LifSpec, lif};
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Median wall time of `run` after ≥5 warm-up runs and ≥0.5 s of warm-up. What `run` returns
-/// is kept alive until the sync, so lazy execution cannot drop the work as unused.
-fn measure<T>(device: &Device, samples: usize, mut run: impl FnMut() -> T) -> Duration {
-    let warm = Instant::now();
-    let mut runs = 0;
-    while runs < 5 || warm.elapsed() < Duration::from_millis(500) {
-        let kept = run();
-        device.sync().expect("device sync");
-        drop(kept);
-        runs += 1;
-    }
-    let mut times: Vec<Duration> = (0..samples)
-        .map(|_| {
-            let start = Instant::now();
-            let kept = run();
-            device.sync().expect("device sync");
-            let elapsed = start.elapsed();
-            drop(kept);
-            elapsed
-        })
-        .collect();
-    times.sort();
-    times[times.len() / 2]
-}
+use common::{env_usize, measure, ms};
 
 fn input(steps: usize, neurons: usize, dtype: DType, device: &Device) -> Tensor<2> {
     let values: Vec<f32> = (0..steps * neurons).map(|i| ((i * 7919) % 1000) as f32 / 800.0 - 0.2).collect();
@@ -110,7 +84,6 @@ fn main() {
 
             let bytes = 8.0 * (steps * neurons) as f64 * dtype.size() as f64;
             let gbs = |d: Duration| bytes / d.as_secs_f64() / 1e9;
-            let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1e3);
             println!(
                 "| {steps} | {dtype:?} | {} | {:.1} | {:.1} | {:.0}% | {} | {} | {:.1}× |",
                 ms(kernels),

@@ -3,7 +3,7 @@
 
 use burn::tensor::DType;
 use burn_neuro::kernels::lif::{LifParams, LifPass, lif_shader};
-use burn_neuro::kernels::spike_propagate::{PropagateParams, spike_propagate_shader};
+use burn_neuro::kernels::spike_propagate::{PropagateParams, PropagatePass, spike_propagate_shader};
 use burn_neuro::neuron::LifSpec;
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
@@ -90,11 +90,14 @@ fn a_broken_shader_is_rejected() {
 }
 
 #[test]
-fn spike_propagate_validates_for_both_dtypes_and_its_params_match() {
-    for dtype in [DType::F32, DType::F16] {
-        validate(&spike_propagate_shader(dtype), &format!("spike_propagate {dtype:?}"));
+fn spike_compact_and_spike_accumulate_validate_and_share_params() {
+    // spike_common is in both.
+    for pass in [PropagatePass::Compact, PropagatePass::Accumulate] {
+        for dtype in [DType::F32, DType::F16] {
+            validate(&spike_propagate_shader(pass, dtype), &format!("{pass:?} {dtype:?}"));
+        }
     }
-    let module = validate(&spike_propagate_shader(DType::F32), "spike_propagate");
+    let module = validate(&spike_propagate_shader(PropagatePass::Accumulate, DType::F32), "spike_accumulate");
     let (members, span) = struct_layout(&module, "PropagateParams");
     let rust = [
         ("groups", std::mem::offset_of!(PropagateParams, groups)),

@@ -1,5 +1,7 @@
-//! Event-driven spike propagation (`shaders/spike_propagate.wgsl`): the sparse forward
-//! `Y = S·W` and the sparse weight gradient `dW = Sᵀ·dY`, one kernel with two stride settings.
+//! Event-driven spike propagation: the sparse forward `Y = S·W` and the sparse weight gradient
+//! `dW = Sᵀ·dY`, each as two launches of the same pair of kernels with different strides:
+//! `shaders/spike_compact.wgsl` lists the active entries of every row (workgroup prefix sum),
+//! then `shaders/spike_accumulate.wgsl` sums only those rows of the matrix.
 
 use burn::backend::wgpu::{CubeTensor, KernelSource, SourceKernel, SourceTemplate, into_contiguous};
 use burn::cubecl::CubeDim;
@@ -9,7 +11,18 @@ use burn::tensor::DType;
 
 use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
 
-const SOURCE: &str = include_str!("../../shaders/spike_propagate.wgsl");
+const COMMON: &str = include_str!("../../shaders/spike_common.wgsl");
+const COMPACT: &str = include_str!("../../shaders/spike_compact.wgsl");
+const ACCUMULATE: &str = include_str!("../../shaders/spike_accumulate.wgsl");
+
+/// The two passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PropagatePass {
+    /// List each row's active entries, in ascending order.
+    Compact,
+    /// Sum the listed rows of the matrix.
+    Accumulate,
+}
 
 /// Mirror of the WGSL `PropagateParams` struct (checked against naga's layout in the tests).
 #[repr(C)]
@@ -25,11 +38,15 @@ pub struct PropagateParams {
     pub _pad1: u32,
 }
 
-/// Renders the WGSL for one storage dtype.
-pub fn spike_propagate_shader(dtype: DType) -> String {
+/// Renders the WGSL of one pass for one storage dtype.
+pub fn spike_propagate_shader(pass: PropagatePass, dtype: DType) -> String {
     let (elem, enable) = wgsl_elem(dtype);
+    let body = match pass {
+        PropagatePass::Compact => COMPACT,
+        PropagatePass::Accumulate => ACCUMULATE,
+    };
     render(
-        SOURCE,
+        &format!("{COMMON}\n{body}"),
         &[
             ("enable_f16", enable.to_owned()),
             ("elem", elem.to_owned()),
@@ -40,16 +57,17 @@ pub fn spike_propagate_shader(dtype: DType) -> String {
 
 #[derive(Debug)]
 struct PropagateKernel {
+    pass: PropagatePass,
     dtype: DType,
 }
 
 impl KernelSource for PropagateKernel {
     fn source(&self) -> SourceTemplate {
-        SourceTemplate::new(spike_propagate_shader(self.dtype))
+        SourceTemplate::new(spike_propagate_shader(self.pass, self.dtype))
     }
 
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((wgsl_elem(self.dtype).0, WORKGROUP_SIZE))
+        KernelId::new::<Self>().info((self.pass, wgsl_elem(self.dtype).0, WORKGROUP_SIZE))
     }
 
     fn lang(&self) -> &'static str {
@@ -61,9 +79,10 @@ impl KernelSource for PropagateKernel {
 fn launch(spikes: CubeTensor, matrix: CubeTensor, groups: usize, reduce: usize, strides: (usize, usize)) -> CubeTensor {
     let spikes = into_contiguous(spikes);
     let matrix = into_contiguous(matrix);
+    let dtype = matrix.dtype;
     let columns = matrix.meta.shape()[1];
     let column_blocks = columns.div_ceil(WORKGROUP_SIZE as usize);
-    let output = empty_like(&matrix, vec![groups, columns], matrix.dtype);
+    let client = matrix.client.clone();
     let params = PropagateParams {
         groups: groups as u32,
         reduce: reduce as u32,
@@ -74,16 +93,32 @@ fn launch(spikes: CubeTensor, matrix: CubeTensor, groups: usize, reduce: usize, 
         _pad0: 0,
         _pad1: 0,
     };
-    let client = &matrix.client;
     let params = client.create_from_slice(bytemuck::bytes_of(&params));
-    let kernel = PropagateKernel { dtype: matrix.dtype };
+    let active = client.empty(groups * reduce * size_of::<u32>());
+    let counts = client.empty(groups * size_of::<u32>());
+    let output = empty_like(&matrix, vec![groups, columns], dtype);
+    let kernel = |pass| Box::new(SourceKernel::new(PropagateKernel { pass, dtype }, CubeDim::new_1d(WORKGROUP_SIZE)));
+
+    // One workgroup per a (the grid helper counts items of one workgroup each).
     client.launch(
-        Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
-        // One workgroup per (a, column block): the grid helper counts "items" of one workgroup.
+        kernel(PropagatePass::Compact),
+        grid_1d(groups, 1),
+        KernelArguments::new().with_buffers(vec![
+            spikes.handle.clone().binding(),
+            active.clone().binding(),
+            counts.clone().binding(),
+            params.clone().binding(),
+        ]),
+    );
+    // One workgroup per (a, block of WORKGROUP_SIZE columns).
+    client.launch(
+        kernel(PropagatePass::Accumulate),
         grid_1d(groups * column_blocks, 1),
         KernelArguments::new().with_buffers(vec![
             spikes.handle.binding(),
             matrix.handle.binding(),
+            active.binding(),
+            counts.binding(),
             output.handle.clone().binding(),
             params.binding(),
         ]),

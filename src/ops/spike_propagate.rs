@@ -14,9 +14,10 @@ use crate::backend::PropagationOps;
 use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
 use crate::error::{NeuroError, Result};
 
-/// Default activity below which [`Propagation::Auto`] takes the sparse path. The `spike_propagate`
-/// benchmark measures the break-even density of an adapter; override it with what it reports.
-pub const DEFAULT_BREAK_EVEN: f32 = 0.1;
+/// Default activity below which [`Propagation::Auto`] takes the sparse path: the forward
+/// break-even the `spike_propagate` benchmark measured on Mesa's lavapipe (5.1% at 400 rows,
+/// N_in = N_out = 1024). GPUs differ: run the benchmark and pass what it reports.
+pub const DEFAULT_BREAK_EVEN: f32 = 0.05;
 
 /// Which implementation computes `S·W`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

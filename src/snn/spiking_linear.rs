@@ -20,7 +20,7 @@ pub struct SpikingLinearConfig {
     #[config(default = true)]
     pub bias: bool,
     /// Sparse, dense, or chosen from the measured activity.
-    #[config(default = "Propagation::Auto { break_even: 0.1 }")]
+    #[config(default = "Propagation::default()")]
     pub propagation: Propagation,
     /// Reject spikes that are not exactly 0 or 1.
     #[config(default = false)]
