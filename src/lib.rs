@@ -12,6 +12,8 @@
 
 pub mod adapters;
 pub mod backend;
+pub mod bench;
+pub mod chart;
 pub mod device;
 pub mod error;
 pub mod kernels;

@@ -10,7 +10,9 @@
 
 mod flex_io;
 pub mod lif;
+pub mod probe;
 pub mod propagate;
 
 pub use lif::NeuronOps;
+pub use probe::ProbeOps;
 pub use propagate::PropagationOps;

@@ -4,6 +4,7 @@
 //! and its launch functions. Shader text is rendered from templates by [`render`], which the
 //! naga tests call too, so the exact text that runs is the text that is validated.
 
+pub mod ceilings;
 pub mod lif;
 pub mod spike_propagate;
 

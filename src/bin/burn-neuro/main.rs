@@ -1,5 +1,6 @@
 //! `burn-neuro`: adapter information and kernel self-checks (later: `bench`, `train`).
 
+mod bench;
 mod info;
 
 use std::process::ExitCode;
@@ -17,12 +18,15 @@ struct Cli {
 enum Command {
     /// List every adapter wgpu finds and self-check the LIF kernels on one of them.
     Info(info::InfoArgs),
+    /// Benchmark the kernels on every adapter (JSON records, a Markdown table, PNG charts).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => info::run(args),
+        Command::Bench(args) => bench::run_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

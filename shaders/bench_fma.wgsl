@@ -1,0 +1,36 @@
+// Device FMA-rate probe: each invocation runs CHAINS independent chains of ITERATIONS
+// dependent fused multiply-adds (2 flops each) in registers and writes one value, so memory
+// traffic is negligible next to arithmetic.
+
+struct FmaParams {
+    count: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+const WORKGROUP_SIZE: u32 = {{ workgroup_size }}u;
+const ITERATIONS: u32 = {{ iterations }}u;
+// Four independent chains keep the FMA pipes busy despite each chain's latency.
+const CHAINS: u32 = 4u;
+
+@group(0) @binding(0) var<storage, read_write> output: array<f32>;
+@group(0) @binding(1) var<storage, read_write> params: FmaParams;
+
+@compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
+fn main(
+    @builtin(workgroup_id) workgroup: vec3<u32>,
+    @builtin(num_workgroups) num_workgroups: vec3<u32>,
+    @builtin(local_invocation_index) local: u32,
+) {
+    let i = (workgroup.y * num_workgroups.x + workgroup.x) * WORKGROUP_SIZE + local;
+    if i >= params.count {
+        return;
+    }
+    let x = f32(i % 1024u) * 1.0e-4;
+    var a = vec4<f32>(1.0, 0.5, 0.25, 0.125);
+    for (var k = 0u; k < ITERATIONS; k++) {
+        a = fma(a, vec4<f32>(0.999), vec4<f32>(x));
+    }
+    output[i] = a.x + a.y + a.z + a.w;
+}
