@@ -21,6 +21,7 @@ pub mod neuron;
 pub mod ops;
 pub mod reference;
 pub mod snn;
+pub mod train;
 
 pub use error::{NeuroError, Result};
 pub use neuron::{LifSpec, ResetMode, Surrogate};

@@ -2,6 +2,7 @@
 
 mod bench;
 mod info;
+mod train;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ enum Command {
     Info(info::InfoArgs),
     /// Benchmark the kernels on every adapter (JSON records, a Markdown table, PNG charts).
     Bench(bench::BenchArgs),
+    /// Train a spiking network end to end (f16 by default) on generated digits or MNIST.
+    Train(train::TrainArgs),
 }
 
 fn main() -> ExitCode {
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Info(args) => info::run(args),
         Command::Bench(args) => bench::run_command(args),
+        Command::Train(args) => train::run_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

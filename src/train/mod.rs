@@ -1,0 +1,6 @@
+//! Half-precision SNN training runs: data, the reference models, the training loop with
+//! metrics, charts and checkpoints.
+
+pub mod data;
+pub mod model;
+pub mod run;

@@ -1,0 +1,126 @@
+//! The models `train` runs: snnTorch tutorial 5's fully connected SNN and tutorial 6's
+//! convolutional SNN, on our fused `Leaky` kernels.
+//!
+//! Mixed precision: parameters stay f32 (the optimizer updates full-precision master weights)
+//! and each layer casts its weights to the compute dtype, so activations and neuron state are
+//! f16 in an f16 run. Inputs are static images presented as the same current at every step, so
+//! the first layer runs once and its output is broadcast over time.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::module::{conv2d, max_pool2d};
+use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
+use burn::tensor::{DType, Device, Tensor};
+
+use crate::neuron::Surrogate;
+use crate::snn::{Leaky, LeakyConfig};
+
+/// Output layer activity over time: `[T, batch, classes]` each.
+pub struct SpikingOutput {
+    pub spikes: Tensor<3>,
+    pub membrane: Tensor<3>,
+}
+
+/// A classifier over `[batch, pixels]` images, run for `steps` time steps in `dtype`.
+pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static {
+    fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput;
+}
+
+fn linear(x: Tensor<2>, layer: &Linear, dtype: DType) -> Tensor<2> {
+    let y = x.matmul(layer.weight.val().cast(dtype));
+    match &layer.bias {
+        Some(bias) => y + bias.val().cast(dtype).unsqueeze_dim(0),
+        None => y,
+    }
+}
+
+fn conv(x: Tensor<4>, layer: &Conv2d, dtype: DType) -> Tensor<4> {
+    let options = ConvOptions::new(layer.stride, [0, 0], layer.dilation, layer.groups);
+    conv2d(x, layer.weight.val().cast(dtype), layer.bias.as_ref().map(|b| b.val().cast(dtype)), options)
+}
+
+fn over_time<const D: usize, const D1: usize>(x: Tensor<D>, steps: usize) -> Tensor<D1> {
+    let mut dims = [0; D1];
+    dims[0] = steps;
+    dims[1..].copy_from_slice(&x.dims());
+    x.unsqueeze_dim::<D1>(0).expand(dims)
+}
+
+fn neuron(beta: f32, surrogate: Surrogate, device: &Device) -> Leaky {
+    LeakyConfig::new(beta).with_surrogate(surrogate).init(device).expect("valid built-in configuration")
+}
+
+/// snnTorch tutorial 5: 784-1000-10 fully connected, `Leaky(β = 0.95)` with the atan surrogate.
+#[derive(Module, Debug)]
+pub struct SnnMlp {
+    pub fc1: Linear,
+    pub lif1: Leaky,
+    pub fc2: Linear,
+    pub lif2: Leaky,
+}
+
+impl SnnMlp {
+    pub fn new(inputs: usize, hidden: usize, classes: usize, device: &Device) -> Self {
+        SnnMlp {
+            fc1: LinearConfig::new(inputs, hidden).init(device),
+            lif1: neuron(0.95, Surrogate::atan(), device),
+            fc2: LinearConfig::new(hidden, classes).init(device),
+            lif2: neuron(0.95, Surrogate::atan(), device),
+        }
+    }
+}
+
+impl SpikingClassifier for SnnMlp {
+    fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput {
+        let [batch, _] = images.dims();
+        let current = linear(images.cast(dtype), &self.fc1, dtype);
+        let hidden = current.dims()[1];
+        let spikes = self.lif1.forward(over_time::<2, 3>(current, steps), None).expect("shapes checked by construction").spikes;
+        let out = linear(spikes.reshape([steps * batch, hidden]), &self.fc2, dtype);
+        let classes = out.dims()[1];
+        let out = self.lif2.forward(out.reshape([steps, batch, classes]), None).expect("shapes checked by construction");
+        SpikingOutput { spikes: out.spikes, membrane: out.membrane }
+    }
+}
+
+/// snnTorch tutorial 6: conv 12@5×5 → max-pool 2 → Leaky → conv 64@5×5 → max-pool 2 → Leaky →
+/// 1024→10 → Leaky, with β = 0.5 and the fast-sigmoid surrogate (slope 25).
+#[derive(Module, Debug)]
+pub struct Csnn {
+    pub conv1: Conv2d,
+    pub lif1: Leaky,
+    pub conv2: Conv2d,
+    pub lif2: Leaky,
+    pub fc: Linear,
+    pub lif3: Leaky,
+}
+
+impl Csnn {
+    pub fn new(classes: usize, device: &Device) -> Self {
+        Csnn {
+            conv1: Conv2dConfig::new([1, 12], [5, 5]).init(device),
+            lif1: neuron(0.5, Surrogate::fast_sigmoid(), device),
+            conv2: Conv2dConfig::new([12, 64], [5, 5]).init(device),
+            lif2: neuron(0.5, Surrogate::fast_sigmoid(), device),
+            fc: LinearConfig::new(64 * 4 * 4, classes).init(device),
+            lif3: neuron(0.5, Surrogate::fast_sigmoid(), device),
+        }
+    }
+}
+
+impl SpikingClassifier for Csnn {
+    fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput {
+        let [batch, _] = images.dims();
+        let pool = || MaxPoolOptions::new([2, 2]);
+        let x = images.cast(dtype).reshape([batch, 1, 28, 28]);
+        let c1 = max_pool2d(conv(x, &self.conv1, dtype), pool()); // [B, 12, 12, 12]
+        let s1 = self.lif1.forward(over_time::<4, 5>(c1, steps), None).expect("shapes checked by construction").spikes;
+        let c2 = max_pool2d(conv(s1.reshape([steps * batch, 12, 12, 12]), &self.conv2, dtype), pool()); // [T·B, 64, 4, 4]
+        let s2 = self.lif2.forward(c2.reshape([steps, batch, 64, 4, 4]), None).expect("shapes checked by construction").spikes;
+        let out = linear(s2.reshape([steps * batch, 64 * 4 * 4]), &self.fc, dtype);
+        let classes = out.dims()[1];
+        let out = self.lif3.forward(out.reshape([steps, batch, classes]), None).expect("shapes checked by construction");
+        SpikingOutput { spikes: out.spikes, membrane: out.membrane }
+    }
+}
