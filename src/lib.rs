@@ -11,6 +11,7 @@
 //! - [`kernels`]: launchers of the WGSL in `shaders/`; [`reference`]: the CPU spec of each kernel.
 
 pub mod adapters;
+pub mod analog;
 pub mod backend;
 pub mod bench;
 pub mod chart;
@@ -20,6 +21,7 @@ pub mod kernels;
 pub mod neuron;
 pub mod ops;
 pub mod reference;
+pub mod rng;
 pub mod snn;
 pub mod train;
 

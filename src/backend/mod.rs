@@ -8,11 +8,13 @@
 //!
 //! These are the raw, unchecked primitives; the checked public API lives in [`crate::ops`].
 
+pub mod crossbar;
 mod flex_io;
 pub mod lif;
 pub mod probe;
 pub mod propagate;
 
+pub use crossbar::CrossbarOps;
 pub use lif::NeuronOps;
 pub use probe::ProbeOps;
 pub use propagate::PropagationOps;

@@ -5,6 +5,7 @@
 //! naga tests call too, so the exact text that runs is the text that is validated.
 
 pub mod ceilings;
+pub mod crossbar;
 pub mod lif;
 pub mod spike_propagate;
 

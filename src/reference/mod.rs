@@ -5,6 +5,7 @@
 //! functions, and the kernel tests compare the GPU against them.
 
 pub mod ceilings;
+pub mod crossbar;
 pub mod lif;
 pub mod spike_propagate;
 

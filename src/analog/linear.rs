@@ -1,0 +1,113 @@
+//! `AnalogLinear`: a linear layer computed on a simulated crossbar, with the parameter layout
+//! of `burn::nn::Linear`, trainable hardware-aware.
+//!
+//! Training forward: the current weights (optionally perturbed by the weight-noise modifier)
+//! are programmed onto a fresh crossbar realisation and the input is read through it; the
+//! backward is ideal (straight-through: the gradient of `x·W`), the usual hardware-aware
+//! training. Inference: [`AnalogLinear::program`] once, then read as often as needed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Distribution, Tensor};
+
+use super::config::CrossbarConfig;
+use super::crossbar::ProgrammedCrossbar;
+use crate::error::{NeuroError, Result};
+
+/// Configuration of an [`AnalogLinear`] layer.
+#[derive(Config, Debug)]
+pub struct AnalogLinearConfig {
+    pub d_input: usize,
+    pub d_output: usize,
+    /// A digital bias, added after the analog read.
+    #[config(default = true)]
+    pub bias: bool,
+    /// The crossbar the layer runs on.
+    #[config(default = "CrossbarConfig::aihwkit_default()")]
+    pub crossbar: CrossbarConfig,
+    /// Weight-noise modifier during training (aihwkit `ADD_NORMAL`): each mini-batch adds
+    /// `σ·max|W|·ξ` to the weights before programming. 0 turns it off.
+    #[config(default = 0.0)]
+    pub training_weight_noise: f32,
+}
+
+/// A linear layer on a simulated memristor crossbar.
+#[derive(Module, Debug)]
+pub struct AnalogLinear {
+    /// `[d_input, d_output]`, as in `burn::nn::Linear`.
+    pub weight: Param<Tensor<2>>,
+    pub bias: Option<Param<Tensor<1>>>,
+    #[module(skip)]
+    pub crossbar: CrossbarConfig,
+    #[module(skip)]
+    pub training_weight_noise: f32,
+    /// Forward calls so far: each training forward draws a new crossbar realisation.
+    #[module(skip)]
+    calls: Arc<AtomicU64>,
+}
+
+impl AnalogLinearConfig {
+    pub fn init(&self, device: &Device) -> Result<AnalogLinear> {
+        let linear = LinearConfig::new(self.d_input, self.d_output).with_bias(self.bias).init(device);
+        AnalogLinear::from_linear(linear, self.crossbar.clone(), self.training_weight_noise)
+    }
+}
+
+impl AnalogLinear {
+    /// Takes over a (trained) `burn::nn::Linear`'s parameters.
+    pub fn from_linear(linear: Linear, crossbar: CrossbarConfig, training_weight_noise: f32) -> Result<Self> {
+        crossbar.validate()?;
+        if !(training_weight_noise >= 0.0 && training_weight_noise.is_finite()) {
+            return Err(NeuroError::Range {
+                argument: "training_weight_noise",
+                value: training_weight_noise.to_string(),
+                expected: "a standard deviation >= 0".into(),
+            });
+        }
+        Ok(AnalogLinear { weight: linear.weight, bias: linear.bias, crossbar, training_weight_noise, calls: Arc::new(AtomicU64::new(0)) })
+    }
+
+    /// The parameters as a `burn::nn::Linear`.
+    pub fn into_linear(self) -> Linear {
+        Linear { weight: self.weight, bias: self.bias }
+    }
+
+    /// Programs the current weights once (with the crossbar's seed) for inference reads.
+    pub fn program(&self) -> Result<ProgrammedCrossbar> {
+        ProgrammedCrossbar::program(self.weight.val(), &self.crossbar)
+    }
+
+    /// `[..., d_input] → [..., d_output]` through a freshly programmed crossbar (hardware-aware
+    /// training; see the module docs). Leading dims are flattened into the batch.
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
+        let call = self.calls.fetch_add(1, Ordering::Relaxed);
+        let weight = self.weight.val();
+        let mut noisy = weight.clone();
+        if self.training_weight_noise > 0.0 && weight.is_require_grad() {
+            let scale = weight.clone().abs().max().detach().reshape([1, 1]) * self.training_weight_noise;
+            let noise = Tensor::<2>::random(weight.dims(), Distribution::Normal(0.0, 1.0), &weight.device());
+            noisy = weight + (noise * scale).detach();
+        }
+        // A new realisation (programming noise, variation, faults) per training call.
+        let config = self.crossbar.clone().with_seed(self.crossbar.seed ^ call.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let crossbar = ProgrammedCrossbar::program(noisy.clone(), &config)?;
+        let dims = input.dims();
+        let rows = dims.iter().take(D - 1).product::<usize>();
+        let x = input.reshape([rows, dims[D - 1]]);
+        let analog = crossbar.read(x.clone().detach())?;
+        // Value of the analog read, gradient of the ideal matmul.
+        let ideal = x.matmul(noisy.cast(analog.dtype()));
+        let mut y = analog.detach() + ideal.clone() - ideal.detach();
+        if let Some(bias) = &self.bias {
+            let dtype = y.dtype();
+            y = y + bias.val().cast(dtype).unsqueeze_dim(0);
+        }
+        let mut out_dims = dims;
+        out_dims[D - 1] = y.dims()[1];
+        Ok(y.reshape(out_dims))
+    }
+}

@@ -1,0 +1,9 @@
+//! Analog in-memory computing: memristor crossbar simulation with injected non-idealities.
+
+pub mod config;
+pub mod crossbar;
+pub mod linear;
+
+pub use config::CrossbarConfig;
+pub use crossbar::{ProgrammedCrossbar, ReadTraces};
+pub use linear::{AnalogLinear, AnalogLinearConfig};

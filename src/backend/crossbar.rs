@@ -1,0 +1,102 @@
+//! Crossbar programming and analog reads as backend ops. Neither is differentiated here:
+//! analog modules train through a straight-through estimator around the read
+//! (see `crate::analog::linear`).
+
+use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::wgpu::CubeBackend;
+use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, backend_extension};
+use burn::tensor::{DType, Shape};
+
+use crate::backend::flex_io::{device_tensor, host_values, storage};
+use crate::kernels::crossbar::{self, CrossbarSettings};
+use crate::reference::crossbar as reference;
+
+/// Crossbar ops.
+#[backend_extension(Cube, Fusion, Autodiff, Flex)]
+pub trait CrossbarOps: Backend {
+    /// `weight [inputs, outputs]` f32 and `scales [2]` (max|W| first) → `[planes, inputs, outputs]`.
+    #[fusion(dtype = { let _ = weight; DType::F32 }, shape = program_shape(weight, settings))]
+    fn crossbar_program(weight: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self>;
+
+    /// `input [batch, inputs]` through `planes` → (`[batch, outputs]`, traces or a `[1]` placeholder).
+    #[fusion(meta = read_meta)]
+    fn crossbar_read(
+        input: FloatTensor<Self>,
+        planes: FloatTensor<Self>,
+        scales: FloatTensor<Self>,
+        settings: CrossbarSettings,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+}
+
+pub(crate) fn program_shape(weight: &Shape, settings: &CrossbarSettings) -> Shape {
+    vec![settings.planes(), weight[0], weight[1]].into()
+}
+
+fn read_shapes(settings: &CrossbarSettings) -> (Shape, Shape) {
+    let p = &settings.params;
+    let traces = if settings.variant.traces {
+        vec![2, p.batch as usize, p.row_tiles as usize, p.outputs as usize]
+    } else {
+        vec![1]
+    };
+    (vec![p.batch as usize, p.outputs as usize].into(), traces.into())
+}
+
+fn read_meta(
+    input: &burn::backend::fusion::custom::TensorSpec,
+    _planes: &burn::backend::fusion::custom::TensorSpec,
+    _scales: &burn::backend::fusion::custom::TensorSpec,
+    settings: &CrossbarSettings,
+) -> (burn::backend::fusion::custom::TensorSpec, burn::backend::fusion::custom::TensorSpec) {
+    use burn::backend::fusion::custom::TensorSpec;
+    let (output, traces) = read_shapes(settings);
+    (TensorSpec::new(output, input.dtype), TensorSpec::new(traces, DType::F32))
+}
+
+impl CrossbarOps for CubeBackend {
+    fn crossbar_program(weight: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self> {
+        crossbar::program(weight, scales, &settings)
+    }
+
+    fn crossbar_read(input: FloatTensor<Self>, planes: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        crossbar::read(input, planes, scales, &settings)
+    }
+}
+
+impl CrossbarOps for Flex {
+    fn crossbar_program(weight: FloatTensor<Self>, _scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self> {
+        let like = weight.clone();
+        let (weight, shape, _) = host_values(weight);
+        let planes = reference::program(&settings, &weight);
+        device_tensor(planes, program_shape(&shape, &settings), DType::F32, &like)
+    }
+
+    fn crossbar_read(input: FloatTensor<Self>, planes: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let like = input.clone();
+        let (input, _, dtype) = host_values(input);
+        let (planes, _, _) = host_values(planes);
+        let (scales, _, _) = host_values(scales);
+        let out = reference::read(&settings, storage(dtype), &input, &planes, [scales[0], scales[1]]);
+        let (output_shape, traces_shape) = read_shapes(&settings);
+        let traces = if settings.variant.traces {
+            let mut both = out.power;
+            both.extend(out.current);
+            both
+        } else {
+            vec![0.0]
+        };
+        (device_tensor(out.output, output_shape, dtype, &like), device_tensor(traces, traces_shape, DType::F32, &like))
+    }
+}
+
+impl<B: CrossbarOps, C: CheckpointStrategy> CrossbarOps for Autodiff<B, C> {
+    fn crossbar_program(weight: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self> {
+        Self::from_inner(B::crossbar_program(weight.into_primitive(), scales.into_primitive(), settings))
+    }
+
+    fn crossbar_read(input: FloatTensor<Self>, planes: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let (output, traces) = B::crossbar_read(input.into_primitive(), planes.into_primitive(), scales.into_primitive(), settings);
+        (Self::from_inner(output), Self::from_inner(traces))
+    }
+}

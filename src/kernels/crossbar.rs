@@ -1,0 +1,272 @@
+//! Memristor crossbar: programming (`shaders/crossbar_program.wgsl`) and analog reads
+//! (`shaders/crossbar_read.wgsl`), with counter-based noise (`shaders/philox.wgsl`).
+
+use burn::backend::wgpu::{CubeTensor, KernelSource, SourceKernel, SourceTemplate, into_contiguous};
+use burn::cubecl::CubeDim;
+use burn::cubecl::prelude::KernelId;
+use burn::cubecl::server::KernelArguments;
+use burn::tensor::DType;
+use serde::{Deserialize, Serialize};
+
+use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
+use crate::analog::config::{BoundManagement, CrossbarConfig, NoiseManagement, ProgrammingNoise, ReadNoise};
+use crate::rng::normal_scale_literal;
+
+const COMMON: &str = include_str!("../../shaders/crossbar_common.wgsl");
+const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
+const PROGRAM: &str = include_str!("../../shaders/crossbar_program.wgsl");
+const READ: &str = include_str!("../../shaders/crossbar_read.wgsl");
+
+/// Mirror of the WGSL `CrossbarParams` struct (checked against naga's layout in the tests).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
+pub struct CrossbarParams {
+    pub inputs: u32,
+    pub outputs: u32,
+    pub batch: u32,
+    pub tile_rows: u32,
+    pub tile_cols: u32,
+    pub row_tiles: u32,
+    pub col_tiles: u32,
+    pub call: u32,
+    pub seed_lo: u32,
+    pub seed_hi: u32,
+    pub levels: u32,
+    pub cols_per_thread: u32,
+    pub g_min: f32,
+    pub g_max: f32,
+    pub inv_g_range: f32,
+    pub inv_g_max: f32,
+    pub programming_sigma: f32,
+    pub device_variation: f32,
+    pub stuck_at_min: f32,
+    pub stuck_at_max: f32,
+    pub drift_scale: f32,
+    pub log_time_ratio: f32,
+    pub input_step: f32,
+    pub input_bound: f32,
+    pub output_step: f32,
+    pub output_bound: f32,
+    pub noise_constant: f32,
+    pub max_bound_factor: f32,
+    pub output_noise: f32,
+    pub read_noise: f32,
+    pub ir_drop: f32,
+    pub ir_drop_g_ratio: f32,
+    pub read_voltage: f32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
+}
+
+/// The code-shaping choices of a crossbar (each combination is its own compiled variant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CrossbarVariant {
+    /// 0 none, 1 constant σ, 2 PCM polynomial.
+    pub programming_noise: u32,
+    pub drift: bool,
+    /// 0 none, 1 abs-max, 2 constant.
+    pub noise_management: u32,
+    /// 0 none, 1 additive constant, 2 PCM read.
+    pub read_noise: u32,
+    pub ir_drop: bool,
+    /// Also write power and current traces.
+    pub traces: bool,
+}
+
+/// Everything the kernels need to know about a crossbar, derived from its configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CrossbarSettings {
+    pub params: CrossbarParams,
+    pub variant: CrossbarVariant,
+}
+
+impl CrossbarSettings {
+    /// Settings for an `inputs × outputs` crossbar read `batch` rows at a time (validated config).
+    pub fn new(config: &CrossbarConfig, inputs: usize, outputs: usize, batch: usize) -> Self {
+        let (programming_noise, programming_sigma) = match config.programming_noise {
+            ProgrammingNoise::None => (0, 0.0),
+            ProgrammingNoise::Constant(s) => (1, s),
+            ProgrammingNoise::PcmPolynomial(s) => (2, s),
+        };
+        let (noise_management, noise_constant) = match config.noise_management {
+            NoiseManagement::None => (0, 1.0),
+            NoiseManagement::AbsMax => (1, 1.0),
+            NoiseManagement::Constant(c) => (2, c),
+        };
+        let (read_noise, read_sigma) = match config.read_noise {
+            ReadNoise::None => (0, 0.0),
+            ReadNoise::AdditiveConstant(s) => (1, s),
+            ReadNoise::PcmRead(s) => (2, s),
+        };
+        let (drift_scale, log_time_ratio) = match config.drift {
+            Some(d) if d.time > d.t0 => (d.scale, (d.time / d.t0).ln()),
+            Some(d) => (d.scale, 0.0),
+            None => (0.0, 0.0),
+        };
+        let max_bound_factor = match config.bound_management {
+            BoundManagement::None => 1.0,
+            BoundManagement::Iterative { .. } => config.max_bound_factor(),
+        };
+        let params = CrossbarParams {
+            inputs: inputs as u32,
+            outputs: outputs as u32,
+            batch: batch as u32,
+            tile_rows: config.tile_rows as u32,
+            tile_cols: config.tile_cols as u32,
+            row_tiles: inputs.div_ceil(config.tile_rows) as u32,
+            col_tiles: outputs.div_ceil(config.tile_cols) as u32,
+            call: 0,
+            seed_lo: config.seed as u32,
+            seed_hi: (config.seed >> 32) as u32,
+            levels: config.levels.unwrap_or(0),
+            cols_per_thread: config.tile_cols.div_ceil(WORKGROUP_SIZE as usize) as u32,
+            g_min: config.g_min,
+            g_max: config.g_max,
+            inv_g_range: 1.0 / (config.g_max - config.g_min),
+            inv_g_max: 1.0 / config.g_max,
+            programming_sigma,
+            device_variation: config.device_variation,
+            stuck_at_min: config.stuck_at_min,
+            stuck_at_max: config.stuck_at_max,
+            drift_scale,
+            log_time_ratio,
+            input_step: config.input_step(),
+            input_bound: config.input_bound,
+            output_step: config.output_step(),
+            output_bound: config.output_bound,
+            noise_constant,
+            max_bound_factor,
+            output_noise: config.output_noise,
+            read_noise: read_sigma,
+            ir_drop: config.ir_drop,
+            ir_drop_g_ratio: config.ir_drop_g_ratio,
+            read_voltage: config.read_voltage,
+            _pad0: 0,
+            _pad1: 0,
+            _pad2: 0,
+        };
+        let variant = CrossbarVariant {
+            programming_noise,
+            drift: config.drift.is_some(),
+            noise_management,
+            read_noise,
+            ir_drop: config.ir_drop > 0.0,
+            traces: false,
+        };
+        CrossbarSettings { params, variant }
+    }
+
+    /// Conductance planes the programmed state holds: g±, and ν± with drift.
+    pub fn planes(&self) -> usize {
+        if self.variant.drift { 4 } else { 2 }
+    }
+}
+
+/// The two crossbar kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CrossbarPass {
+    Program,
+    Read,
+}
+
+/// Renders the WGSL of one kernel variant.
+pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DType) -> String {
+    let (elem, enable) = wgsl_elem(dtype);
+    let body = match pass {
+        CrossbarPass::Program => PROGRAM,
+        CrossbarPass::Read => READ,
+    };
+    render(
+        &format!("{COMMON}\n{PHILOX}\n{body}"),
+        &[
+            ("enable_f16", enable.to_owned()),
+            ("elem", elem.to_owned()),
+            ("workgroup_size", WORKGROUP_SIZE.to_string()),
+            ("normal_scale", normal_scale_literal()),
+            ("programming_noise", variant.programming_noise.to_string()),
+            ("drift", variant.drift.to_string()),
+            ("noise_management", variant.noise_management.to_string()),
+            ("read_noise", variant.read_noise.to_string()),
+            ("ir_drop", variant.ir_drop.to_string()),
+            ("traces", variant.traces.to_string()),
+        ],
+    )
+}
+
+#[derive(Debug)]
+struct CrossbarKernel {
+    pass: CrossbarPass,
+    variant: CrossbarVariant,
+    dtype: DType,
+}
+
+impl KernelSource for CrossbarKernel {
+    fn source(&self) -> SourceTemplate {
+        SourceTemplate::new(crossbar_shader(self.pass, &self.variant, self.dtype))
+    }
+    fn id(&self) -> KernelId {
+        KernelId::new::<Self>().info((self.pass, self.variant, wgsl_elem(self.dtype).0, WORKGROUP_SIZE))
+    }
+    fn lang(&self) -> &'static str {
+        "wgsl"
+    }
+}
+
+fn launch(pass: CrossbarPass, settings: &CrossbarSettings, dtype: DType, like: &CubeTensor, count: burn::cubecl::CubeCount, buffers: Vec<CubeTensor>) {
+    let client = &like.client;
+    let params = client.create_from_slice(bytemuck::bytes_of(&settings.params));
+    let mut bindings: Vec<_> = buffers.into_iter().map(|t| t.handle.binding()).collect();
+    bindings.push(params.binding());
+    let kernel = CrossbarKernel { pass, variant: settings.variant, dtype };
+    client.launch(
+        Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
+        count,
+        KernelArguments::new().with_buffers(bindings),
+    );
+}
+
+/// Programs `weight [inputs, outputs]` (f32) with `scales = [max|W|, ·]`; returns the
+/// `[planes, inputs, outputs]` f32 state.
+pub fn program(weight: CubeTensor, scales: CubeTensor, settings: &CrossbarSettings) -> CubeTensor {
+    let weight = into_contiguous(weight);
+    let scales = into_contiguous(scales);
+    let (inputs, outputs) = (settings.params.inputs as usize, settings.params.outputs as usize);
+    let planes = empty_like(&weight, vec![settings.planes(), inputs, outputs], DType::F32);
+    launch(
+        CrossbarPass::Program,
+        settings,
+        DType::F32,
+        &weight,
+        grid_1d(inputs * outputs, WORKGROUP_SIZE),
+        vec![weight.clone(), scales, planes.clone()],
+    );
+    planes
+}
+
+/// Reads `input [batch, inputs]` through the programmed `planes` with `scales = [max|W|,
+/// drift compensation]`. Returns `[batch, outputs]` in the input's dtype and, when
+/// `settings.variant.traces`, `[2, batch, row_tiles, outputs]` f32 power (µW) and current (µA)
+/// per row tile and column (a `[1]` placeholder otherwise).
+pub fn read(input: CubeTensor, planes: CubeTensor, scales: CubeTensor, settings: &CrossbarSettings) -> (CubeTensor, CubeTensor) {
+    let input = into_contiguous(input);
+    let planes = into_contiguous(planes);
+    let scales = into_contiguous(scales);
+    let p = &settings.params;
+    let dtype = input.dtype;
+    let output = empty_like(&input, vec![p.batch as usize, p.outputs as usize], dtype);
+    let traces = if settings.variant.traces {
+        empty_like(&input, vec![2, p.batch as usize, p.row_tiles as usize, p.outputs as usize], DType::F32)
+    } else {
+        empty_like(&input, vec![1], DType::F32)
+    };
+    launch(
+        CrossbarPass::Read,
+        settings,
+        dtype,
+        &input,
+        grid_1d((p.batch * p.col_tiles) as usize, 1),
+        vec![input.clone(), planes, scales, output.clone(), traces.clone()],
+    );
+    (output, traces)
+}

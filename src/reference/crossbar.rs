@@ -1,0 +1,188 @@
+//! CPU reference of the crossbar kernels: the same steps, order and random draws as
+//! `shaders/crossbar_program.wgsl` and `shaders/crossbar_read.wgsl`.
+
+use super::Storage;
+use crate::kernels::crossbar::CrossbarSettings;
+use crate::rng::{normal_from, philox, uniform_from};
+
+const PROGRAM_STREAM: u32 = u32::MAX;
+
+fn pcm_programming_sigma(g_hat: f32) -> f32 {
+    0.26348 + 1.965 * g_hat - 1.1731 * g_hat * g_hat
+}
+
+fn program_device(s: &CrossbarSettings, goal: f32, device: u32, polarity: u32) -> (f32, f32) {
+    let p = &s.params;
+    let key = [p.seed_lo, p.seed_hi];
+    let mut g = goal;
+    if p.levels > 1 {
+        let step = (p.g_max - p.g_min) / (p.levels - 1) as f32;
+        g = p.g_min + ((g - p.g_min) / step).round_ties_even() * step;
+    }
+    if s.variant.programming_noise != 0 {
+        let mut sigma = p.programming_sigma;
+        if s.variant.programming_noise == 2 {
+            sigma = p.programming_sigma * pcm_programming_sigma(g * p.inv_g_max) * (p.g_max * 0.04);
+        }
+        g += sigma * normal_from(philox([device, polarity, PROGRAM_STREAM, 1], key));
+    }
+    if p.device_variation > 0.0 {
+        g *= 1.0 + p.device_variation * normal_from(philox([device, polarity, PROGRAM_STREAM, 2], key));
+    }
+    g = g.max(0.0);
+    let u = uniform_from(philox([device, polarity, PROGRAM_STREAM, 3], key)[0]);
+    if u < p.stuck_at_min {
+        g = p.g_min;
+    } else if u < p.stuck_at_min + p.stuck_at_max {
+        g = p.g_max;
+    }
+    let mut nu = 0.0;
+    if s.variant.drift {
+        let log_g = (goal * p.inv_g_max).max(1.0e-7).ln();
+        let mu = (-0.0155 * log_g + 0.0244).clamp(0.049, 0.1);
+        let sd = (-0.0125 * log_g - 0.0059).clamp(0.008, 0.045);
+        nu = (mu + sd * normal_from(philox([device, polarity, PROGRAM_STREAM, 4], key))).abs() * p.drift_scale;
+    }
+    (g, nu)
+}
+
+/// Programs `weight [inputs, outputs]`; returns the `[planes, inputs, outputs]` state.
+pub fn program(s: &CrossbarSettings, weight: &[f32]) -> Vec<f32> {
+    let n = weight.len();
+    let w_max = weight.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+    let w_max = if w_max <= 0.0 { 1.0 } else { w_max };
+    let span = s.params.g_max - s.params.g_min;
+    let mut planes = vec![0.0; s.planes() * n];
+    for (i, &w) in weight.iter().enumerate() {
+        let w = w / w_max;
+        let positive = program_device(s, s.params.g_min + span * w.max(0.0), i as u32, 0);
+        let negative = program_device(s, s.params.g_min + span * (-w).max(0.0), i as u32, 1);
+        planes[i] = positive.0;
+        planes[n + i] = negative.0;
+        if s.variant.drift {
+            planes[2 * n + i] = positive.1;
+            planes[3 * n + i] = negative.1;
+        }
+    }
+    planes
+}
+
+fn quantize(value: f32, step: f32, bound: f32) -> f32 {
+    if step == 0.0 { value } else { ((value / step).round_ties_even() * step).clamp(-bound, bound) }
+}
+
+/// Output of [`read`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadOutput {
+    /// `[batch, outputs]`, rounded to the storage dtype.
+    pub output: Vec<f32>,
+    /// `[batch, row_tiles, outputs]` power (µW) and current (µA) of the final pass.
+    pub power: Vec<f32>,
+    pub current: Vec<f32>,
+    /// Bound-management passes used per (batch row, row tile, column tile).
+    pub passes: Vec<u32>,
+}
+
+/// Reads `input [batch, inputs]` (values already in the storage dtype) through `planes`,
+/// with `scales = [max|W|, drift compensation]`.
+pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32], scales: [f32; 2]) -> ReadOutput {
+    let p = &s.params;
+    let (inputs, outputs, batch) = (p.inputs as usize, p.outputs as usize, p.batch as usize);
+    let (tile_rows, tile_cols) = (p.tile_rows as usize, p.tile_cols as usize);
+    let row_tiles = p.row_tiles as usize;
+    let n = inputs * outputs;
+    let key = [p.seed_lo, p.seed_hi];
+    let volts_per_unit = p.read_voltage / p.input_bound;
+    let pair = |index: usize| {
+        let (mut g_pos, mut g_neg) = (planes[index], planes[n + index]);
+        if s.variant.drift {
+            g_pos *= (-planes[2 * n + index] * p.log_time_ratio).exp();
+            g_neg *= (-planes[3 * n + index] * p.log_time_ratio).exp();
+        }
+        ((g_pos - g_neg) * p.inv_g_range, g_pos + g_neg, g_pos - g_neg)
+    };
+    let mut out = ReadOutput {
+        output: vec![0.0; batch * outputs],
+        power: vec![0.0; batch * row_tiles * outputs],
+        current: vec![0.0; batch * row_tiles * outputs],
+        passes: Vec::new(),
+    };
+    for b in 0..batch {
+        for col_tile in 0..p.col_tiles as usize {
+            let columns: Vec<usize> = (col_tile * tile_cols..((col_tile + 1) * tile_cols).min(outputs)).collect();
+            let mut total = vec![0.0f32; columns.len()];
+            for row_tile in 0..row_tiles {
+                let row0 = row_tile * tile_rows;
+                let rows = tile_rows.min(inputs - row0);
+                let x = &input[b * inputs + row0..b * inputs + row0 + rows];
+                let mut alpha = match s.variant.noise_management {
+                    1 => x.iter().fold(0.0f32, |m, v| m.max(v.abs())),
+                    2 => p.noise_constant,
+                    _ => 1.0,
+                };
+                if s.variant.noise_management == 1 && alpha <= 0.0 {
+                    alpha = 1.0;
+                }
+                let (mut beta, mut attempt) = (1.0f32, 0u32);
+                let mut y = vec![0.0f32; columns.len()];
+                loop {
+                    let scale = 1.0 / (alpha * beta);
+                    let xq: Vec<f32> = x.iter().map(|v| quantize(v * scale, p.input_step, p.input_bound)).collect();
+                    let sq_norm: f32 = xq.iter().fold(0.0, |acc, v| acc + v * v);
+                    let mut saturated = false;
+                    for (k, &column) in columns.iter().enumerate() {
+                        let (mut acc, mut abs_acc, mut ramp_acc, mut pcm_acc, mut power, mut current) = (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+                        for (j, &v) in xq.iter().enumerate() {
+                            let position = j as f32 / rows as f32;
+                            let ramp = 1.0 - (1.0 - position) * (1.0 - position);
+                            let (w, g_sum, g_diff) = pair((row0 + j) * outputs + column);
+                            acc += w * v;
+                            abs_acc += w.abs() * v.abs();
+                            ramp_acc += w * v * ramp;
+                            pcm_acc += w.abs() * v * v;
+                            let volts = v * volts_per_unit;
+                            power += volts * volts * g_sum;
+                            current += volts * g_diff;
+                        }
+                        let mut value = acc;
+                        if s.variant.ir_drop {
+                            let a = rows as f32 / p.ir_drop_g_ratio * abs_acc;
+                            let c = a * (a * (0.05 * a - 0.2) + 0.5);
+                            value -= p.ir_drop * c * ramp_acc;
+                        }
+                        let counter = [column as u32, b as u32, row_tile as u32, (p.call << 8) | (attempt << 4)];
+                        let draw = |purpose: u32| normal_from(philox([counter[0], counter[1], counter[2], counter[3] | purpose], key));
+                        match s.variant.read_noise {
+                            1 => value += p.read_noise * sq_norm.sqrt() * draw(2),
+                            2 => value += p.read_noise * pcm_acc.sqrt() * draw(2),
+                            _ => {}
+                        }
+                        if p.output_noise > 0.0 {
+                            value += p.output_noise * draw(1);
+                        }
+                        if value.abs() >= p.output_bound {
+                            saturated = true;
+                        }
+                        y[k] = if p.output_step > 0.0 { quantize(value, p.output_step, p.output_bound) } else { value };
+                        let at = (b * row_tiles + row_tile) * outputs + column;
+                        out.power[at] = power;
+                        out.current[at] = current;
+                    }
+                    if !(saturated && beta * 2.0 <= p.max_bound_factor) {
+                        break;
+                    }
+                    beta *= 2.0;
+                    attempt += 1;
+                }
+                out.passes.push(attempt + 1);
+                for (k, t) in total.iter_mut().enumerate() {
+                    *t += y[k] * alpha * beta;
+                }
+            }
+            for (k, &column) in columns.iter().enumerate() {
+                out.output[b * outputs + column] = storage.round(total[k] * (scales[0] * scales[1]));
+            }
+        }
+    }
+    out
+}
