@@ -34,7 +34,7 @@ struct CrossbarParams {
     output_step: f32,      // Δout, 0: no ADC quantization
     output_bound: f32,
     noise_constant: f32,   // α for constant noise management
-    max_bound_factor: f32, // 1: no bound management
+    max_bound_factor: f32, // another pass while β <= this (0: no bound management)
     output_noise: f32,
     read_noise: f32,
     ir_drop: f32,

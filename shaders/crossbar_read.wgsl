@@ -172,7 +172,7 @@ fn main(
                     y[k] = value;
                 }
             }
-            let retry = workgroupUniformLoad(&saturated) != 0u && beta * 2.0 <= p.max_bound_factor;
+            let retry = workgroupUniformLoad(&saturated) != 0u && beta <= p.max_bound_factor;
             if !retry {
                 break;
             }

@@ -2,6 +2,8 @@
 //! and the Rust parameter structs match naga's layout of their WGSL twins.
 
 use burn::tensor::DType;
+use burn_neuro::kernels::crossbar::{CrossbarParams, CrossbarPass, CrossbarVariant, crossbar_shader};
+use burn_neuro::kernels::ceilings::{Probe, probe_shader};
 use burn_neuro::kernels::lif::{LifParams, LifPass, lif_shader};
 use burn_neuro::kernels::spike_propagate::{PropagateParams, PropagatePass, spike_propagate_shader};
 use burn_neuro::neuron::LifSpec;
@@ -112,4 +114,55 @@ fn spike_compact_and_spike_accumulate_validate_and_share_params() {
     let rust: Vec<(String, u32)> = rust.iter().map(|(n, o)| (n.to_string(), *o as u32)).collect();
     assert_eq!(members, rust);
     assert_eq!(span as usize, std::mem::size_of::<PropagateParams>());
+}
+
+#[test]
+fn bench_copy_and_bench_fma_probes_validate() {
+    for probe in [Probe::Copy, Probe::Fma] {
+        validate(&probe_shader(probe), &format!("{probe:?}"));
+    }
+}
+
+/// Every combination of the crossbar's code-shaping choices.
+fn crossbar_variants() -> Vec<CrossbarVariant> {
+    let mut all = Vec::new();
+    for programming_noise in 0..3 {
+        for drift in [false, true] {
+            for noise_management in 0..3 {
+                for read_noise in 0..3 {
+                    for ir_drop in [false, true] {
+                        for traces in [false, true] {
+                            all.push(CrossbarVariant { programming_noise, drift, noise_management, read_noise, ir_drop, traces });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn crossbar_program_and_crossbar_read_validate_in_every_variant() {
+    // crossbar_common and philox are part of both kernels.
+    let variants = crossbar_variants();
+    assert_eq!(variants.len(), 216);
+    for variant in &variants {
+        validate(&crossbar_shader(CrossbarPass::Program, variant, DType::F32), &format!("program {variant:?}"));
+        for dtype in [DType::F32, DType::F16] {
+            validate(&crossbar_shader(CrossbarPass::Read, variant, dtype), &format!("read {variant:?} {dtype:?}"));
+        }
+    }
+}
+
+#[test]
+fn crossbar_params_layout_matches_wgsl() {
+    let module = validate(&crossbar_shader(CrossbarPass::Read, &crossbar_variants()[0], DType::F32), "crossbar_read");
+    let (members, span) = struct_layout(&module, "CrossbarParams");
+    assert_eq!(span as usize, std::mem::size_of::<CrossbarParams>(), "struct size");
+    macro_rules! offsets {
+        ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(CrossbarParams, $field) as u32)),*] };
+    }
+    let rust = offsets!(inputs, outputs, batch, tile_rows, tile_cols, row_tiles, col_tiles, call, seed_lo, seed_hi, levels, cols_per_thread, g_min, g_max, inv_g_range, inv_g_max, programming_sigma, device_variation, stuck_at_min, stuck_at_max, drift_scale, log_time_ratio, input_step, input_bound, output_step, output_bound, noise_constant, max_bound_factor, output_noise, read_noise, ir_drop, ir_drop_g_ratio, read_voltage, _pad0, _pad1, _pad2);
+    assert_eq!(members, rust, "member names and offsets");
 }

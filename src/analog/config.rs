@@ -186,10 +186,12 @@ impl CrossbarConfig {
         self.output_bits.map_or(0.0, |b| 2.0 * self.output_bound / ((1u64 << b) - 2) as f32)
     }
 
-    /// Largest bound-management factor β, and so the most passes, this configuration allows.
+    /// Bound management makes another pass (doubling β) only while β is at most this:
+    /// `min(max_factor, max_resolution / Δin)`, 15.75 with aihwkit's defaults, so β runs
+    /// 1, 2, 4, 8, 16 — at most 5 passes.
     pub fn max_bound_factor(&self) -> f32 {
         match self.bound_management {
-            BoundManagement::None => 1.0,
+            BoundManagement::None => 0.0,
             BoundManagement::Iterative { max_factor, max_resolution } => {
                 let step = self.input_step();
                 if step > 0.0 { max_factor.min(max_resolution / step) } else { max_factor }

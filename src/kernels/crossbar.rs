@@ -105,7 +105,7 @@ impl CrossbarSettings {
             None => (0.0, 0.0),
         };
         let max_bound_factor = match config.bound_management {
-            BoundManagement::None => 1.0,
+            BoundManagement::None => 0.0,
             BoundManagement::Iterative { .. } => config.max_bound_factor(),
         };
         let params = CrossbarParams {

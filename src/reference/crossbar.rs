@@ -168,7 +168,7 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
                         out.power[at] = power;
                         out.current[at] = current;
                     }
-                    if !(saturated && beta * 2.0 <= p.max_bound_factor) {
+                    if !(saturated && beta <= p.max_bound_factor) {
                         break;
                     }
                     beta *= 2.0;

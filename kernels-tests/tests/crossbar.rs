@@ -1,0 +1,293 @@
+//! Crossbar programming and reads: GPU vs the CPU reference, the counter-based noise streams,
+//! aihwkit's check values, noise statistics, ideal = matmul, tiling invariance, persistence
+//! of device variation, and configuration errors.
+
+use burn::tensor::{DType, Device, Tensor};
+use burn_neuro::analog::config::{BoundManagement, Drift, NoiseManagement, ProgrammingNoise, ReadNoise};
+use burn_neuro::analog::{CrossbarConfig, ProgrammedCrossbar};
+use burn_neuro::kernels::crossbar::CrossbarSettings;
+use burn_neuro::reference::{Storage, crossbar as reference};
+use burn_neuro::rng::{normal_from, philox};
+use burn_neuro::NeuroError;
+use kernels_tests::{assert_close, cpu, gpu, tensor, uniform, values};
+
+fn weights(inputs: usize, outputs: usize, seed: u64) -> Vec<f32> {
+    uniform(inputs * outputs, seed, -0.5, 0.5)
+}
+
+#[test]
+fn philox_matches_the_published_known_answer() {
+    // Random123 kat_vectors, philox4x32_10, counter = key = 0.
+    assert_eq!(philox([0; 4], [0; 2]), [0x6627_e8d5, 0xe169_c58d, 0xbc57_ac4c, 0x9b00_dbd8]);
+}
+
+#[test]
+fn programming_noise_stream_is_bit_identical_to_the_reference() {
+    // Zero weights put both devices at g_min; with σ = 1 µS the programmed conductance is
+    // exactly g_min + z, so the GPU must reproduce the reference's normal draws bit for bit.
+    let device = gpu();
+    let config = CrossbarConfig::ideal().with_programming_noise(ProgrammingNoise::Constant(1.0)).with_g_min(10.0).with_seed(7);
+    let (inputs, outputs) = (37, 300);
+    let crossbar = ProgrammedCrossbar::program(Tensor::zeros([inputs, outputs], &device), &config).expect("programs");
+    let planes = values(crossbar.planes());
+    let settings = CrossbarSettings::new(&config, inputs, outputs, 1);
+    let expected = reference::program(&settings, &vec![0.0; inputs * outputs]);
+    assert!(planes.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits()), "noise streams differ");
+    let z = normal_from(philox([5, 1, u32::MAX, 1], [7, 0]));
+    assert_eq!(planes[inputs * outputs + 5], 10.0 + z, "device 5, negative polarity");
+}
+
+fn every_program_effect() -> CrossbarConfig {
+    CrossbarConfig::new()
+        .with_levels(Some(16))
+        .with_programming_noise(ProgrammingNoise::PcmPolynomial(1.0))
+        .with_device_variation(0.05)
+        .with_stuck_at_min(0.02)
+        .with_stuck_at_max(0.02)
+        .with_drift(Some(Drift { time: 3600.0, t0: 20.0, scale: 1.0, compensation: true }))
+        .with_seed(11)
+}
+
+#[test]
+fn programming_matches_the_reference_with_every_effect() {
+    let device = gpu();
+    let config = every_program_effect();
+    let (inputs, outputs) = (70, 129);
+    let w = weights(inputs, outputs, 3);
+    let crossbar = ProgrammedCrossbar::program(tensor(w.clone(), [inputs, outputs], DType::F32, &device), &config).expect("programs");
+    let expected = reference::program(&CrossbarSettings::new(&config, inputs, outputs, 1), &w);
+    assert_close(&values(crossbar.planes()), &expected, 1e-5, 1e-5, "planes (g±, ν±)");
+}
+
+/// Reads `batch × inputs` through `config` on `device` and through the reference.
+fn compare_read(device: &Device, config: &CrossbarConfig, batch: usize, inputs: usize, outputs: usize, dtype: DType) {
+    let w = weights(inputs, outputs, 5);
+    let x: Vec<f32> = uniform(batch * inputs, 6, -1.0, 1.0);
+    let x = if dtype == DType::F16 { kernels_tests::to_f16_values(&x) } else { x };
+    let crossbar = ProgrammedCrossbar::program(tensor(w.clone(), [inputs, outputs], DType::F32, device), config).expect("programs");
+    let (got, traces) = crossbar.read_at(tensor(x.clone(), [batch, inputs], dtype, device), 3, true).expect("reads");
+    let got = values(got);
+    let traces = traces.expect("requested");
+
+    let mut settings = CrossbarSettings::new(config, inputs, outputs, batch);
+    settings.params.call = 3;
+    let planes = values(crossbar.planes());
+    let scales = values(crossbar.scales());
+    let storage = if dtype == DType::F16 { Storage::F16 } else { Storage::F32 };
+    let expected = reference::read(&settings, storage, &x, &planes, [scales[0], scales[1]]);
+    let what = format!("{batch}×{inputs}→{outputs} tiles {}×{} {dtype:?}", config.tile_rows, config.tile_cols);
+    // Summation and division may round differently on a device; an output can then land on the
+    // neighbouring ADC level. Require nearly all outputs to agree and the rest to be one level off.
+    let step = config.output_step().max(1e-6) * 16.0 * scales[0] * scales[1] * settings.params.row_tiles as f32;
+    let close = got.iter().zip(&expected.output).filter(|(a, b)| (*a - *b).abs() <= 1e-4 * b.abs().max(1.0)).count();
+    assert!(close as f32 >= 0.98 * got.len() as f32, "{what}: only {close}/{} outputs match", got.len());
+    assert_close(&got, &expected.output, step, 1e-3, &format!("outputs, {what}"));
+    assert_close(&values(traces.power), &expected.power, 1e-3, 1e-3, &format!("power, {what}"));
+    assert_close(&values(traces.current), &expected.current, 1e-3, 1e-3, &format!("current, {what}"));
+}
+
+#[test]
+fn reads_match_the_reference_across_presets_and_shapes() {
+    let device = gpu();
+    let rram = CrossbarConfig::rram().with_read_noise(ReadNoise::PcmRead(0.02)).with_seed(2);
+    let presets = [CrossbarConfig::ideal(), CrossbarConfig::aihwkit_default(), rram, every_program_effect()];
+    for config in &presets {
+        compare_read(&device, config, 1, 1, 1, DType::F32);
+        // Several tiles each way, none full; more columns per tile than invocations.
+        let tiled = config.clone().with_tile_rows(64).with_tile_cols(300);
+        compare_read(&device, &tiled, 3, 150, 700, DType::F32);
+    }
+    compare_read(&device, &CrossbarConfig::aihwkit_default().with_tile_rows(100), 2, 250, 40, DType::F16);
+    compare_read(&cpu(), &CrossbarConfig::rram(), 2, 20, 9, DType::F32);
+}
+
+#[test]
+fn reads_fold_more_than_65535_workgroups() {
+    // 70,000 batch rows × 1 column tile.
+    let device = gpu();
+    compare_read(&device, &CrossbarConfig::aihwkit_default(), 70_000, 3, 2, DType::F32);
+}
+
+#[test]
+fn aihwkit_check_values() {
+    let io = CrossbarConfig::new();
+    assert!((io.input_step() - 0.015_873).abs() < 1e-6, "Δin = 2/126");
+    assert!((io.output_step() - 0.047_059).abs() < 1e-6, "Δout = 24/510");
+    assert!((io.max_bound_factor() - 15.75).abs() < 0.01, "max_bm_res / Δin");
+    // At most 5 passes: β = 1, 2, 4, 8, 16. Saturate every output of a single tile.
+    let device = gpu();
+    let config = CrossbarConfig::new().with_output_noise(0.0).with_output_bound(0.01);
+    let (inputs, outputs) = (64, 8);
+    let w = vec![0.5; inputs * outputs];
+    let x = vec![1.0; inputs];
+    let crossbar = ProgrammedCrossbar::program(tensor(w.clone(), [inputs, outputs], DType::F32, &device), &config).expect("programs");
+    let settings = CrossbarSettings::new(&config, inputs, outputs, 1);
+    let expected = reference::read(&settings, Storage::F32, &x, &values(crossbar.planes()), [0.5, 1.0]);
+    assert_eq!(expected.passes, vec![5], "bound management stops after 5 passes");
+    let (gpu_out, _) = crossbar.read_at(tensor(x, [1, inputs], DType::F32, &device), 0, false).expect("reads");
+    assert_close(&values(gpu_out), &expected.output, 1e-5, 1e-5, "saturated read on the GPU");
+    // PCM programming σ at ĝ = 1, 0.5, 0.1 with g_max = 25 µS (aihwkit: 1.055, 0.953, 0.448).
+    for (g_hat, sigma) in [(1.0f32, 1.055), (0.5, 0.953), (0.1, 0.448)] {
+        let measured = measured_programming_sigma(&device, g_hat);
+        assert!((measured - sigma).abs() / sigma < 0.02, "σ_prog(ĝ = {g_hat}) = {measured}, aihwkit {sigma}");
+    }
+    // Drift factor (t/t0)^-ν for ν = 0.049: 0.775 after 1 h, 0.664 after 1 day, 0.497 after 1 year.
+    for (time, factor) in [(3600.0f32, 0.775), (86_400.0, 0.664), (31_536_000.0, 0.497)] {
+        let got = (time / 20.0).powf(-0.049);
+        assert!((got - factor).abs() < 1e-3, "drift factor at {time} s: {got}");
+    }
+}
+
+/// Standard deviation of programmed conductances around a target ĝ·g_max (2·10⁵ devices).
+fn measured_programming_sigma(device: &Device, g_hat: f32) -> f32 {
+    let config = CrossbarConfig::aihwkit_default().with_seed(99);
+    let (inputs, outputs) = (400, 250);
+    // One weight of 1 fixes max|W| = 1; the rest sit at ĝ on the positive device.
+    let mut w = vec![g_hat; inputs * outputs];
+    w[0] = 1.0;
+    let crossbar = ProgrammedCrossbar::program(tensor(w, [inputs, outputs], DType::F32, device), &config).expect("programs");
+    let planes = values(crossbar.planes());
+    let positive = &planes[1..inputs * outputs];
+    let goal = 25.0 * g_hat;
+    let variance = positive.iter().map(|g| (g - goal) * (g - goal)).sum::<f32>() / positive.len() as f32;
+    variance.sqrt()
+}
+
+fn mean_and_sigma(values: &[f32]) -> (f32, f32) {
+    let n = values.len() as f64;
+    let mean = values.iter().map(|v| *v as f64).sum::<f64>() / n;
+    let var = values.iter().map(|v| (*v as f64 - mean).powi(2)).sum::<f64>() / n;
+    (mean as f32, var.sqrt() as f32)
+}
+
+#[test]
+fn noise_statistics() {
+    let device = gpu();
+    // Output noise: zero input, no quantization; outputs are σ_out·ξ·max|W| (max|W| = 1).
+    let config = CrossbarConfig::ideal().with_output_noise(0.5).with_seed(4);
+    let (inputs, outputs, batch) = (4, 500, 400);
+    let mut w = vec![0.0; inputs * outputs];
+    w[0] = 1.0;
+    let crossbar = ProgrammedCrossbar::program(tensor(w, [inputs, outputs], DType::F32, &device), &config).expect("programs");
+    let y = values(crossbar.read(Tensor::zeros([batch, inputs], &device)).expect("reads"));
+    let (mean, sigma) = mean_and_sigma(&y);
+    assert!(mean.abs() < 0.01 * 0.5 && (sigma - 0.5).abs() < 0.01 * 0.5, "output noise: mean {mean}, σ {sigma}");
+
+    // Constant programming noise and device variation, from zero weights (g = g_min).
+    let config = CrossbarConfig::ideal().with_programming_noise(ProgrammingNoise::Constant(0.8)).with_g_min(20.0).with_seed(8);
+    let planes = values(ProgrammedCrossbar::program(Tensor::zeros([400, 500], &device), &config).expect("programs").planes());
+    let deviations: Vec<f32> = planes.iter().map(|g| g - 20.0).collect();
+    let (mean, sigma) = mean_and_sigma(&deviations);
+    assert!(mean.abs() < 0.01 * 0.8 && (sigma - 0.8).abs() < 0.01 * 0.8, "programming noise: mean {mean}, σ {sigma}");
+    let config = CrossbarConfig::ideal().with_device_variation(0.1).with_g_min(20.0).with_seed(9);
+    let planes = values(ProgrammedCrossbar::program(Tensor::zeros([400, 500], &device), &config).expect("programs").planes());
+    let factors: Vec<f32> = planes.iter().map(|g| g / 20.0 - 1.0).collect();
+    let (mean, sigma) = mean_and_sigma(&factors);
+    assert!(mean.abs() < 0.01 * 0.1 && (sigma - 0.1).abs() < 0.01 * 0.1, "device variation: mean {mean}, σ {sigma}");
+
+    // Stuck-at fractions, counted on positive devices that target the middle of the range.
+    let config = CrossbarConfig::ideal().with_stuck_at_min(0.1).with_stuck_at_max(0.05).with_g_min(1.0).with_g_max(40.0).with_seed(10);
+    let mut w = vec![0.5; 400 * 500];
+    w[0] = 1.0;
+    let planes = values(ProgrammedCrossbar::program(tensor(w, [400, 500], DType::F32, &device), &config).expect("programs").planes());
+    let positive = &planes[1..planes.len() / 2];
+    let n = positive.len() as f32;
+    let at_min = positive.iter().filter(|g| **g == 1.0).count() as f32 / n;
+    let at_max = positive.iter().filter(|g| **g == 40.0).count() as f32 / n;
+    assert!((at_min - 0.1).abs() < 0.02 * 0.1 && (at_max - 0.05).abs() < 0.02 * 0.05, "stuck fractions {at_min} {at_max}");
+}
+
+#[test]
+fn ideal_crossbar_equals_matmul_and_quantized_stays_within_its_bound() {
+    let device = gpu();
+    let (batch, inputs, outputs) = (5, 300, 70);
+    let w = weights(inputs, outputs, 12);
+    let x = uniform(batch * inputs, 13, -1.0, 1.0);
+    let w_t = tensor(w.clone(), [inputs, outputs], DType::F32, &device);
+    let x_t = tensor(x.clone(), [batch, inputs], DType::F32, &device);
+    let exact = values(x_t.clone().matmul(w_t.clone()));
+    let ideal = values(ProgrammedCrossbar::program(w_t.clone(), &CrossbarConfig::ideal()).expect("programs").read(x_t.clone()).expect("reads"));
+    assert_close(&ideal, &exact, 1e-4, 1e-4, "ideal crossbar vs matmul");
+
+    // DAC/ADC only (no noise): |error| <= Σ_tiles α·(Δout/2 + Δin/2·Σ|w_eff|)·max|W|.
+    let config = CrossbarConfig::new().with_output_noise(0.0).with_bound_management(BoundManagement::None).with_output_bound(1000.0).with_tile_rows(128);
+    let quantized = values(ProgrammedCrossbar::program(w_t, &config).expect("programs").read(x_t).expect("reads"));
+    let w_max = w.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+    for b in 0..batch {
+        for o in 0..outputs {
+            let mut bound = 0.0;
+            for tile in 0..inputs.div_ceil(128) {
+                let rows = (tile * 128)..((tile + 1) * 128).min(inputs);
+                let alpha = rows.clone().map(|r| x[b * inputs + r].abs()).fold(0.0f32, f32::max);
+                let weight_sum: f32 = rows.map(|r| (w[r * outputs + o] / w_max).abs()).sum();
+                bound += alpha * (config.output_step() / 2.0 + config.input_step() / 2.0 * weight_sum) * w_max;
+            }
+            let err = (quantized[b * outputs + o] - exact[b * outputs + o]).abs();
+            assert!(err <= bound * 1.001 + 1e-5, "output ({b}, {o}): error {err} over bound {bound}");
+        }
+    }
+}
+
+#[test]
+fn tiling_does_not_change_a_noise_free_read() {
+    let device = gpu();
+    let (batch, inputs, outputs) = (3, 300, 200);
+    let w = tensor(weights(inputs, outputs, 14), [inputs, outputs], DType::F32, &device);
+    let x = tensor(uniform(batch * inputs, 15, -1.0, 1.0), [batch, inputs], DType::F32, &device);
+    let read = |rows, cols| values(ProgrammedCrossbar::program(w.clone(), &CrossbarConfig::ideal().with_tile_rows(rows).with_tile_cols(cols)).expect("programs").read(x.clone()).expect("reads"));
+    assert_close(&read(64, 50), &read(512, 1024), 1e-4, 1e-4, "64×50 tiles vs one tile");
+}
+
+#[test]
+fn variation_persists_and_read_noise_is_fresh_per_read_but_reproducible() {
+    let device = gpu();
+    let config = CrossbarConfig::rram().with_seed(21);
+    let (inputs, outputs) = (50, 30);
+    let w = tensor(weights(inputs, outputs, 16), [inputs, outputs], DType::F32, &device);
+    let a = ProgrammedCrossbar::program(w.clone(), &config).expect("programs");
+    let b = ProgrammedCrossbar::program(w.clone(), &config).expect("programs");
+    assert_eq!(values(a.planes()), values(b.planes()), "same seed, same devices");
+    let other = ProgrammedCrossbar::program(w, &config.clone().with_seed(22)).expect("programs");
+    assert_ne!(values(a.planes()), values(other.planes()), "another seed, other devices");
+
+    let x = tensor(uniform(4 * inputs, 17, -1.0, 1.0), [4, inputs], DType::F32, &device);
+    let first = values(a.read(x.clone()).expect("reads"));
+    let second = values(a.read(x.clone()).expect("reads"));
+    assert_ne!(first, second, "read noise is drawn anew per read");
+    let (again, _) = a.read_at(x.clone(), 0, false).expect("reads");
+    assert_eq!(values(again), first, "read 0 again gives read 0's noise");
+    let (on_b, _) = b.read_at(x, 1, false).expect("reads");
+    assert_eq!(values(on_b), second, "same seed and read index, same result");
+}
+
+fn argument_of(error: NeuroError) -> &'static str {
+    match error {
+        NeuroError::Shape { argument, .. } | NeuroError::DType { argument, .. } | NeuroError::Range { argument, .. } | NeuroError::TooLarge { argument, .. } => argument,
+        NeuroError::Device(message) => panic!("unexpected device error {message}"),
+    }
+}
+
+#[test]
+fn bad_configurations_and_inputs_name_the_field() {
+    let cases: Vec<(CrossbarConfig, &str)> = vec![
+        (CrossbarConfig::new().with_input_bits(Some(0)), "input_bits"),
+        (CrossbarConfig::new().with_output_bits(Some(1)), "output_bits"),
+        (CrossbarConfig::new().with_g_min(40.0).with_g_max(40.0), "g_max"),
+        (CrossbarConfig::new().with_output_noise(-0.1), "output_noise"),
+        (CrossbarConfig::new().with_programming_noise(ProgrammingNoise::Constant(-1.0)), "programming_noise"),
+        (CrossbarConfig::new().with_stuck_at_min(1.5), "stuck_at_min"),
+        (CrossbarConfig::new().with_stuck_at_min(0.6).with_stuck_at_max(0.6), "stuck_at_max"),
+        (CrossbarConfig::new().with_tile_rows(0), "tile_rows"),
+        (CrossbarConfig::new().with_tile_cols(2048), "tile_cols"),
+        (CrossbarConfig::new().with_levels(Some(1)), "levels"),
+        (CrossbarConfig::new().with_noise_management(NoiseManagement::Constant(0.0)), "noise_management"),
+    ];
+    for (config, field) in cases {
+        assert_eq!(argument_of(config.validate().unwrap_err()), field);
+    }
+    let device = gpu();
+    let crossbar = ProgrammedCrossbar::program(Tensor::ones([4, 3], &device), &CrossbarConfig::ideal()).expect("programs");
+    assert_eq!(argument_of(crossbar.read(Tensor::ones([2, 5], &device)).unwrap_err()), "input");
+    let err = ProgrammedCrossbar::program(Tensor::ones([4, 3], &device), &CrossbarConfig::new().with_g_min(-1.0)).unwrap_err();
+    assert_eq!(argument_of(err), "g_min");
+}
