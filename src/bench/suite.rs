@@ -10,6 +10,8 @@ use crate::backend::{NeuronOps, ProbeOps};
 use crate::kernels::ceilings::fma_flops;
 use crate::ops::lif_composite::lif_composite;
 use crate::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
+use crate::analog::config::ReadNoise;
+use crate::analog::{CrossbarConfig, ProgrammedCrossbar};
 use crate::{LifNeuron, LifSpec, lif};
 
 /// Sizes and sample counts.
@@ -25,6 +27,9 @@ pub struct SuiteConfig {
     pub propagate_rows: usize,
     pub propagate_size: usize,
     pub densities: Vec<f64>,
+    /// Crossbar VMM: batch and square sizes.
+    pub crossbar_batch: usize,
+    pub crossbar_sizes: Vec<usize>,
     /// Elements moved by the copy probe, invocations of the FMA probe.
     pub copy_elements: usize,
     pub fma_invocations: usize,
@@ -42,6 +47,8 @@ impl SuiteConfig {
             propagate_rows: 128,
             propagate_size: 1024,
             densities: vec![0.005, 0.02, 0.05, 0.2],
+            crossbar_batch: 64,
+            crossbar_sizes: vec![256],
             copy_elements: 1 << 20,
             fma_invocations: 1 << 14,
         }
@@ -58,6 +65,8 @@ impl SuiteConfig {
             propagate_rows: 400,
             propagate_size: 4096,
             densities: vec![0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5],
+            crossbar_batch: 256,
+            crossbar_sizes: vec![512, 1024],
             copy_elements: 1 << 26,
             fma_invocations: 1 << 20,
         }
@@ -66,7 +75,7 @@ impl SuiteConfig {
     /// Number of cases [`run`] measures (for a progress bar).
     pub fn case_count(&self, f16: bool) -> usize {
         let dtypes = if f16 { 2 } else { 1 };
-        2 + self.lif_steps.len() * dtypes * 3 + self.densities.len() * 2
+        2 + self.lif_steps.len() * dtypes * 3 + self.densities.len() * 2 + self.crossbar_sizes.len() * dtypes * 2
     }
 }
 
@@ -247,6 +256,36 @@ pub fn run(device: &Device, config: &SuiteConfig, mut progress: impl FnMut(&str)
         comparisons.push(Comparison { name: format!("spike_propagate sparse vs dense, density {:.1}%", density * 100.0), speedup });
         sweep.push((density, speedup));
     }
+    // Crossbar VMM with every read-time non-ideality vs a plain matmul of the same shape.
+    let crossbar_config = CrossbarConfig::rram().with_read_noise(ReadNoise::PcmRead(0.02)).with_seed(1);
+    for &size in &config.crossbar_sizes {
+        let weight = Tensor::<2>::from_data(TensorData::new(pattern(size * size, 1.0, -0.5), [size, size]), (&plain, DType::F32));
+        let crossbar = ProgrammedCrossbar::program(weight.clone(), &crossbar_config).expect("valid crossbar");
+        for &dtype in &dtypes {
+            let batch = config.crossbar_batch;
+            let x = Tensor::<2>::from_data(TensorData::new(pattern(batch * size, 2.0, -1.0), [batch, size]).convert_dtype(dtype), (&plain, dtype));
+            let analog = sample(&plain, warmup, samples, || crossbar.read(x.clone()).expect("valid read"));
+            let w = weight.clone().cast(dtype);
+            let matmul = sample(&plain, warmup, samples, || x.clone().matmul(w.clone()));
+            let flops = 2.0 * (batch * size * size) as f64;
+            let case = |variant| Case {
+                family: "crossbar",
+                variant,
+                pass: "forward",
+                shape: vec![batch, size, size],
+                dtype,
+                params: vec![],
+                work: Work { bytes: 4.0 * (2 * size * size) as f64 + (2 * batch * size) as f64 * dtype.size() as f64, flops, events: 0.0 },
+            };
+            let analog = result(case("analog_vmm"), analog, peaks);
+            let matmul = result(case("matmul"), matmul, peaks);
+            comparisons.push(Comparison { name: format!("crossbar VMM (rram, all effects) vs matmul time, {size}x{size}, {dtype:?}"), speedup: matmul.stats.median / analog.stats.median });
+            results.push(analog);
+            results.push(matmul);
+            progress(&format!("crossbar {size} {dtype:?}"));
+        }
+    }
+
     SuiteOutcome {
         copy_peak_gb_per_s: copy_peak,
         fma_peak_gflop_per_s: fma_peak,
