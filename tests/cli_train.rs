@@ -55,6 +55,20 @@ fn one_short_epoch_learns_in_f16_and_f32() {
 }
 
 #[test]
+fn the_convolutional_model_learns() {
+    let out = scratch("cnn");
+    let output = Command::new(env!("CARGO_BIN_EXE_burn-neuro"))
+        .args(["train", "--model", "cnn", "--train-size", "512", "--test-size", "64", "--batch-size", "64", "--steps", "8", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_success(&output);
+    let losses = &metrics(&out)[0].batch_losses;
+    let (first, last) = ((losses[0] + losses[1]) / 2.0, (losses[6] + losses[7]) / 2.0);
+    assert!(last < 0.9 * first, "cnn loss must go down: {losses:?}");
+}
+
+#[test]
 fn resume_continues_at_the_same_step() {
     let straight = scratch("straight");
     assert_success(&train(&straight, &["--precision", "f32", "--epochs", "2"]));

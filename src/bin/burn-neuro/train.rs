@@ -46,8 +46,9 @@ pub struct TrainArgs {
     device: String,
     #[arg(long, default_value_t = 128)]
     batch_size: usize,
-    #[arg(long, default_value_t = 5e-4)]
-    lr: f64,
+    /// Adam learning rate (default: 5e-4 for mlp, 1e-2 for cnn, as in snnTorch's tutorials).
+    #[arg(long)]
+    lr: Option<f64>,
     /// Time steps per example.
     #[arg(long, default_value_t = 25)]
     steps: usize,
@@ -135,6 +136,13 @@ fn datasets(args: &TrainArgs) -> Result<(Dataset, Dataset), String> {
     Ok((train, test))
 }
 
+fn learning_rate(args: &TrainArgs) -> f64 {
+    args.lr.unwrap_or(match args.model {
+        ModelKind::Mlp => 5e-4,
+        ModelKind::Cnn => 1e-2,
+    })
+}
+
 fn run_one(args: &TrainArgs, precision: Precision, device: &Device, train_set: &Dataset, test_set: &Dataset, out: PathBuf) -> Result<TrainOutcome, String> {
     let settings = TrainSettings {
         model: match args.model {
@@ -150,7 +158,7 @@ fn run_one(args: &TrainArgs, precision: Precision, device: &Device, train_set: &
         epochs: args.epochs,
         seed: args.seed,
         batch_size: args.batch_size,
-        learning_rate: args.lr,
+        learning_rate: learning_rate(args),
         steps: args.steps,
     };
     if precision == Precision::F16 && !device.supports_dtype(burn::tensor::DType::F16) {
@@ -173,8 +181,9 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
     if args.epochs == 0 || args.batch_size == 0 || args.steps == 0 {
         return Err("--epochs, --batch-size and --steps must be at least 1".into());
     }
-    if !(args.lr > 0.0 && args.lr.is_finite()) {
-        return Err(format!("--lr {}: must be a positive number", args.lr));
+    let lr = learning_rate(&args);
+    if !(lr > 0.0 && lr.is_finite()) {
+        return Err(format!("--lr {lr}: must be a positive number"));
     }
     let device = device(&args.device)?;
     let (train_set, test_set) = datasets(&args)?;
