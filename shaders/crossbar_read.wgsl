@@ -28,11 +28,15 @@ fn quantize(value: f32, step: f32, bound: f32) -> f32 {
     return clamp(round(value / step) * step, -bound, bound);
 }
 
-// Effective normalised weight of device pair (row, column): (g+ − g−)/(g_max − g_min), with
-// drift applied to each device; also returns the pair's total conductance (for power) and the
-// signed difference in µS (for current).
-fn device_pair(p: CrossbarParams, index: u32) -> vec3<f32> {
+// Effective normalised weight of the device pair at this read's (row, column):
+// (g+ − g−)/(g_max − g_min), with drift applied to each device; also returns the pair's total
+// conductance (for power) and the signed difference in µS (for current).
+fn device_pair(p: CrossbarParams, row: u32, column: u32) -> vec3<f32> {
     let n = p.inputs * p.outputs;
+    var index = row * p.outputs + column;
+    if TRANSPOSED {
+        index = column * p.inputs + row;
+    }
     var g_pos = planes[index];
     var g_neg = planes[n + index];
     if DRIFT {
@@ -120,7 +124,7 @@ fn main(
                     for (var k = 0u; k < p.cols_per_thread; k++) {
                         let column = local + k * WORKGROUP_SIZE;
                         if column < p.tile_cols && col_tile * p.tile_cols + column < p.outputs {
-                            let pair = device_pair(p, (row0 + chunk + j) * p.outputs + col_tile * p.tile_cols + column);
+                            let pair = device_pair(p, row0 + chunk + j, col_tile * p.tile_cols + column);
                             acc[k] += pair.x * x;
                             if IR_DROP {
                                 abs_acc[k] += abs(pair.x) * abs(x);

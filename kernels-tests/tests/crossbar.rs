@@ -291,3 +291,38 @@ fn bad_configurations_and_inputs_name_the_field() {
     let err = ProgrammedCrossbar::program(Tensor::ones([4, 3], &device), &CrossbarConfig::new().with_g_min(-1.0)).unwrap_err();
     assert_eq!(argument_of(err), "g_min");
 }
+
+#[test]
+fn analog_backward_reads_the_transposed_crossbar() {
+    let device = gpu().autodiff();
+    let (batch, inputs, outputs) = (4, 150, 90);
+    let w = weights(inputs, outputs, 30);
+    let x = uniform(batch * inputs, 31, -1.0, 1.0);
+    let upstream = uniform(batch * outputs, 32, -1.0, 1.0);
+    let w_t = tensor(w.clone(), [inputs, outputs], DType::F32, &device);
+    let dy = tensor(upstream.clone(), [batch, outputs], DType::F32, &device);
+
+    // Ideal crossbar: the analog backward is exactly dY·Wᵀ.
+    let crossbar = ProgrammedCrossbar::program(w_t.clone(), &CrossbarConfig::ideal().with_tile_rows(64).with_tile_cols(50)).expect("programs");
+    let x_t = tensor(x.clone(), [batch, inputs], DType::F32, &device).require_grad();
+    let grads = (crossbar.read(x_t.clone()).expect("reads") * dy.clone()).sum().backward();
+    let expected = values(dy.clone().matmul(w_t.clone().transpose()));
+    assert_close(&values(x_t.grad(&grads).expect("dX")), &expected, 1e-4, 1e-4, "ideal analog backward");
+
+    // Noisy crossbar: the GPU's transposed read matches the reference's.
+    let config = CrossbarConfig::rram().with_seed(33).with_tile_rows(64).with_tile_cols(50);
+    let crossbar = ProgrammedCrossbar::program(w_t, &config).expect("programs");
+    let x_t = tensor(x, [batch, inputs], DType::F32, &device).require_grad();
+    let (y, _) = crossbar.read_at(x_t.clone(), 5, false).expect("reads");
+    let got = values(x_t.grad(&(y * dy).sum().backward()).expect("dX"));
+    let mut settings = CrossbarSettings::new(&config, inputs, outputs, batch);
+    settings.params.call = 5;
+    let transposed = settings.transposed(batch);
+    let scales = values(crossbar.scales());
+    let expected = reference::read(&transposed, Storage::F32, &upstream, &values(crossbar.planes()), [scales[0], scales[1]]);
+    assert!(transposed.variant.transposed && transposed.params.max_bound_factor == 0.0);
+    let step = config.output_step() * 16.0 * scales[0] * transposed.params.row_tiles as f32;
+    assert_close(&got, &expected.output, step, 1e-3, "noisy analog backward vs reference");
+    let exact = got.iter().zip(&expected.output).filter(|(a, b)| (*a - *b).abs() <= 1e-4 * b.abs().max(1.0)).count();
+    assert!(exact as f32 >= 0.98 * got.len() as f32, "{exact}/{} gradients match exactly", got.len());
+}

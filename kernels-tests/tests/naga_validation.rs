@@ -132,7 +132,9 @@ fn crossbar_variants() -> Vec<CrossbarVariant> {
                 for read_noise in 0..3 {
                     for ir_drop in [false, true] {
                         for traces in [false, true] {
-                            all.push(CrossbarVariant { programming_noise, drift, noise_management, read_noise, ir_drop, traces });
+                            for transposed in [false, true] {
+                                all.push(CrossbarVariant { programming_noise, drift, noise_management, read_noise, ir_drop, traces, transposed });
+                            }
                         }
                     }
                 }
@@ -146,7 +148,7 @@ fn crossbar_variants() -> Vec<CrossbarVariant> {
 fn crossbar_program_and_crossbar_read_validate_in_every_variant() {
     // crossbar_common and philox are part of both kernels.
     let variants = crossbar_variants();
-    assert_eq!(variants.len(), 216);
+    assert_eq!(variants.len(), 432);
     for variant in &variants {
         validate(&crossbar_shader(CrossbarPass::Program, variant, DType::F32), &format!("program {variant:?}"));
         for dtype in [DType::F32, DType::F16] {

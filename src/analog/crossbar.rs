@@ -90,6 +90,8 @@ impl ProgrammedCrossbar {
     }
 
     /// Reads `input [batch, inputs]` (f32 or f16) with fresh read noise: `[batch, outputs]`.
+    /// Differentiable with respect to `input`: its gradient is an analog read of Wᵀ through the
+    /// same IO pipeline (bound management off, its own noise stream).
     pub fn read(&self, input: Tensor<2>) -> Result<Tensor<2>> {
         let call = self.reads.fetch_add(1, Ordering::Relaxed);
         self.read_at(input, call, false).map(|(output, _)| output)
@@ -112,8 +114,9 @@ impl ProgrammedCrossbar {
                 expected: format!("[batch >= 1, {}] (the crossbar's inputs)", self.inputs),
             });
         }
-        if call >= 1 << 24 {
-            return Err(NeuroError::Range { argument: "call", value: call.to_string(), expected: "a read index below 2^24".into() });
+        // Bit 23 marks the backward reads' noise stream.
+        if call >= 1 << 23 {
+            return Err(NeuroError::Range { argument: "call", value: call.to_string(), expected: "a read index below 2^23".into() });
         }
         let device = input.device();
         check_storage_dtype(&device, "input", input.dtype())?;

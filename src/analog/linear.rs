@@ -33,6 +33,20 @@ pub struct AnalogLinearConfig {
     /// `σ·max|W|·ξ` to the weights before programming. 0 turns it off.
     #[config(default = 0.0)]
     pub training_weight_noise: f32,
+    /// How the input gradient is computed.
+    #[config(default = "AnalogBackward::Ideal")]
+    pub backward: AnalogBackward,
+}
+
+/// The input gradient of an analog layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum AnalogBackward {
+    /// `dY·Wᵀ` in full precision (straight-through over the analog effects): the usual
+    /// hardware-aware training.
+    Ideal,
+    /// An analog read of Wᵀ through the same crossbar and IO pipeline, as on-chip training
+    /// would compute it.
+    Analog,
 }
 
 /// A linear layer on a simulated memristor crossbar.
@@ -45,6 +59,8 @@ pub struct AnalogLinear {
     pub crossbar: CrossbarConfig,
     #[module(skip)]
     pub training_weight_noise: f32,
+    #[module(skip)]
+    pub backward: AnalogBackward,
     /// Forward calls so far: each training forward draws a new crossbar realisation.
     #[module(skip)]
     calls: Arc<AtomicU64>,
@@ -53,7 +69,7 @@ pub struct AnalogLinear {
 impl AnalogLinearConfig {
     pub fn init(&self, device: &Device) -> Result<AnalogLinear> {
         let linear = LinearConfig::new(self.d_input, self.d_output).with_bias(self.bias).init(device);
-        AnalogLinear::from_linear(linear, self.crossbar.clone(), self.training_weight_noise)
+        Ok(AnalogLinear::from_linear(linear, self.crossbar.clone(), self.training_weight_noise)?.with_backward(self.backward))
     }
 }
 
@@ -68,7 +84,20 @@ impl AnalogLinear {
                 expected: "a standard deviation >= 0".into(),
             });
         }
-        Ok(AnalogLinear { weight: linear.weight, bias: linear.bias, crossbar, training_weight_noise, calls: Arc::new(AtomicU64::new(0)) })
+        Ok(AnalogLinear {
+            weight: linear.weight,
+            bias: linear.bias,
+            crossbar,
+            training_weight_noise,
+            backward: AnalogBackward::Ideal,
+            calls: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// Chooses how the input gradient is computed.
+    pub fn with_backward(mut self, backward: AnalogBackward) -> Self {
+        self.backward = backward;
+        self
     }
 
     /// The parameters as a `burn::nn::Linear`.
@@ -98,10 +127,20 @@ impl AnalogLinear {
         let dims = input.dims();
         let rows = dims.iter().take(D - 1).product::<usize>();
         let x = input.reshape([rows, dims[D - 1]]);
-        let analog = crossbar.read(x.clone().detach())?;
-        // Value of the analog read, gradient of the ideal matmul.
-        let ideal = x.matmul(noisy.cast(analog.dtype()));
-        let mut y = analog.detach() + ideal.clone() - ideal.detach();
+        let mut y = match self.backward {
+            AnalogBackward::Ideal => {
+                // Value of the analog read, gradients (input and weight) of the ideal matmul.
+                let analog = crossbar.read(x.clone().detach())?;
+                let ideal = x.matmul(noisy.cast(analog.dtype()));
+                analog.detach() + ideal.clone() - ideal.detach()
+            }
+            AnalogBackward::Analog => {
+                // Input gradient from the analog read of Wᵀ; weight gradient xᵀ·dY.
+                let analog = crossbar.read(x.clone())?;
+                let ideal = x.detach().matmul(noisy.cast(analog.dtype()));
+                analog + ideal.clone() - ideal.detach()
+            }
+        };
         if let Some(bias) = &self.bias {
             let dtype = y.dtype();
             y = y + bias.val().cast(dtype).unsqueeze_dim(0);

@@ -6,4 +6,4 @@ pub mod linear;
 
 pub use config::CrossbarConfig;
 pub use crossbar::{ProgrammedCrossbar, ReadTraces};
-pub use linear::{AnalogLinear, AnalogLinearConfig};
+pub use linear::{AnalogBackward, AnalogLinear, AnalogLinearConfig};

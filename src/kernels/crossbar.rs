@@ -72,6 +72,8 @@ pub struct CrossbarVariant {
     pub ir_drop: bool,
     /// Also write power and current traces.
     pub traces: bool,
+    /// Read Wᵀ: the analog backward pass.
+    pub transposed: bool,
 }
 
 /// Everything the kernels need to know about a crossbar, derived from its configuration.
@@ -153,8 +155,28 @@ impl CrossbarSettings {
             read_noise,
             ir_drop: config.ir_drop > 0.0,
             traces: false,
+            transposed: false,
         };
         CrossbarSettings { params, variant }
+    }
+
+    /// Settings for reading Wᵀ with `batch` rows of forward-output gradients: inputs and
+    /// outputs swap, tiles transpose, bound management is off (as in aihwkit's backward) and
+    /// the noise comes from a stream disjoint from every forward read.
+    pub fn transposed(&self, batch: usize) -> Self {
+        let mut t = *self;
+        let p = &mut t.params;
+        std::mem::swap(&mut p.inputs, &mut p.outputs);
+        std::mem::swap(&mut p.tile_rows, &mut p.tile_cols);
+        p.row_tiles = p.inputs.div_ceil(p.tile_rows);
+        p.col_tiles = p.outputs.div_ceil(p.tile_cols);
+        p.cols_per_thread = p.tile_cols.div_ceil(WORKGROUP_SIZE);
+        p.batch = batch as u32;
+        p.max_bound_factor = 0.0;
+        p.call |= 1 << 23;
+        t.variant.transposed = !self.variant.transposed;
+        t.variant.traces = false;
+        t
     }
 
     /// Conductance planes the programmed state holds: g±, and ν± with drift.
@@ -190,6 +212,7 @@ pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DTy
             ("read_noise", variant.read_noise.to_string()),
             ("ir_drop", variant.ir_drop.to_string()),
             ("traces", variant.traces.to_string()),
+            ("transposed", variant.transposed.to_string()),
         ],
     )
 }

@@ -93,7 +93,8 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
     let n = inputs * outputs;
     let key = [p.seed_lo, p.seed_hi];
     let volts_per_unit = p.read_voltage / p.input_bound;
-    let pair = |index: usize| {
+    let pair = |row: usize, column: usize| {
+        let index = if s.variant.transposed { column * inputs + row } else { row * outputs + column };
         let (mut g_pos, mut g_neg) = (planes[index], planes[n + index]);
         if s.variant.drift {
             g_pos *= (-planes[2 * n + index] * p.log_time_ratio).exp();
@@ -135,7 +136,7 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
                         for (j, &v) in xq.iter().enumerate() {
                             let position = j as f32 / rows as f32;
                             let ramp = 1.0 - (1.0 - position) * (1.0 - position);
-                            let (w, g_sum, g_diff) = pair((row0 + j) * outputs + column);
+                            let (w, g_sum, g_diff) = pair(row0 + j, column);
                             acc += w * v;
                             abs_acc += w.abs() * v.abs();
                             ramp_acc += w * v * ramp;
