@@ -1,9 +1,11 @@
 //! Analog in-memory computing: memristor crossbar simulation with injected non-idealities.
 
 pub mod config;
+pub mod conv;
 pub mod crossbar;
 pub mod linear;
 
 pub use config::CrossbarConfig;
+pub use conv::AnalogConv2d;
 pub use crossbar::{ProgrammedCrossbar, ReadTraces};
 pub use linear::{AnalogBackward, AnalogLinear, AnalogLinearConfig};

@@ -1,0 +1,142 @@
+//! `AnalogConv2d`: a 2-D convolution on a simulated crossbar by im2col. The kernel, flattened
+//! to `[in_channels·kh·kw, out_channels]`, is programmed as one crossbar; every output pixel's
+//! input patch is a crossbar read. Trains hardware-aware like `AnalogLinear`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use burn::module::{Module, Param};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
+use burn::tensor::module::{conv2d, unfold4d};
+use burn::tensor::ops::{ConvOptions, UnfoldOptions};
+use burn::tensor::{Distribution, Tensor};
+
+use super::config::CrossbarConfig;
+use super::crossbar::ProgrammedCrossbar;
+use super::linear::AnalogBackward;
+use crate::error::{NeuroError, Result};
+
+/// A convolution on a simulated memristor crossbar (groups = 1).
+#[derive(Module, Debug)]
+pub struct AnalogConv2d {
+    /// `[out_channels, in_channels, kh, kw]`, as in `burn::nn::conv::Conv2d`.
+    pub weight: Param<Tensor<4>>,
+    pub bias: Option<Param<Tensor<1>>>,
+    pub stride: [usize; 2],
+    pub dilation: [usize; 2],
+    /// Symmetric zero padding (rows, columns).
+    pub padding: [usize; 2],
+    #[module(skip)]
+    pub crossbar: CrossbarConfig,
+    #[module(skip)]
+    pub training_weight_noise: f32,
+    #[module(skip)]
+    pub backward: AnalogBackward,
+    #[module(skip)]
+    calls: Arc<AtomicU64>,
+}
+
+impl AnalogConv2d {
+    /// Takes over a (trained) `burn::nn::conv::Conv2d` with groups = 1 and symmetric padding.
+    pub fn from_conv2d(conv: Conv2d, crossbar: CrossbarConfig, training_weight_noise: f32) -> Result<Self> {
+        crossbar.validate()?;
+        if conv.groups != 1 {
+            return Err(NeuroError::Range { argument: "groups", value: conv.groups.to_string(), expected: "1 (grouped convolutions are not mapped)".into() });
+        }
+        let [kh, kw] = conv.kernel_size;
+        let padding = match conv.padding {
+            PaddingConfig2d::Valid => [0, 0],
+            PaddingConfig2d::Explicit(top, left, bottom, right) if top == bottom && left == right => [top, left],
+            PaddingConfig2d::Same if conv.stride == [1, 1] && kh % 2 == 1 && kw % 2 == 1 => {
+                [conv.dilation[0] * (kh - 1) / 2, conv.dilation[1] * (kw - 1) / 2]
+            }
+            other => return Err(NeuroError::Range { argument: "padding", value: format!("{other:?}"), expected: "symmetric padding".into() }),
+        };
+        if !(training_weight_noise >= 0.0 && training_weight_noise.is_finite()) {
+            return Err(NeuroError::Range { argument: "training_weight_noise", value: training_weight_noise.to_string(), expected: "a standard deviation >= 0".into() });
+        }
+        Ok(AnalogConv2d {
+            weight: conv.weight,
+            bias: conv.bias,
+            stride: conv.stride,
+            dilation: conv.dilation,
+            padding,
+            crossbar,
+            training_weight_noise,
+            backward: AnalogBackward::Ideal,
+            calls: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// Chooses how the input gradient is computed.
+    pub fn with_backward(mut self, backward: AnalogBackward) -> Self {
+        self.backward = backward;
+        self
+    }
+
+    /// The kernel as the crossbar sees it: `[in_channels·kh·kw, out_channels]`.
+    fn matrix(weight: Tensor<4>) -> Tensor<2> {
+        let [out, cin, kh, kw] = weight.dims();
+        weight.reshape([out, cin * kh * kw]).transpose()
+    }
+
+    /// Programs the current kernel once (with the crossbar's seed) for inference reads.
+    pub fn program(&self) -> Result<ProgrammedCrossbar> {
+        ProgrammedCrossbar::program(Self::matrix(self.weight.val()), &self.crossbar)
+    }
+
+    /// `[batch, in_channels, h, w] → [batch, out_channels, h', w']` through a freshly programmed
+    /// crossbar (hardware-aware: analog value, ideal or analog input gradient, ideal weight
+    /// gradient).
+    pub fn forward(&self, input: Tensor<4>) -> Result<Tensor<4>> {
+        let [batch, channels, height, width] = input.dims();
+        let [out, cin, kh, kw] = self.weight.val().dims();
+        if channels != cin {
+            return Err(NeuroError::Shape { argument: "input", actual: input.dims().to_vec(), expected: format!("[batch, {cin}, h, w]") });
+        }
+        let extent = |size: usize, d: usize| (size + 2 * self.padding[d]).checked_sub(self.dilation[d] * ([kh, kw][d] - 1) + 1);
+        let (Some(span_h), Some(span_w)) = (extent(height, 0), extent(width, 1)) else {
+            return Err(NeuroError::Shape { argument: "input", actual: input.dims().to_vec(), expected: "an image at least as large as the dilated kernel".into() });
+        };
+        let (out_h, out_w) = (span_h / self.stride[0] + 1, span_w / self.stride[1] + 1);
+
+        let call = self.calls.fetch_add(1, Ordering::Relaxed);
+        let weight = self.weight.val();
+        let mut noisy = weight.clone();
+        if self.training_weight_noise > 0.0 && weight.is_require_grad() {
+            let scale = weight.clone().abs().max().detach().reshape([1, 1, 1, 1]) * self.training_weight_noise;
+            noisy = weight.clone() + (Tensor::<4>::random(weight.dims(), Distribution::Normal(0.0, 1.0), &weight.device()) * scale).detach();
+        }
+        let config = self.crossbar.clone().with_seed(self.crossbar.seed ^ call.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let crossbar = ProgrammedCrossbar::program(Self::matrix(noisy.clone()), &config)?;
+
+        let unfold = UnfoldOptions::new(self.stride, self.padding, self.dilation);
+        let patches = |x: Tensor<4>| {
+            // [B, C·kh·kw, L] → [B·L, C·kh·kw]
+            let p = unfold4d(x, [kh, kw], unfold.clone());
+            p.swap_dims(1, 2).reshape([batch * out_h * out_w, cin * kh * kw])
+        };
+        let to_image = |y: Tensor<2>| y.reshape([batch, out_h * out_w, out]).swap_dims(1, 2).reshape([batch, out, out_h, out_w]);
+        let options = ConvOptions::new(self.stride, self.padding, self.dilation, 1);
+        let y = match self.backward {
+            AnalogBackward::Ideal => {
+                let analog = to_image(crossbar.read(patches(input.clone().detach()))?);
+                let ideal = conv2d(input, noisy.cast(analog.dtype()), None, options);
+                analog.detach() + ideal.clone() - ideal.detach()
+            }
+            AnalogBackward::Analog => {
+                let analog = to_image(crossbar.read(patches(input.clone()))?);
+                let ideal = conv2d(input.detach(), noisy.cast(analog.dtype()), None, options);
+                analog + ideal.clone() - ideal.detach()
+            }
+        };
+        Ok(match &self.bias {
+            Some(bias) => {
+                let dtype = y.dtype();
+                y + bias.val().cast(dtype).reshape([1, out, 1, 1])
+            }
+            None => y,
+        })
+    }
+}
