@@ -103,9 +103,10 @@ fn reads_match_the_reference_across_presets_and_shapes() {
 
 #[test]
 fn reads_fold_more_than_65535_workgroups() {
-    // 70,000 batch rows × 1 column tile.
+    // 4 rows per workgroup × 1 column tile: 262,150 rows need 65,538 workgroups.
     let device = gpu();
-    compare_read(&device, &CrossbarConfig::aihwkit_default(), 70_000, 3, 2, DType::F32);
+    let rows = burn_neuro::kernels::crossbar::READ_ROWS as usize * 65_537 + 2;
+    compare_read(&device, &CrossbarConfig::aihwkit_default(), rows, 3, 2, DType::F32);
 }
 
 #[test]

@@ -17,6 +17,9 @@ const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
 const PROGRAM: &str = include_str!("../../shaders/crossbar_program.wgsl");
 const READ: &str = include_str!("../../shaders/crossbar_read.wgsl");
 
+/// Batch rows a read workgroup serves: each conductance load is reused this many times.
+pub const READ_ROWS: u32 = 4;
+
 /// Mirror of the WGSL `CrossbarParams` struct (checked against naga's layout in the tests).
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
@@ -213,6 +216,7 @@ pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DTy
             ("ir_drop", variant.ir_drop.to_string()),
             ("traces", variant.traces.to_string()),
             ("transposed", variant.transposed.to_string()),
+            ("rows", READ_ROWS.to_string()),
         ],
     )
 }
@@ -229,7 +233,7 @@ impl KernelSource for CrossbarKernel {
         SourceTemplate::new(crossbar_shader(self.pass, &self.variant, self.dtype))
     }
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((self.pass, self.variant, wgsl_elem(self.dtype).0, WORKGROUP_SIZE))
+        KernelId::new::<Self>().info((self.pass, self.variant, wgsl_elem(self.dtype).0, WORKGROUP_SIZE, READ_ROWS))
     }
     fn lang(&self) -> &'static str {
         "wgsl"
@@ -288,7 +292,7 @@ pub fn read(input: CubeTensor, planes: CubeTensor, scales: CubeTensor, settings:
         settings,
         dtype,
         &input,
-        grid_1d((p.batch * p.col_tiles) as usize, 1),
+        grid_1d((p.batch.div_ceil(READ_ROWS) * p.col_tiles) as usize, 1),
         vec![input.clone(), planes, scales, output.clone(), traces.clone()],
     );
     (output, traces)
