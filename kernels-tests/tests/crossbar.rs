@@ -327,3 +327,36 @@ fn analog_backward_reads_the_transposed_crossbar() {
     let exact = got.iter().zip(&expected.output).filter(|(a, b)| (*a - *b).abs() <= 1e-4 * b.abs().max(1.0)).count();
     assert!(exact as f32 >= 0.98 * got.len() as f32, "{exact}/{} gradients match exactly", got.len());
 }
+
+#[test]
+fn inference_drift_matches_the_reference_and_aihwkit_read_noise() {
+    let device = gpu();
+    // Drift with compensation: GPU vs reference on a small crossbar.
+    let config = every_program_effect();
+    let (inputs, outputs) = (40, 33);
+    let w = weights(inputs, outputs, 40);
+    let crossbar = ProgrammedCrossbar::program(tensor(w, [inputs, outputs], DType::F32, &device), &config).expect("programs");
+    let later = crossbar.drift_to(86_400.0, 2).expect("drifts");
+    let params = burn_neuro::kernels::crossbar::DriftParams::new(inputs * outputs, config.seed, 2, 86_400.0, 20.0, config.g_max, true);
+    let expected = reference::drift(&values(crossbar.planes()), &params);
+    assert_close(&values(later.planes()), &expected, 1e-4, 1e-4, "drifted conductances");
+    let x = tensor(uniform(2 * inputs, 41, -1.0, 1.0), [2, inputs], DType::F32, &device);
+    assert_eq!(later.read(x).expect("reads").dims(), [2, outputs]);
+    assert!(ProgrammedCrossbar::program(Tensor::ones([2, 2], &device), &CrossbarConfig::new()).expect("programs").drift_to(1.0, 0).is_err(), "needs drift statistics");
+
+    // aihwkit PCM read noise at ĝ = 1: σ/g = 3.68% (t_inference = 0), 4.19% (1 h), 4.48% (1 day),
+    // 4.96% (1 year). ν = 0 isolates the read noise from drift.
+    let config = CrossbarConfig::ideal()
+        .with_g_min(0.0)
+        .with_g_max(25.0)
+        .with_drift(Some(Drift { time: 0.0, t0: 20.0, scale: 0.0, compensation: false }))
+        .with_seed(42);
+    let crossbar = ProgrammedCrossbar::program(Tensor::ones([400, 250], &device), &config).expect("programs");
+    for (t_inference, relative) in [(0.0f32, 0.0368), (3600.0, 0.0419), (86_400.0, 0.0448), (31_536_000.0, 0.0496)] {
+        let planes = values(crossbar.drift_to(t_inference, 7).expect("drifts").planes());
+        let positive = &planes[..100_000];
+        let (mean, sigma) = mean_and_sigma(positive);
+        assert!((mean - 25.0).abs() < 0.01, "mean conductance {mean}");
+        assert!((sigma / mean - relative).abs() < 0.02 * relative, "read σ/g at t = {t_inference}: {}", sigma / mean);
+    }
+}

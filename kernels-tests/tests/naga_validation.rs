@@ -151,6 +151,7 @@ fn crossbar_program_and_crossbar_read_validate_in_every_variant() {
     assert_eq!(variants.len(), 432);
     for variant in &variants {
         validate(&crossbar_shader(CrossbarPass::Program, variant, DType::F32), &format!("program {variant:?}"));
+        validate(&crossbar_shader(CrossbarPass::Drift, variant, DType::F32), &format!("crossbar_drift {variant:?}"));
         for dtype in [DType::F32, DType::F16] {
             validate(&crossbar_shader(CrossbarPass::Read, variant, dtype), &format!("read {variant:?} {dtype:?}"));
         }
@@ -167,4 +168,17 @@ fn crossbar_params_layout_matches_wgsl() {
     }
     let rust = offsets!(inputs, outputs, batch, tile_rows, tile_cols, row_tiles, col_tiles, call, seed_lo, seed_hi, levels, cols_per_thread, g_min, g_max, inv_g_range, inv_g_max, programming_sigma, device_variation, stuck_at_min, stuck_at_max, drift_scale, log_time_ratio, input_step, input_bound, output_step, output_bound, noise_constant, max_bound_factor, output_noise, read_noise, ir_drop, ir_drop_g_ratio, read_voltage, _pad0, _pad1, _pad2);
     assert_eq!(members, rust, "member names and offsets");
+}
+
+#[test]
+fn crossbar_drift_params_layout_matches_wgsl() {
+    use burn_neuro::kernels::crossbar::DriftParams;
+    let module = validate(&crossbar_shader(CrossbarPass::Drift, &crossbar_variants()[0], DType::F32), "crossbar_drift");
+    let (members, span) = struct_layout(&module, "DriftParams");
+    macro_rules! offsets {
+        ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(DriftParams, $field) as u32)),*] };
+    }
+    let rust = offsets!(devices, seed_lo, seed_hi, realisation, log_time_ratio, read_noise_factor, inv_g_max, _pad0);
+    assert_eq!(members, rust);
+    assert_eq!(span as usize, std::mem::size_of::<DriftParams>());
 }

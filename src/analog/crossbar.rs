@@ -11,7 +11,7 @@ use super::config::CrossbarConfig;
 use crate::backend::CrossbarOps;
 use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
 use crate::error::{NeuroError, Result};
-use crate::kernels::crossbar::CrossbarSettings;
+use crate::kernels::crossbar::{CrossbarSettings, DriftParams};
 
 /// Power and current of every (batch row, row tile, column) during a read: `[batch, row_tiles,
 /// outputs]` each, f32, in µW and µA at the configured read voltage.
@@ -137,6 +137,39 @@ impl ProgrammedCrossbar {
             }
         });
         Ok((output, traces))
+    }
+
+    /// The crossbar `t_inference` seconds after programming, as aihwkit's
+    /// `drift_analog_weights(t_inference)` realises it: every device drifts to
+    /// `g_prog·(t/t0)^(−ν)` (t = t_inference + t0) and gets PCM read noise drawn once
+    /// (`realisation` selects the draw); outputs are rescaled by the global drift compensation
+    /// when the configuration asks for it. Needs a crossbar programmed with `drift` set.
+    pub fn drift_to(&self, t_inference: f32, realisation: u32) -> Result<ProgrammedCrossbar> {
+        let Some(drift) = self.config.drift else {
+            return Err(NeuroError::Range { argument: "drift", value: "None".into(), expected: "drift statistics: program with `drift` set".into() });
+        };
+        if !(t_inference >= 0.0 && t_inference.is_finite()) {
+            return Err(NeuroError::Range { argument: "t_inference", value: t_inference.to_string(), expected: "seconds >= 0".into() });
+        }
+        let params = DriftParams::new(self.inputs * self.outputs, self.config.seed, realisation, t_inference, drift.t0, self.config.g_max, true);
+        let planes = Tensor::<3>::from_dispatch(Dispatch::crossbar_drift(self.planes.clone().into_dispatch(), params));
+        let device = planes.device();
+        let compensation = if drift.compensation {
+            let (p0, n0) = drifted(&self.planes, 0.0);
+            let (p1, n1) = drifted(&planes, 0.0);
+            ((p0 - n0).abs().sum() / (p1 - n1).abs().sum().clamp_min(1e-12)).reshape([1])
+        } else {
+            Tensor::ones([1], (&device, DType::F32))
+        };
+        let w_max = self.scales.clone().slice([0..1]);
+        Ok(ProgrammedCrossbar {
+            planes,
+            scales: Tensor::cat(vec![w_max, compensation], 0),
+            config: self.config.clone().with_drift(None),
+            inputs: self.inputs,
+            outputs: self.outputs,
+            reads: Arc::new(AtomicU32::new(0)),
+        })
     }
 
     /// The weights the crossbar realises now (noise, faults, levels and drift included, no IO

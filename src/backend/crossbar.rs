@@ -14,7 +14,7 @@ use burn::backend::{Autodiff, AutodiffBackend, Backend, Flex, backend_extension}
 use burn::tensor::{DType, Shape};
 
 use crate::backend::flex_io::{device_tensor, host_values, storage};
-use crate::kernels::crossbar::{self, CrossbarSettings};
+use crate::kernels::crossbar::{self, CrossbarSettings, DriftParams};
 use crate::reference::crossbar as reference;
 
 /// Crossbar ops.
@@ -23,6 +23,10 @@ pub trait CrossbarOps: Backend {
     /// `weight [inputs, outputs]` f32 and `scales [2]` (max|W| first) → `[planes, inputs, outputs]`.
     #[fusion(dtype = { let _ = weight; DType::F32 }, shape = program_shape(weight, settings))]
     fn crossbar_program(weight: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self>;
+
+    /// Inference-time drift and read noise: `[4, inputs, outputs]` → `[2, inputs, outputs]`.
+    #[fusion(dtype = { let _ = planes; DType::F32 }, shape = { let mut s = planes.clone(); s[0] = 2; s })]
+    fn crossbar_drift(planes: FloatTensor<Self>, params: DriftParams) -> FloatTensor<Self>;
 
     /// `input [batch, inputs]` through `planes` → (`[batch, outputs]`, traces or a `[1]` placeholder).
     #[fusion(meta = read_meta)]
@@ -60,6 +64,10 @@ fn read_meta(
 }
 
 impl CrossbarOps for CubeBackend {
+    fn crossbar_drift(planes: FloatTensor<Self>, params: DriftParams) -> FloatTensor<Self> {
+        crossbar::drift(planes, &params)
+    }
+
     fn crossbar_program(weight: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self> {
         crossbar::program(weight, scales, &settings)
     }
@@ -70,6 +78,12 @@ impl CrossbarOps for CubeBackend {
 }
 
 impl CrossbarOps for Flex {
+    fn crossbar_drift(planes: FloatTensor<Self>, params: DriftParams) -> FloatTensor<Self> {
+        let like = planes.clone();
+        let (values, shape, _) = host_values(planes);
+        device_tensor(reference::drift(&values, &params), vec![2, shape[1], shape[2]].into(), DType::F32, &like)
+    }
+
     fn crossbar_program(weight: FloatTensor<Self>, _scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self> {
         let like = weight.clone();
         let (weight, shape, _) = host_values(weight);
@@ -117,6 +131,10 @@ impl<B: CrossbarOps> Backward<B, 1> for ReadBackward {
 }
 
 impl<B: CrossbarOps, C: CheckpointStrategy> CrossbarOps for Autodiff<B, C> {
+    fn crossbar_drift(planes: FloatTensor<Self>, params: DriftParams) -> FloatTensor<Self> {
+        Self::from_inner(B::crossbar_drift(planes.into_primitive(), params))
+    }
+
     fn crossbar_program(weight: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self> {
         Self::from_inner(B::crossbar_program(weight.into_primitive(), scales.into_primitive(), settings))
     }

@@ -16,6 +16,7 @@ const COMMON: &str = include_str!("../../shaders/crossbar_common.wgsl");
 const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
 const PROGRAM: &str = include_str!("../../shaders/crossbar_program.wgsl");
 const READ: &str = include_str!("../../shaders/crossbar_read.wgsl");
+const DRIFT: &str = include_str!("../../shaders/crossbar_drift.wgsl");
 
 /// Batch rows a read workgroup serves: each conductance load is reused this many times.
 pub const READ_ROWS: u32 = 4;
@@ -188,11 +189,47 @@ impl CrossbarSettings {
     }
 }
 
-/// The two crossbar kernels.
+/// The crossbar kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CrossbarPass {
     Program,
     Read,
+    /// Inference-time drift and PCM read noise (`shaders/crossbar_drift.wgsl`).
+    Drift,
+}
+
+/// Mirror of the WGSL `DriftParams` struct.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
+pub struct DriftParams {
+    pub devices: u32,
+    pub seed_lo: u32,
+    pub seed_hi: u32,
+    pub realisation: u32,
+    pub log_time_ratio: f32,
+    pub read_noise_factor: f32,
+    pub inv_g_max: f32,
+    pub _pad0: u32,
+}
+
+/// aihwkit's PCM read time t_read (250 ns).
+pub const PCM_READ_TIME: f32 = 250e-9;
+
+impl DriftParams {
+    /// Conductances `t_inference` seconds after programming (aihwkit's t = t_inference + t0).
+    pub fn new(devices: usize, seed: u64, realisation: u32, t_inference: f32, t0: f32, g_max: f32, read_noise: bool) -> Self {
+        let t = t_inference + t0;
+        DriftParams {
+            devices: devices as u32,
+            seed_lo: seed as u32,
+            seed_hi: (seed >> 32) as u32,
+            realisation,
+            log_time_ratio: if t > t0 { (t / t0).ln() } else { 0.0 },
+            read_noise_factor: if read_noise { ((t + PCM_READ_TIME) / (2.0 * PCM_READ_TIME)).ln().sqrt() } else { 0.0 },
+            inv_g_max: 1.0 / g_max,
+            _pad0: 0,
+        }
+    }
 }
 
 /// Renders the WGSL of one kernel variant.
@@ -201,6 +238,7 @@ pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DTy
     let body = match pass {
         CrossbarPass::Program => PROGRAM,
         CrossbarPass::Read => READ,
+        CrossbarPass::Drift => DRIFT,
     };
     render(
         &format!("{COMMON}\n{PHILOX}\n{body}"),
@@ -296,4 +334,22 @@ pub fn read(input: CubeTensor, planes: CubeTensor, scales: CubeTensor, settings:
         vec![input.clone(), planes, scales, output.clone(), traces.clone()],
     );
     (output, traces)
+}
+
+/// Realises drift and PCM read noise at inference time: `[4, inputs, outputs]` programmed
+/// planes (with ν) → `[2, inputs, outputs]` conductances.
+pub fn drift(planes: CubeTensor, params: &DriftParams) -> CubeTensor {
+    let planes = into_contiguous(planes);
+    let shape = planes.meta.shape().to_vec();
+    let output = empty_like(&planes, vec![2, shape[1], shape[2]], DType::F32);
+    let client = &planes.client;
+    let params_handle = client.create_from_slice(bytemuck::bytes_of(params));
+    let variant = CrossbarVariant { programming_noise: 0, drift: true, noise_management: 0, read_noise: 0, ir_drop: false, traces: false, transposed: false };
+    let kernel = CrossbarKernel { pass: CrossbarPass::Drift, variant, dtype: DType::F32 };
+    client.launch(
+        Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
+        grid_1d(params.devices as usize, WORKGROUP_SIZE),
+        KernelArguments::new().with_buffers(vec![planes.handle.binding(), output.handle.clone().binding(), params_handle.binding()]),
+    );
+    output
 }

@@ -2,7 +2,7 @@
 //! `shaders/crossbar_program.wgsl` and `shaders/crossbar_read.wgsl`.
 
 use super::Storage;
-use crate::kernels::crossbar::CrossbarSettings;
+use crate::kernels::crossbar::{CrossbarSettings, DriftParams};
 use crate::rng::{normal_from, philox, uniform_from};
 
 const PROGRAM_STREAM: u32 = u32::MAX;
@@ -183,6 +183,25 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
             for (k, &column) in columns.iter().enumerate() {
                 out.output[b * outputs + column] = storage.round(total[k] * (scales[0] * scales[1]));
             }
+        }
+    }
+    out
+}
+
+/// Inference-time drift and PCM read noise (`shaders/crossbar_drift.wgsl`):
+/// `[4, devices]` programmed planes → `[2, devices]` conductances.
+pub fn drift(planes: &[f32], p: &DriftParams) -> Vec<f32> {
+    let n = p.devices as usize;
+    let key = [p.seed_lo, p.seed_hi];
+    let mut out = vec![0.0; 2 * n];
+    for i in 0..n {
+        for polarity in 0..2 {
+            let g_prog = planes[polarity * n + i];
+            let nu = planes[(2 + polarity) * n + i];
+            let g = g_prog * (-nu * p.log_time_ratio).exp();
+            let q = (0.0088 / (g_prog * p.inv_g_max).max(0.0).powf(0.65).max(1.0e-3)).min(0.2);
+            let z = normal_from(philox([i as u32, polarity as u32, u32::MAX - 1, p.realisation], key));
+            out[polarity * n + i] = (g + g * q * p.read_noise_factor * z).max(0.0);
         }
     }
     out
