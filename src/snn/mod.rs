@@ -1,7 +1,9 @@
 //! Spiking-network modules for Burn models.
 
 mod leaky;
+pub mod loss;
 mod precision;
+pub mod spikegen;
 mod spiking_linear;
 
 pub use leaky::{Leaky, LeakyConfig};
