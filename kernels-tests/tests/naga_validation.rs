@@ -182,3 +182,18 @@ fn crossbar_drift_params_layout_matches_wgsl() {
     assert_eq!(members, rust);
     assert_eq!(span as usize, std::mem::size_of::<DriftParams>());
 }
+
+#[test]
+fn spikegen_rate_validates_and_its_params_match() {
+    use burn_neuro::kernels::spikegen::{RateParams, rate_shader};
+    for dtype in [DType::F32, DType::F16] {
+        validate(&rate_shader(dtype), &format!("spikegen_rate {dtype:?}"));
+    }
+    let module = validate(&rate_shader(DType::F32), "spikegen_rate");
+    let (members, span) = struct_layout(&module, "RateParams");
+    macro_rules! offsets {
+        ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(RateParams, $field) as u32)),*] };
+    }
+    assert_eq!(members, offsets!(neurons, steps, first_spike_time, seed_lo, seed_hi, _pad0, _pad1, _pad2));
+    assert_eq!(span as usize, std::mem::size_of::<RateParams>());
+}

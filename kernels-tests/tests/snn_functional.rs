@@ -3,7 +3,9 @@
 
 use burn::tensor::{DType, Int, Tensor, TensorData};
 use burn_neuro::snn::loss::{OutputCode, accuracy_rate, ce_count_loss, ce_rate_loss, ce_temporal_loss, first_spike_time, mse_count_loss, mse_membrane_loss};
-use burn_neuro::snn::spikegen::delta;
+use burn_neuro::snn::spikegen::{RateOptions, delta, rate};
+use burn_neuro::kernels::spikegen::RateParams;
+use burn_neuro::reference::spikegen as reference;
 use kernels_tests::{assert_close, cpu, gpu, tensor, values};
 
 /// Two examples, three classes, four steps.
@@ -116,4 +118,52 @@ fn delta_modulation() {
     assert_eq!(values(delta(y.clone(), 0.1, false, false).expect("valid")), vec![1.0, 0.0, 1.0], "x[-1] = 0");
     assert_eq!(values(delta(y.clone(), 0.1, true, false).expect("valid")), vec![0.0, 0.0, 1.0], "x[-1] = x[0]");
     assert!(delta(y, 0.0, false, false).is_err());
+}
+
+#[test]
+fn rate_coding_matches_the_reference_and_the_requested_rates() {
+    for device in [gpu(), cpu()] {
+        // 0.1, 0.5 and 0.9 (after gain 0.5, offset 0.05), clamped ends, 2 × 3 neurons, 2000 steps.
+        let data = tensor(vec![0.1, 0.9, 1.7, -1.0, 3.0, 0.5], [2, 3], DType::F32, &device);
+        let options = RateOptions { gain: 0.5, offset: 0.05, first_spike_time: 3, seed: 11 };
+        let spikes: Tensor<3> = rate(data, 2000, options).expect("valid");
+        assert_eq!(spikes.dims(), [2000, 2, 3]);
+        let got = values(spikes);
+        let probability = [0.1f32, 0.5, 0.9, 0.0, 1.0, 0.3];
+        let params = RateParams { neurons: 6, steps: 2000, first_spike_time: 3, seed_lo: 11, seed_hi: 0, _pad0: 0, _pad1: 0, _pad2: 0 };
+        let expected = reference::rate(&probability, &params);
+        // Probabilities computed on the device may differ in the last bit from the host's.
+        let differ = got.iter().zip(&expected).filter(|(a, b)| a != b).count();
+        assert!(differ <= 2, "{differ} spikes differ from the reference on {device:?}");
+        assert!(got[..3 * 6].iter().all(|s| *s == 0.0), "silent before first_spike_time");
+        for (i, p) in probability.iter().enumerate() {
+            let fired = (3..2000).filter(|t| got[t * 6 + i] == 1.0).count() as f32 / 1997.0;
+            assert!((fired - p).abs() < 0.04, "neuron {i}: rate {fired} for p = {p}");
+        }
+    }
+    let device = gpu();
+    let data = tensor(vec![0.5; 64], [64], DType::F16, &device);
+    let a: Tensor<2> = rate(data.clone(), 10, RateOptions { seed: 1, ..Default::default() }).expect("valid");
+    let b: Tensor<2> = rate(data.clone(), 10, RateOptions { seed: 1, ..Default::default() }).expect("valid");
+    let c: Tensor<2> = rate(data.clone(), 10, RateOptions { seed: 2, ..Default::default() }).expect("valid");
+    assert_eq!(a.dtype(), DType::F16);
+    assert_eq!(values(a.clone()), values(b), "same seed, same trains");
+    assert_ne!(values(a), values(c), "another seed, other trains");
+    assert!(rate::<1, 3>(data.clone(), 10, RateOptions::default()).is_err(), "rank must grow by one");
+    assert!(rate::<1, 2>(data, 0, RateOptions::default()).is_err(), "at least one step");
+}
+
+#[test]
+fn rate_coding_over_more_than_65535_workgroups() {
+    let device = gpu();
+    let neurons = 65_536 * 256 + 7;
+    let data = Tensor::<1>::full([neurons], 0.25, (&device, DType::F16));
+    let spikes: Tensor<2> = rate(data, 1, RateOptions { seed: 5, ..Default::default() }).expect("valid");
+    let got = values(spikes);
+    let fired = got.iter().filter(|s| **s == 1.0).count() as f64 / neurons as f64;
+    assert!((fired - 0.25).abs() < 0.001, "rate {fired}");
+    // Spot-check the last workgroup against the reference.
+    let params = RateParams { neurons: neurons as u32, steps: 1, first_spike_time: 0, seed_lo: 5, seed_hi: 0, _pad0: 0, _pad1: 0, _pad2: 0 };
+    let expected = reference::rate(&vec![0.25; neurons], &params);
+    assert_eq!(&got[neurons - 300..], &expected[neurons - 300..]);
 }

@@ -13,8 +13,10 @@ mod flex_io;
 pub mod lif;
 pub mod probe;
 pub mod propagate;
+pub mod spikegen;
 
 pub use crossbar::CrossbarOps;
 pub use lif::NeuronOps;
 pub use probe::ProbeOps;
 pub use propagate::PropagationOps;
+pub use spikegen::SpikegenOps;

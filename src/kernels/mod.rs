@@ -8,6 +8,7 @@ pub mod ceilings;
 pub mod crossbar;
 pub mod lif;
 pub mod spike_propagate;
+pub mod spikegen;
 
 use burn::backend::wgpu::CubeTensor;
 use burn::cubecl::CubeCount;

@@ -8,6 +8,7 @@ pub mod ceilings;
 pub mod crossbar;
 pub mod lif;
 pub mod spike_propagate;
+pub mod spikegen;
 
 /// How a kernel stores tensors in memory; arithmetic is always f32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
