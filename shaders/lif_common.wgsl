@@ -9,7 +9,7 @@ struct LifParams {
     // Length of the β and θ vectors; neuron n uses index n % coeff_len.
     coeff_len: u32,
     _pad0: u32,
-    // Surrogate parameters: slope/alpha, and β for spike_rate_escape.
+    // Surrogate parameters: slope/alpha, and β for spike_rate_escape or the bound B for SFS.
     surrogate_a: f32,
     surrogate_b: f32,
     _pad1: u32,
@@ -56,8 +56,15 @@ fn surrogate_grad(x: f32, a: f32, b: f32) -> f32 {
         return a * e / ((1.0 + e) * (1.0 + e));
     } else if SURROGATE == 3u {
         return 1.0;
+    } else if SURROGATE == 4u {
+        return a * exp(-b * abs(x - 1.0));
     }
-    return a * exp(-b * abs(x - 1.0));
+    // SFS: fast sigmoid above the bound b, zero below.
+    if x > b {
+        let d = a * abs(x) + 1.0;
+        return 1.0 / (d * d);
+    }
+    return 0.0;
 }
 
 // Neuron handled by this invocation. Large launches fold into a 2-D grid of workgroups

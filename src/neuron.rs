@@ -44,6 +44,8 @@ pub enum Surrogate {
     StraightThrough,
     /// `k·exp(−β·|x − 1|)` (centred at x = 1, as snnTorch codes it), defaults β = 1, k = 25.
     SpikeRateEscape { beta: f32, slope: f32 },
+    /// SFS: `1 / (k·|x| + 1)²` where `x > B`, else 0; defaults k = 25, B = 1.
+    Sfs { slope: f32, bound: f32 },
 }
 
 impl Default for Surrogate {
@@ -77,14 +79,20 @@ impl Surrogate {
         }
     }
 
+    /// SFS with snnTorch's defaults slope 25, B = 1.
+    pub fn sfs() -> Self {
+        Surrogate::Sfs { slope: 25.0, bound: 1.0 }
+    }
+
     /// Every variant, with default parameters (used by tests and shader validation).
-    pub fn all_defaults() -> [Surrogate; 5] {
+    pub fn all_defaults() -> [Surrogate; 6] {
         [
             Surrogate::atan(),
             Surrogate::fast_sigmoid(),
             Surrogate::sigmoid(),
             Surrogate::straight_through(),
             Surrogate::spike_rate_escape(),
+            Surrogate::sfs(),
         ]
     }
 
@@ -107,6 +115,14 @@ impl Surrogate {
             }
             Surrogate::StraightThrough => 1.0,
             Surrogate::SpikeRateEscape { .. } => a * (-b * (x - 1.0).abs()).exp(),
+            Surrogate::Sfs { .. } => {
+                if x > b {
+                    let d = a * x.abs() + 1.0;
+                    1.0 / (d * d)
+                } else {
+                    0.0
+                }
+            }
         }
     }
 
@@ -117,6 +133,7 @@ impl Surrogate {
             Surrogate::FastSigmoid { slope } | Surrogate::Sigmoid { slope } => (slope, 0.0),
             Surrogate::StraightThrough => (0.0, 0.0),
             Surrogate::SpikeRateEscape { beta, slope } => (slope, beta),
+            Surrogate::Sfs { slope, bound } => (slope, bound),
         }
     }
 
@@ -128,6 +145,7 @@ impl Surrogate {
             Surrogate::Sigmoid { .. } => "sigmoid",
             Surrogate::StraightThrough => "straight_through",
             Surrogate::SpikeRateEscape { .. } => "spike_rate_escape",
+            Surrogate::Sfs { .. } => "sfs",
         }
     }
 
@@ -137,6 +155,7 @@ impl Surrogate {
         let ok = match self {
             Surrogate::StraightThrough => true,
             Surrogate::SpikeRateEscape { .. } => a.is_finite() && a > 0.0 && b.is_finite() && b >= 0.0,
+            Surrogate::Sfs { .. } => a.is_finite() && a > 0.0 && b.is_finite(),
             _ => a.is_finite() && a > 0.0,
         };
         if ok {

@@ -140,3 +140,30 @@ fn backward_over_more_than_65535_workgroups() {
     let expected = to_f16_values(&x.iter().map(|v| 2.0 + Surrogate::atan().grad(v - 1.0)).collect::<Vec<_>>());
     assert_close(&got, &expected, 0.0, 1e-3, "dL/dX over a 2-D grid (one f16 ulp)");
 }
+
+/// references.md surrogate table (float64), x = U − θ.
+#[test]
+fn surrogate_values_match_the_reference_table_on_cpu_and_gpu() {
+    let xs = [-1.0f32, -0.5, -0.1, -0.01, 0.0, 0.1, 1.0];
+    let table = [
+        (Surrogate::atan(), [0.0919997, 0.2884, 0.91017, 0.999014, 1.0, 0.91017, 0.0919997]),
+        (Surrogate::fast_sigmoid(), [0.00147929, 0.00548697, 0.0816327, 0.64, 1.0, 0.0816327, 0.00147929]),
+        (Surrogate::sigmoid(), [3.47199e-10, 9.31656e-05, 1.75259, 6.15335, 6.25, 1.75259, 3.47199e-10]),
+        (Surrogate::spike_rate_escape(), [3.38338, 5.57825, 8.32178, 9.10547, 9.19699, 10.1642, 25.0]),
+        // SFS (B = 1): fast sigmoid above 1 only; at x = 1 itself it is 0 (strict).
+        (Surrogate::sfs(), [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+    ];
+    for (surrogate, expected) in table {
+        let host: Vec<f32> = xs.iter().map(|x| surrogate.grad(*x)).collect();
+        assert_close(&host, &expected, 1e-6, 1e-5, &format!("{surrogate:?} on the host"));
+        // On the device: one step from a zero membrane with θ = 1, so U − θ = X − 1 and
+        // dΣS/dX is the surrogate.
+        let device = gpu().autodiff();
+        let input = tensor(xs.iter().map(|x| x + 1.0).collect(), [1, xs.len()], DType::F32, &device).require_grad();
+        let spec = LifSpec { reset: ResetMode::Subtract, reset_delay: true, surrogate };
+        let out = lif(input.clone(), None, &LifNeuron::new(0.9).with_spec(spec)).expect("valid call");
+        let got = values(input.grad(&out.spikes.sum().backward()).expect("dX"));
+        assert_close(&got, &expected, 1e-5, 1e-4, &format!("{surrogate:?} on the GPU"));
+    }
+    assert!((Surrogate::sfs().grad(1.5) - 1.0 / (25.0f32 * 1.5 + 1.0).powi(2)).abs() < 1e-9);
+}

@@ -49,8 +49,8 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
             }
         }
     }
-    // 2 dtypes × 3 resets × 2 delays × 5 surrogates × 3 kernels (lif_common is in every one).
-    assert_eq!(count, 180);
+    // 2 dtypes × 3 resets × 2 delays × 6 surrogates × 3 kernels (lif_common is in every one).
+    assert_eq!(count, 216);
 }
 
 #[test]

@@ -47,7 +47,8 @@ pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType) -> String {
         "fast_sigmoid" => 1,
         "sigmoid" => 2,
         "straight_through" => 3,
-        _ => 4,
+        "spike_rate_escape" => 4,
+        _ => 5,
     };
     render(
         &format!("{COMMON}\n{body}"),

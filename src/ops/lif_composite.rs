@@ -26,6 +26,11 @@ fn surrogate_primitive<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Te
             let above = (shifted.clone() * -beta).exp() * (-slope / beta) + 2.0 * slope / beta;
             below.mask_where(shifted.greater_equal_elem(0.0), above)
         }
+        Surrogate::Sfs { slope, bound } => {
+            // ∫ 1/(k|x| + 1)² = x/(1 + k|x|), counted from the bound B upward.
+            let above = x.clone() / (x.clone().abs() * slope + 1.0) - bound / (1.0 + slope * bound.abs());
+            above.clone().zeros_like().mask_where(x.greater_elem(bound), above)
+        }
     }
 }
 
