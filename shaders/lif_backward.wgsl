@@ -2,13 +2,15 @@
 // dL/dU[t] in a register. It reads the stored forward outputs (S and U) instead of saving any
 // intermediate; the reset indicator is recomputed from U[t-1].
 
-@group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N] (immediate reset only)
-@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // U[-1] [N]
-@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β (L) | θ (L)]
-@group(0) @binding(3) var<storage, read_write> forward: array<Elem>;     // [S | U], each [T, N]
-@group(0) @binding(4) var<storage, read_write> grad: array<Elem>;        // [dL/dS | dL/dU]
-@group(0) @binding(5) var<storage, read_write> grad_input: array<Elem>;  // [dL/dX (T·N) | dL/dU[-1] (N)]
-@group(0) @binding(6) var<storage, read_write> grad_coeffs: array<f32>;  // [dL/dβ (N) | dL/dθ (N)] per neuron, if COEFF_GRADS
+@group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N] (LIF with immediate reset only)
+@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // [U[-1] (N) | I[-1] (N)]
+@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β (L) | θ (L) | α (L)]
+@group(0) @binding(3) var<storage, read_write> forward: array<Elem>;     // [S | U | I], each [T, N]
+@group(0) @binding(4) var<storage, read_write> grad: array<Elem>;        // [dL/dS | dL/dU | dL/dI]
+// [dL/dX (T·N) | dL/dU[-1] (N) | dL/dI[-1] (N)]
+@group(0) @binding(5) var<storage, read_write> grad_input: array<Elem>;
+// [dL/dβ (N) | dL/dθ (N) | dL/dα (N)] per neuron, if COEFF_GRADS
+@group(0) @binding(6) var<storage, read_write> grad_coeffs: array<f32>;
 @group(0) @binding(7) var<storage, read_write> params: LifParams;
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
@@ -30,12 +32,21 @@ fn main(
     let b = params.surrogate_b;
     let num_steps = params.num_steps;
     let membrane_offset = num_steps * num_neurons;
-    // Only an immediate reset needs X: the pre-reset potential is not stored.
+    // An immediate reset needs the drive (X, or the stored I) to rebuild the pre-reset
+    // potential, which is not stored.
     let immediate_reset = !RESET_DELAY && RESET_MODE != 2u;
+    let synaptic_offset = 2u * membrane_offset;
+    var alpha_raw = 0.0;
+    if SYNAPTIC {
+        alpha_raw = coeffs[2u * params.coeff_len + c];
+    }
+    let alpha = clamp(alpha_raw, 0.0, 1.0);
 
     var carry = 0.0;
+    var carry_syn = 0.0;
     var g_beta = 0.0;
     var g_theta = 0.0;
+    var g_alpha = 0.0;
     for (var k = 0u; k < num_steps; k++) {
         let t = num_steps - 1u - k;
         let i = t * num_neurons + n;
@@ -49,7 +60,13 @@ fn main(
         let spike = f32(forward[i]);
         var v = f32(forward[membrane_offset + i]);
         if immediate_reset {
-            v = integrate(beta, theta, previous, f32(input[i]), reset);
+            var drive: f32;
+            if SYNAPTIC {
+                drive = f32(forward[synaptic_offset + i]);
+            } else {
+                drive = f32(input[i]);
+            }
+            v = integrate(beta, theta, previous, drive, reset);
         }
         let sg = surrogate_grad(v - theta, a, b);
         let g_u = f32(grad[membrane_offset + i]) + carry;
@@ -67,7 +84,21 @@ fn main(
             g_theta += g_u * v * sg - g_s * sg;
             g_v = g_u * ((1.0 - spike + reset) - v * sg) + g_s * sg;
         }
-        grad_input[i] = Elem(g_v);
+        if SYNAPTIC {
+            // I[t] feeds U[t] and I[t+1]: dL/dI[t] = g_V + (dL/dI[t] from outside) + α·dL/dI[t+1].
+            let g_syn = g_v + f32(grad[synaptic_offset + i]) + carry_syn;
+            var previous_syn: f32;
+            if t > 0u {
+                previous_syn = f32(forward[synaptic_offset + i - num_neurons]);
+            } else {
+                previous_syn = f32(initial[num_neurons + n]);
+            }
+            g_alpha += g_syn * previous_syn;
+            carry_syn = g_syn * alpha;
+            grad_input[i] = Elem(g_syn);
+        } else {
+            grad_input[i] = Elem(g_v);
+        }
         if RESET_MODE == 0u {
             g_beta += g_v * previous;
             g_theta -= reset * g_v;
@@ -81,10 +112,16 @@ fn main(
         }
     }
     grad_input[membrane_offset + n] = Elem(carry);
+    if SYNAPTIC {
+        grad_input[membrane_offset + num_neurons + n] = Elem(carry_syn);
+    }
     if !COEFF_GRADS {
         return;
     }
     // The clamp passes the gradient only where 0 <= β <= 1 (as torch's clamp does).
     grad_coeffs[n] = select(0.0, g_beta, beta_raw >= 0.0 && beta_raw <= 1.0);
     grad_coeffs[num_neurons + n] = g_theta;
+    if SYNAPTIC {
+        grad_coeffs[2u * num_neurons + n] = select(0.0, g_alpha, alpha_raw >= 0.0 && alpha_raw <= 1.0);
+    }
 }

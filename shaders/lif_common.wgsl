@@ -25,6 +25,10 @@ const RESET_DELAY: bool = {{ reset_delay }};
 const SURROGATE: u32 = {{ surrogate }}u;
 // Backward only: whether dL/dβ and dL/dθ are wanted (skipped when neither is learnable).
 const COEFF_GRADS: bool = {{ coeff_grads }};
+// snnTorch `Synaptic`: a synaptic current I[t] = α·I[t-1] + X[t] drives the membrane instead of
+// X. Adds an α row to the coefficients, an I row to the initial state and an I plane to the
+// output (and their gradients).
+const SYNAPTIC: bool = {{ synaptic }};
 const HALF_PI: f32 = 1.5707963267948966;
 
 // Strict `>` as in snnTorch; NaN compares false, so a NaN membrane never spikes.

@@ -1,11 +1,12 @@
-// Fused multi-step LIF forward (snnTorch >= 0.8 `Leaky`): one invocation per neuron walks all
-// T steps with the membrane in an f32 register, so X is read once and S, U written once.
-// Consecutive invocations touch consecutive neurons of a time step: loads and stores coalesce.
+// Fused multi-step LIF forward (snnTorch >= 0.8 `Leaky`, or `Synaptic`): one invocation per
+// neuron walks all T steps with its state in f32 registers, so X is read once and S, U (and I)
+// written once. Consecutive invocations touch consecutive neurons of a time step: loads and
+// stores coalesce.
 
 @group(0) @binding(0) var<storage, read_write> input: array<Elem>;     // X [T, N]
-@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;   // U[-1] [N]
-@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;     // [β (L) | θ (L)]
-@group(0) @binding(3) var<storage, read_write> output: array<Elem>;    // [S (T·N) | U (T·N)]
+@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;   // [U[-1] (N) | I[-1] (N)]
+@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;     // [β (L) | θ (L) | α (L)]
+@group(0) @binding(3) var<storage, read_write> output: array<Elem>;    // [S | U | I], each [T, N]
 @group(0) @binding(4) var<storage, read_write> params: LifParams;
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
@@ -25,10 +26,22 @@ fn main(
     let membrane_offset = params.num_steps * num_neurons;
 
     var mem = f32(initial[n]);
+    var alpha = 0.0;
+    var syn = 0.0;
+    if SYNAPTIC {
+        alpha = clamp(coeffs[2u * params.coeff_len + c], 0.0, 1.0);
+        syn = f32(initial[num_neurons + n]);
+    }
     for (var t = 0u; t < params.num_steps; t++) {
         let i = t * num_neurons + n;
         let reset = step_indicator(mem, theta);
-        let v = integrate(beta, theta, mem, f32(input[i]), reset);
+        var drive = f32(input[i]);
+        if SYNAPTIC {
+            syn = alpha * syn + drive;
+            drive = syn;
+            output[2u * membrane_offset + i] = Elem(syn);
+        }
+        let v = integrate(beta, theta, mem, drive, reset);
         let spike = step_indicator(v, theta);
         mem = v;
         if !RESET_DELAY {

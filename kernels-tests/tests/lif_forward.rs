@@ -144,6 +144,7 @@ fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType, steps: u
         initial: &initial,
         beta: &beta,
         theta: &[theta],
+        synaptic: None,
     });
     let what = format!("{spec:?} {dtype:?} T={steps} {dims:?}");
     assert_eq!(values(out.spikes), expected.spikes, "spikes, {what}");

@@ -42,27 +42,30 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
     for dtype in [DType::F32, DType::F16] {
         for spec in LifSpec::all_variants() {
             for pass in [LifPass::Forward, LifPass::Backward { coeff_grads: true }, LifPass::Backward { coeff_grads: false }] {
-                let source = lif_shader(pass, &spec, dtype);
-                assert!(source.contains("fn main("), "entry point must be `main`");
-                validate(&source, &format!("{pass:?} {dtype:?} {spec:?}"));
-                count += 1;
+                for synaptic in [false, true] {
+                    let source = lif_shader(pass, &spec, dtype, synaptic);
+                    assert!(source.contains("fn main("), "entry point must be `main`");
+                    validate(&source, &format!("{pass:?} {dtype:?} {spec:?} synaptic {synaptic}"));
+                    count += 1;
+                }
             }
         }
     }
-    // 2 dtypes × 3 resets × 2 delays × 6 surrogates × 3 kernels (lif_common is in every one).
-    assert_eq!(count, 216);
+    // 2 dtypes × 3 resets × 2 delays × 6 surrogates × 3 kernels × 2 neuron models
+    // (lif_common is in every one).
+    assert_eq!(count, 432);
 }
 
 #[test]
 fn f16_variants_enable_f16_and_f32_variants_do_not() {
     let spec = LifSpec::snntorch_default();
-    assert!(lif_shader(LifPass::Forward, &spec, DType::F16).contains("enable f16;"));
-    assert!(!lif_shader(LifPass::Forward, &spec, DType::F32).contains("enable f16"));
+    assert!(lif_shader(LifPass::Forward, &spec, DType::F16, false).contains("enable f16;"));
+    assert!(!lif_shader(LifPass::Forward, &spec, DType::F32, false).contains("enable f16"));
 }
 
 #[test]
 fn lif_params_layout_matches_wgsl() {
-    let module = validate(&lif_shader(LifPass::Forward, &LifSpec::snntorch_default(), DType::F32), "forward");
+    let module = validate(&lif_shader(LifPass::Forward, &LifSpec::snntorch_default(), DType::F32, false), "forward");
     let (members, span) = struct_layout(&module, "LifParams");
     let rust = [
         ("num_steps", std::mem::offset_of!(LifParams, num_steps)),

@@ -35,8 +35,8 @@ pub enum LifPass {
     Backward { coeff_grads: bool },
 }
 
-/// Renders the WGSL of one LIF kernel variant.
-pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType) -> String {
+/// Renders the WGSL of one LIF kernel variant (`synaptic`: snnTorch's `Synaptic` neuron).
+pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType, synaptic: bool) -> String {
     let (elem, enable) = wgsl_elem(dtype);
     let (body, coeff_grads) = match pass {
         LifPass::Forward => (FORWARD, false),
@@ -60,6 +60,7 @@ pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType) -> String {
             ("reset_delay", spec.reset_delay.to_string()),
             ("surrogate", surrogate.to_string()),
             ("coeff_grads", coeff_grads.to_string()),
+            ("synaptic", synaptic.to_string()),
         ],
     )
 }
@@ -71,11 +72,12 @@ struct LifKernel {
     pass: LifPass,
     spec: LifSpec,
     dtype: DType,
+    synaptic: bool,
 }
 
 impl KernelSource for LifKernel {
     fn source(&self) -> SourceTemplate {
-        SourceTemplate::new(lif_shader(self.pass, &self.spec, self.dtype))
+        SourceTemplate::new(lif_shader(self.pass, &self.spec, self.dtype, self.synaptic))
     }
 
     fn id(&self) -> KernelId {
@@ -85,6 +87,7 @@ impl KernelSource for LifKernel {
             self.spec.reset.shader_code(),
             self.spec.reset_delay,
             self.spec.surrogate.shader_name(),
+            self.synaptic,
             WORKGROUP_SIZE,
         ))
     }
@@ -108,7 +111,7 @@ fn params(spec: &LifSpec, num_steps: usize, num_neurons: usize, coeff_len: usize
     }
 }
 
-fn launch(pass: LifPass, spec: &LifSpec, like: &CubeTensor, num_neurons: usize, params: LifParams, buffers: Vec<CubeTensor>) {
+fn launch(pass: LifPass, spec: &LifSpec, synaptic: bool, like: &CubeTensor, num_neurons: usize, params: LifParams, buffers: Vec<CubeTensor>) {
     let client = &like.client;
     let params = client.create_from_slice(bytemuck::bytes_of(&params));
     let mut bindings: Vec<_> = buffers.into_iter().map(|t| t.handle.binding()).collect();
@@ -117,6 +120,7 @@ fn launch(pass: LifPass, spec: &LifSpec, like: &CubeTensor, num_neurons: usize, 
         pass,
         spec: *spec,
         dtype: like.dtype,
+        synaptic,
     };
     client.launch(
         Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
@@ -125,8 +129,10 @@ fn launch(pass: LifPass, spec: &LifSpec, like: &CubeTensor, num_neurons: usize, 
     );
 }
 
-/// Forward pass. `input` is `[T, ...]`, `initial` holds the `N = numel / T` starting membranes,
-/// `coeffs` is `[2, L]` f32 (β row, θ row). Returns `[2, T, ...]`: spikes, then membranes.
+/// Forward pass. `input` is `[T, ...]`; `coeffs` is `[2, L]` f32 (β, θ rows) for LIF or
+/// `[3, L]` (β, θ, α) for the synaptic neuron; `initial` holds the `N = numel / T` starting
+/// membranes (and, synaptic, then the N starting currents). Returns `[2, T, ...]` (spikes,
+/// membranes), or `[3, T, ...]` with the synaptic currents last.
 ///
 /// Shapes and dtypes are validated by the public op before this is reached.
 pub fn lif_forward(spec: &LifSpec, input: CubeTensor, initial: CubeTensor, coeffs: CubeTensor) -> CubeTensor {
@@ -136,14 +142,16 @@ pub fn lif_forward(spec: &LifSpec, input: CubeTensor, initial: CubeTensor, coeff
     let shape = input.meta.shape().to_vec();
     let num_steps = shape[0];
     let num_neurons = shape.iter().skip(1).product::<usize>();
-    let coeff_len = coeffs.meta.shape().num_elements() / 2;
+    let (rows, coeff_len) = (coeffs.meta.shape()[0], coeffs.meta.shape()[1]);
+    let synaptic = rows == 3;
 
-    let mut out_shape = vec![2];
+    let mut out_shape = vec![rows];
     out_shape.extend_from_slice(&shape);
     let output = empty_like(&input, out_shape, input.dtype);
     launch(
         LifPass::Forward,
         spec,
+        synaptic,
         &input,
         num_neurons,
         params(spec, num_steps, num_neurons, coeff_len),
@@ -156,9 +164,10 @@ pub fn lif_forward(spec: &LifSpec, input: CubeTensor, initial: CubeTensor, coeff
 /// gradient with respect to it. `input` is only read for an immediate reset (pass any tensor
 /// of the same dtype otherwise).
 ///
-/// Returns `(grad_input_and_initial [T + 1, ...], grad_coeffs)`: the last time row of the first
-/// tensor is dL/d(initial membrane); the second holds per-neuron dL/dβ and dL/dθ as `[2, N]` f32
-/// when `coeff_grads`, and is an unwritten `[2, 1]` placeholder otherwise.
+/// Returns `(grad_input_and_initial [T + states, ...], grad_coeffs)`: after the T rows of dL/dX
+/// come dL/d(initial membrane) and, synaptic, dL/d(initial current); the second holds
+/// per-neuron dL/dβ, dL/dθ (and dL/dα) as `[rows, N]` f32 when `coeff_grads`, and is an
+/// unwritten `[rows, 1]` placeholder otherwise.
 pub fn lif_backward(
     spec: &LifSpec,
     input: CubeTensor,
@@ -176,15 +185,17 @@ pub fn lif_backward(
     let shape = forward.meta.shape().to_vec();
     let num_steps = shape[1];
     let num_neurons = shape.iter().skip(2).product::<usize>();
-    let coeff_len = coeffs.meta.shape().num_elements() / 2;
+    let (rows, coeff_len) = (coeffs.meta.shape()[0], coeffs.meta.shape()[1]);
+    let synaptic = rows == 3;
 
     let mut grad_shape = shape[1..].to_vec();
-    grad_shape[0] = num_steps + 1;
+    grad_shape[0] = num_steps + rows - 1;
     let grad_input = empty_like(&forward, grad_shape, forward.dtype);
-    let grad_coeffs = empty_like(&forward, vec![2, if coeff_grads { num_neurons } else { 1 }], DType::F32);
+    let grad_coeffs = empty_like(&forward, vec![rows, if coeff_grads { num_neurons } else { 1 }], DType::F32);
     launch(
         LifPass::Backward { coeff_grads },
         spec,
+        synaptic,
         &forward,
         num_neurons,
         params(spec, num_steps, num_neurons, coeff_len),

@@ -22,6 +22,18 @@ pub struct LifProblem<'a> {
     pub beta: &'a [f32],
     /// `[L]` thresholds θ.
     pub theta: &'a [f32],
+    /// snnTorch `Synaptic`: the synaptic current's decay and starting value.
+    pub synaptic: Option<SynapticState<'a>>,
+}
+
+/// The synaptic current of snnTorch's `Synaptic` neuron: `I[t] = α·I[t-1] + X[t]` drives the
+/// membrane in place of X.
+#[derive(Debug, Clone, Copy)]
+pub struct SynapticState<'a> {
+    /// `[L]` decay rates α (clamped to [0, 1] when used).
+    pub alpha: &'a [f32],
+    /// `[N]` current before the first step.
+    pub initial: &'a [f32],
 }
 
 /// Forward outputs, `[T, N]` each, rounded to the storage dtype.
@@ -29,6 +41,8 @@ pub struct LifProblem<'a> {
 pub struct LifOutputs {
     pub spikes: Vec<f32>,
     pub membrane: Vec<f32>,
+    /// Synaptic currents (empty for LIF).
+    pub synaptic: Vec<f32>,
 }
 
 /// Gradients of the loss with respect to each input of [`lif_forward`].
@@ -42,6 +56,9 @@ pub struct LifGradients {
     pub beta: Vec<f32>,
     /// `[N]` per-neuron contributions to dL/dθ (f32).
     pub theta: Vec<f32>,
+    /// Synaptic only (empty otherwise): dL/d(initial current) `[N]` and per-neuron dL/dα.
+    pub initial_synaptic: Vec<f32>,
+    pub alpha: Vec<f32>,
 }
 
 #[inline]
@@ -65,15 +82,26 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
     let (steps, neurons) = (p.num_steps, p.num_neurons);
     let mut spikes = vec![0.0; steps * neurons];
     let mut membrane = vec![0.0; steps * neurons];
+    let mut synaptic = vec![0.0; if p.synaptic.is_some() { steps * neurons } else { 0 }];
     for n in 0..neurons {
         let beta = p.beta[n % p.beta.len()].clamp(0.0, 1.0);
         let theta = p.theta[n % p.theta.len()];
         // The state stays in f32 across steps; only stores are rounded.
         let mut mem = p.initial[n];
+        let (alpha, mut syn) = match p.synaptic {
+            Some(s) => (s.alpha[n % s.alpha.len()].clamp(0.0, 1.0), s.initial[n]),
+            None => (0.0, 0.0),
+        };
         for t in 0..steps {
             let i = t * neurons + n;
             let reset = step_indicator(mem, theta);
-            let v = integrate(p.spec.reset, beta, theta, mem, p.input[i], reset);
+            let mut drive = p.input[i];
+            if p.synaptic.is_some() {
+                syn = alpha * syn + drive;
+                drive = syn;
+                synaptic[i] = p.storage.round(syn);
+            }
+            let v = integrate(p.spec.reset, beta, theta, mem, drive, reset);
             let spike = step_indicator(v, theta);
             mem = if p.spec.reset_delay {
                 v
@@ -88,25 +116,31 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
             membrane[i] = p.storage.round(mem);
         }
     }
-    LifOutputs { spikes, membrane }
+    LifOutputs { spikes, membrane, synaptic }
 }
 
 /// Runs the reverse-scan backward pass from the stored forward outputs.
 ///
 /// Spikes are read from `forward` (not recomputed from the rounded membrane, which can flip a
 /// spike at a tie in f16); the reset indicator is recomputed from the stored membrane.
+///
+/// `grad_synaptic` is dL/dI (ignored, may be empty, for LIF).
 pub fn lif_backward(
     p: &LifProblem,
     forward: &LifOutputs,
     grad_spikes: &[f32],
     grad_membrane: &[f32],
+    grad_synaptic: &[f32],
 ) -> LifGradients {
     let (steps, neurons) = (p.num_steps, p.num_neurons);
+    let synaptic = p.synaptic.is_some();
     let mut grads = LifGradients {
         input: vec![0.0; steps * neurons],
         initial: vec![0.0; neurons],
         beta: vec![0.0; neurons],
         theta: vec![0.0; neurons],
+        initial_synaptic: vec![0.0; if synaptic { neurons } else { 0 }],
+        alpha: vec![0.0; if synaptic { neurons } else { 0 }],
     };
     let immediate_reset = p.spec.backward_needs_input();
     for n in 0..neurons {
@@ -115,13 +149,17 @@ pub fn lif_backward(
         let theta = p.theta[n % p.theta.len()];
         let surrogate = p.spec.surrogate;
         let (mut carry, mut g_beta, mut g_theta) = (0.0f32, 0.0f32, 0.0f32);
+        let alpha_raw = p.synaptic.map_or(0.0, |s| s.alpha[n % s.alpha.len()]);
+        let alpha = alpha_raw.clamp(0.0, 1.0);
+        let (mut carry_syn, mut g_alpha) = (0.0f32, 0.0f32);
         for t in (0..steps).rev() {
             let i = t * neurons + n;
             let previous = if t > 0 { forward.membrane[i - neurons] } else { p.initial[n] };
             let reset = step_indicator(previous, theta);
             let spike = forward.spikes[i];
             let v = if immediate_reset {
-                integrate(p.spec.reset, beta, theta, previous, p.input[i], reset)
+                let drive = if synaptic { forward.synaptic[i] } else { p.input[i] };
+                integrate(p.spec.reset, beta, theta, previous, drive, reset)
             } else {
                 forward.membrane[i]
             };
@@ -140,7 +178,16 @@ pub fn lif_backward(
                 g_theta += g_u * v * sg - g_s * sg;
                 g_u * ((1.0 - spike + reset) - v * sg) + g_s * sg
             };
-            grads.input[i] = p.storage.round(g_v);
+            if let Some(state) = p.synaptic {
+                // I[t] feeds U[t] and I[t+1].
+                let g_syn = g_v + grad_synaptic[i] + carry_syn;
+                let previous_syn = if t > 0 { forward.synaptic[i - neurons] } else { state.initial[n] };
+                g_alpha += g_syn * previous_syn;
+                carry_syn = g_syn * alpha;
+                grads.input[i] = p.storage.round(g_syn);
+            } else {
+                grads.input[i] = p.storage.round(g_v);
+            }
             match p.spec.reset {
                 ResetMode::Subtract => {
                     g_beta += g_v * previous;
@@ -158,6 +205,10 @@ pub fn lif_backward(
             }
         }
         grads.initial[n] = p.storage.round(carry);
+        if synaptic {
+            grads.initial_synaptic[n] = p.storage.round(carry_syn);
+            grads.alpha[n] = if (0.0..=1.0).contains(&alpha_raw) { g_alpha } else { 0.0 };
+        }
         // torch's clamp passes the gradient where min <= β <= max.
         grads.beta[n] = if (0.0..=1.0).contains(&beta_raw) { g_beta } else { 0.0 };
         grads.theta[n] = g_theta;

@@ -31,20 +31,24 @@ impl<B: NeuronOps> Backward<B, 3> for LifBackward {
         let (grad_states, grad_coeffs) =
             B::lif_backward(input, initial, coeffs, forward, grad, self.spec, coeff_grads);
 
-        let steps = grad_states.shape()[0] - 1;
+        // [T + states, ...]: dL/dX rows, then one row per initial state.
+        let states = coeff_shape[0] - 1;
+        let steps = grad_states.shape()[0] - states;
         if let Some(node) = node_input {
             let grad_input = B::float_slice(grad_states.clone(), &[Slice::from(0..steps)]);
             grads.register::<B>(node.id, grad_input);
         }
         if let Some(node) = node_initial {
-            let last = B::float_slice(grad_states, &[Slice::from(steps..steps + 1)]);
+            let last = B::float_slice(grad_states, &[Slice::from(steps..steps + states)]);
             grads.register::<B>(node.id, B::float_reshape(last, initial_shape));
         }
         if let Some(node) = node_coeffs {
-            // Per-neuron contributions [2, N] → per-coefficient [2, L]: neuron n feeds column n % L.
+            // Per-neuron contributions [rows, N] → per-coefficient [rows, L]: neuron n feeds
+            // column n % L.
+            let rows = coeff_shape[0];
             let neurons = grad_coeffs.shape()[1];
             let coeff_len = coeff_shape[1];
-            let grouped = B::float_reshape(grad_coeffs, [2, neurons / coeff_len, coeff_len].into());
+            let grouped = B::float_reshape(grad_coeffs, [rows, neurons / coeff_len, coeff_len].into());
             // Coefficients are always f32 (the public op casts β and θ), as are these sums.
             let summed = B::float_reshape(B::float_sum_dim(grouped, 1), coeff_shape);
             grads.register::<B>(node.id, summed);
@@ -69,9 +73,11 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         match prep {
             OpsKind::Tracked(prep) => {
                 let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec);
-                // Only an immediate reset needs X in the backward; otherwise keep nothing extra
-                // alive and hand the kernel the output as a stand-in it never reads.
-                let saved_input = if spec.backward_needs_input() { input } else { output.clone() };
+                // Only a LIF with an immediate reset needs X in the backward (a synaptic neuron
+                // rebuilds its drive from the stored current); otherwise keep nothing extra alive
+                // and hand the kernel the output as a stand-in it never reads.
+                let synaptic = coeffs.shape()[0] == 3;
+                let saved_input = if spec.backward_needs_input() && !synaptic { input } else { output.clone() };
                 prep.finish((saved_input, initial, coeffs, output.clone()), output)
             }
             OpsKind::UnTracked(prep) => prep.finish(B::lif_forward(input, initial, coeffs, spec)),

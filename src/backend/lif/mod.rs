@@ -1,4 +1,7 @@
-//! Neuron state updates: the fused LIF forward and its reverse-scan backward.
+//! Neuron state updates: the fused LIF (and synaptic) forward and its reverse-scan backward.
+//!
+//! The neuron model follows from `coeffs`: `[2, L]` (β, θ) is snnTorch's `Leaky`, `[3, L]`
+//! (β, θ, α) its `Synaptic`, whose state adds a synaptic current.
 
 mod autodiff;
 mod cube;
@@ -15,10 +18,11 @@ use crate::neuron::LifSpec;
 pub trait NeuronOps: Backend {
     /// Fused multi-step LIF forward.
     ///
-    /// `input` is `[T, ...]`; `initial` holds the `N` starting membranes (same dtype as input);
-    /// `coeffs` is `[2, L]` f32 with β in row 0 and θ in row 1, neuron `n` using column `n % L`.
-    /// Returns `[2, T, ...]`: spikes, then membranes.
-    #[fusion(dtype = input, shape = stacked_shape(input))]
+    /// `input` is `[T, ...]`; `initial` holds the `N` starting membranes (then, synaptic, the
+    /// `N` starting currents), in the input's dtype; `coeffs` is `[2 or 3, L]` f32 with β, θ
+    /// (and α) rows, neuron `n` using column `n % L`. Returns `[rows, T, ...]`: spikes,
+    /// membranes (and synaptic currents).
+    #[fusion(dtype = input, shape = stacked_shape(input, coeffs))]
     fn lif_forward(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,
@@ -29,9 +33,9 @@ pub trait NeuronOps: Backend {
     /// Reverse-scan backward of [`lif_forward`](NeuronOps::lif_forward).
     ///
     /// `forward` is the op's output and `grad` the gradient with respect to it; `input` is only
-    /// read when `spec` resets immediately. Returns `[T + 1, ...]` (dL/dX rows, then
-    /// dL/d`initial`) and, when `coeff_grads`, `[2, N]` f32 per-neuron dL/dβ and dL/dθ (a `[2, 1]`
-    /// placeholder otherwise).
+    /// read by a LIF that resets immediately. Returns `[T + states, ...]` (dL/dX rows, then
+    /// dL/d`initial` rows) and, when `coeff_grads`, `[rows, N]` f32 per-neuron coefficient
+    /// gradients (a `[rows, 1]` placeholder otherwise).
     #[fusion(meta = lif_backward_meta)]
     fn lif_backward(
         input: FloatTensor<Self>,
@@ -44,19 +48,21 @@ pub trait NeuronOps: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>);
 }
 
-/// `[T, ...]` → `[2, T, ...]`.
-pub(crate) fn stacked_shape(input: &Shape) -> Shape {
-    let mut dims = vec![2];
+/// `[T, ...]` → `[rows, T, ...]` (rows = coefficient rows: 2 LIF, 3 synaptic).
+pub(crate) fn stacked_shape(input: &Shape, coeffs: &Shape) -> Shape {
+    let mut dims = vec![coeffs[0]];
     dims.extend(input.iter().copied());
     dims.into()
 }
 
-/// Output shapes of the backward: `[T + 1, ...]` in the state dtype and `[2, N]` (or `[2, 1]`) f32.
+/// Output shapes of the backward: `[T + states, ...]` in the state dtype and `[rows, N]` (or
+/// `[rows, 1]`) f32, where `forward` is `[rows, T, ...]` and states = rows − 1.
 pub(crate) fn lif_backward_shapes(forward: &Shape, coeff_grads: bool) -> (Shape, Shape) {
+    let rows = forward[0];
     let mut grad_input: Vec<usize> = forward.iter().skip(1).copied().collect();
-    grad_input[0] += 1;
+    grad_input[0] += rows - 1;
     let neurons: usize = if coeff_grads { forward.iter().skip(2).product() } else { 1 };
-    (grad_input.into(), vec![2, neurons].into())
+    (grad_input.into(), vec![rows, neurons].into())
 }
 
 fn lif_backward_meta(
