@@ -135,20 +135,41 @@ pub fn lif_step<const D: usize>(input: Tensor<D>, membrane: Option<Tensor<D>>, n
 }
 
 fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &LifNeuron) -> Result<LifOutput<D>> {
+    let (out, _) = run_neuron(input, initial, None, neuron)?;
+    Ok(out)
+}
+
+/// The synaptic part of a neuron call: α and the optional initial current.
+pub(crate) struct SynapticPart<'a, const D: usize> {
+    pub alpha: &'a NeuronParameter,
+    pub initial: Option<Tensor<D>>,
+}
+
+/// Runs the fused kernel for a LIF (no `synaptic`) or a synaptic neuron; returns the spikes and
+/// membrane, and the synaptic current for the latter.
+pub(crate) fn run_neuron<const D: usize>(
+    input: Tensor<D>,
+    initial: Option<Tensor<D>>,
+    synaptic: Option<SynapticPart<'_, D>>,
+    neuron: &LifNeuron,
+) -> Result<(LifOutput<D>, Option<Tensor<D>>)> {
     let device = input.device();
     compute_path(&device)?;
     neuron.spec.surrogate.validate()?;
     let dtype = input.dtype();
     check_storage_dtype(&device, "input", dtype)?;
-    if let Some(initial) = &initial {
-        if initial.dtype() != dtype {
-            return Err(NeuroError::DType {
-                argument: "initial",
-                actual: format!("{:?}", initial.dtype()),
-                expected: format!("{dtype:?} (the dtype of `input`)"),
-            });
+    for (argument, state) in [("initial", initial.as_ref()), ("initial_synaptic", synaptic.as_ref().and_then(|s| s.initial.as_ref()))] {
+        if let Some(state) = state {
+            if state.dtype() != dtype {
+                return Err(NeuroError::DType {
+                    argument,
+                    actual: format!("{:?}", state.dtype()),
+                    expected: format!("{dtype:?} (the dtype of `input`)"),
+                });
+            }
         }
     }
+    let rows = if synaptic.is_some() { 3 } else { 2 };
 
     let dims = input.dims();
     let steps = dims[0];
@@ -161,17 +182,17 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &Li
             expected: "at least one neuron per time step".into(),
         });
     }
-    // Kernels index with u32; the stacked output holds 2·T·N values.
-    if (2 * steps).checked_mul(neurons).is_none_or(|n| n > u32::MAX as usize) {
+    // Kernels index with u32; the stacked output holds rows·T·N values.
+    if (rows * steps).checked_mul(neurons).is_none_or(|n| n > u32::MAX as usize) {
         return Err(NeuroError::TooLarge {
             argument: "input",
-            detail: format!("2·T·N = 2·{steps}·{neurons} exceeds 2^32 elements; split the sequence"),
+            detail: format!("{rows}·T·N = {rows}·{steps}·{neurons} exceeds 2^32 elements; split the sequence"),
         });
     }
 
-    // The largest buffers are the stacked [S | U] output and, in the backward, its gradient.
+    // The largest buffers are the stacked [S | U (| I)] output and, in the backward, its gradient.
     if let Some(limit) = max_binding_bytes(&device) {
-        let needed = (2 * steps * neurons * dtype.size()) as u64;
+        let needed = (rows * steps * neurons * dtype.size()) as u64;
         if needed > limit {
             return Err(NeuroError::TooLarge {
                 argument: "input",
@@ -182,11 +203,23 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &Li
             });
         }
     }
-    let coeffs = coefficients(neuron, per_step, &device)?;
-    let initial = match initial {
-        Some(initial) => initial.reshape([neurons]),
-        None => Tensor::<1>::zeros([neurons], (&device, dtype)),
+    let mut coeffs = coefficients(neuron, per_step, &device)?;
+    let state = |given: Option<Tensor<D>>| match given {
+        Some(given) => given.reshape([1, neurons]),
+        None => Tensor::<2>::zeros([1, neurons], (&device, dtype)),
     };
+    // [states, N]: the membrane, then (synaptic) the current.
+    let mut initial = state(initial);
+    if let Some(synaptic) = synaptic {
+        let alpha = coefficient_row(synaptic.alpha, "alpha", per_step, &device, |v| (0.0..=1.0).contains(&v), "a finite value in [0, 1]")?;
+        let len = common_length(&[("beta", coeffs.dims()[1]), ("alpha", alpha.dims()[1])])?;
+        let widen = |rows: Tensor<2>| {
+            let [count, width] = rows.dims();
+            if width == len { rows } else { rows.expand([count, len]) }
+        };
+        coeffs = Tensor::cat(vec![widen(coeffs), widen(alpha)], 0);
+        initial = Tensor::cat(vec![initial, state(synaptic.initial)], 0);
+    }
     let flat = input.reshape([steps, neurons]);
     let stacked = Tensor::<3>::from_dispatch(Dispatch::lif_forward(
         flat.into_dispatch(),
@@ -194,19 +227,36 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &Li
         coeffs.into_dispatch(),
         neuron.spec,
     ));
-    Ok(LifOutput {
-        spikes: stacked.clone().slice([0..1]).reshape(dims),
-        membrane: stacked.slice([1..2]).reshape(dims),
-    })
+    let current = (rows == 3).then(|| stacked.clone().slice([2..3]).reshape(dims));
+    Ok((
+        LifOutput {
+            spikes: stacked.clone().slice([0..1]).reshape(dims),
+            membrane: stacked.slice([1..2]).reshape(dims),
+        },
+        current,
+    ))
 }
 
 /// Packs β and θ into the `[2, L]` f32 tensor the kernels read (row 0 β, row 1 θ).
 fn coefficients(neuron: &LifNeuron, per_step: &[usize], device: &Device) -> Result<Tensor<2>> {
     let beta = coefficient_row(&neuron.beta, "beta", per_step, device, |v| (0.0..=1.0).contains(&v), "a finite value in [0, 1]")?;
     let theta = coefficient_row(&neuron.threshold, "threshold", per_step, device, f32::is_finite, "a finite value")?;
-    let len = beta.dims()[1].max(theta.dims()[1]);
+    let len = common_length(&[("beta", beta.dims()[1]), ("threshold", theta.dims()[1])])?;
     let widen = |row: Tensor<2>| if row.dims()[1] == len { row } else { row.expand([1, len]) };
     Ok(Tensor::cat(vec![widen(beta), widen(theta)], 0))
+}
+
+/// The common per-neuron length of several parameters (each 1 or the same L).
+fn common_length(lengths: &[(&'static str, usize)]) -> Result<usize> {
+    let len = lengths.iter().map(|(_, l)| *l).max().unwrap_or(1);
+    match lengths.iter().find(|(_, l)| *l != 1 && *l != len) {
+        Some((argument, l)) => Err(NeuroError::Shape {
+            argument,
+            actual: vec![*l],
+            expected: format!("[1] or [{len}] (the per-neuron length of the other parameters)"),
+        }),
+        None => Ok(len),
+    }
 }
 
 fn coefficient_row(

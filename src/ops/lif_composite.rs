@@ -56,13 +56,47 @@ pub fn lif_composite(
     theta: Tensor<1>,
     spec: LifSpec,
 ) -> (Tensor<2>, Tensor<2>) {
+    neuron_composite(input, initial, beta, theta, None, spec).0
+}
+
+/// snnTorch `Synaptic` over T steps: as [`lif_composite`] with the current `I[t] = α·I[t-1] +
+/// X[t]` (α `[N]`, initial current `[1, N]`) driving the membrane. Returns
+/// `(spikes, membrane, current)`.
+pub fn synaptic_composite(
+    input: Tensor<2>,
+    initial: Tensor<2>,
+    initial_current: Tensor<2>,
+    alpha: Tensor<1>,
+    beta: Tensor<1>,
+    theta: Tensor<1>,
+    spec: LifSpec,
+) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+    let ((spikes, membrane), current) = neuron_composite(input, initial, beta, theta, Some((alpha, initial_current)), spec);
+    (spikes, membrane, current.expect("synaptic runs return a current"))
+}
+
+fn neuron_composite(
+    input: Tensor<2>,
+    initial: Tensor<2>,
+    beta: Tensor<1>,
+    theta: Tensor<1>,
+    synaptic: Option<(Tensor<1>, Tensor<2>)>,
+    spec: LifSpec,
+) -> ((Tensor<2>, Tensor<2>), Option<Tensor<2>>) {
     let [steps, neurons] = input.dims();
+    let mut synaptic = synaptic.map(|(alpha, current)| (alpha.clamp(0.0, 1.0).reshape([1, neurons]), current));
+    let mut currents = Vec::new();
     let beta = beta.clamp(0.0, 1.0).reshape([1, neurons]);
     let theta = theta.reshape([1, neurons]);
     let mut mem = initial;
     let (mut spikes, mut mems) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
     for t in 0..steps {
-        let x = input.clone().slice([t..t + 1]);
+        let mut x = input.clone().slice([t..t + 1]);
+        if let Some((alpha, current)) = synaptic.as_mut() {
+            *current = alpha.clone() * current.clone() + x;
+            currents.push(current.clone());
+            x = current.clone();
+        }
         // The reset indicator is detached, as in snnTorch's mem_reset().
         let r = indicator(mem.clone() - theta.clone());
         mem = match spec.reset {
@@ -83,5 +117,6 @@ pub fn lif_composite(
         spikes.push(s);
         mems.push(mem.clone());
     }
-    (Tensor::cat(spikes, 0), Tensor::cat(mems, 0))
+    let currents = synaptic.map(|_| Tensor::cat(currents, 0));
+    ((Tensor::cat(spikes, 0), Tensor::cat(mems, 0)), currents)
 }

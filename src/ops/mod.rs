@@ -4,3 +4,4 @@
 pub mod lif;
 pub mod lif_composite;
 pub mod spike_propagate;
+pub mod synaptic;

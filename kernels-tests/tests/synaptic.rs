@@ -1,0 +1,157 @@
+//! snnTorch's `Synaptic` neuron on the fused kernels: a per-op trace, GPU vs reference, the
+//! step loop vs the fused run, and gradients vs autodiff of the composite form.
+
+use burn::tensor::{DType, Device, Tensor};
+use burn_neuro::ops::lif_composite::synaptic_composite;
+use burn_neuro::reference::{Storage, lif as reference};
+use burn_neuro::{LifSpec, ResetMode, Surrogate, SynapticNeuron, SynapticState, synaptic, synaptic_step};
+use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
+
+fn spec(reset: ResetMode, reset_delay: bool, surrogate: Surrogate) -> LifSpec {
+    LifSpec { reset, reset_delay, surrogate }
+}
+
+/// snnTorch's per-step equations in f64: I = αI + X; U = βU + I − Rθ (subtract, delayed).
+fn host_trace(alpha: f64, beta: f64, x: f64, steps: usize) -> (Vec<f32>, Vec<f32>, Vec<f32>) {
+    let (mut i, mut u) = (0.0f64, 0.0f64);
+    let (mut is, mut us, mut ss) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..steps {
+        let reset = if u > 1.0 { 1.0 } else { 0.0 };
+        i = alpha * i + x;
+        u = beta * u + i - reset;
+        is.push(i as f32);
+        us.push(u as f32);
+        ss.push(if u > 1.0 { 1.0 } else { 0.0 });
+    }
+    (is, us, ss)
+}
+
+#[test]
+fn trace_matches_snntorch_equations_on_gpu_and_cpu() {
+    let (currents, membranes, spikes) = host_trace(0.8, 0.9, 0.2, 16);
+    assert!(spikes.iter().any(|s| *s == 1.0), "the trace fires");
+    for device in [gpu(), cpu()] {
+        let out = synaptic(tensor(vec![0.2; 16], [16, 1], DType::F32, &device), None, &SynapticNeuron::new(0.8, 0.9)).expect("valid");
+        assert_close(&values(out.synaptic), &currents, 1e-6, 1e-6, "current");
+        assert_close(&values(out.membrane), &membranes, 1e-6, 1e-6, "membrane");
+        assert_eq!(values(out.spikes), spikes, "spikes on {device:?}");
+    }
+}
+
+fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType) {
+    let (steps, neurons) = (9, 333);
+    let round = |v: Vec<f32>| if dtype == DType::F16 { to_f16_values(&v) } else { v };
+    let x = round(uniform(steps * neurons, 1, -0.3, 0.6));
+    let u0 = round(uniform(neurons, 2, -0.5, 1.5));
+    let i0 = round(uniform(neurons, 3, -0.2, 0.4));
+    let alpha = uniform(neurons, 4, 0.3, 1.0);
+    let neuron = SynapticNeuron { lif: burn_neuro::LifNeuron::new(0.85).with_threshold(0.9).with_spec(spec), alpha: tensor(alpha.clone(), [neurons], DType::F32, device).into() };
+    let state = SynapticState { synaptic: tensor(i0.clone(), [1, neurons], dtype, device), membrane: tensor(u0.clone(), [1, neurons], dtype, device) };
+    let out = synaptic(tensor(x.clone(), [steps, neurons], dtype, device), Some(state), &neuron).expect("valid");
+    let storage = if dtype == DType::F16 { Storage::F16 } else { Storage::F32 };
+    let expected = reference::lif_forward(&reference::LifProblem {
+        spec,
+        storage,
+        num_steps: steps,
+        num_neurons: neurons,
+        input: &x,
+        initial: &u0,
+        beta: &[0.85],
+        theta: &[0.9],
+        synaptic: Some(reference::SynapticState { alpha: &alpha, initial: &i0 }),
+    });
+    let what = format!("{spec:?} {dtype:?}");
+    let (atol, rtol) = if dtype == DType::F16 { (1e-3, 1e-3) } else { (1e-6, 1e-6) };
+    assert_eq!(values(out.spikes), expected.spikes, "spikes, {what}");
+    assert_close(&values(out.membrane), &expected.membrane, atol, rtol, &format!("membrane, {what}"));
+    assert_close(&values(out.synaptic), &expected.synaptic, atol, rtol, &format!("current, {what}"));
+}
+
+#[test]
+fn gpu_matches_reference_for_every_reset_mode_and_dtype() {
+    let device = gpu();
+    for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+        for delay in [true, false] {
+            for dtype in [DType::F32, DType::F16] {
+                compare_with_reference(&device, spec(reset, delay, Surrogate::atan()), dtype);
+            }
+        }
+    }
+}
+
+#[test]
+fn step_loop_equals_the_fused_run() {
+    let device = gpu();
+    let neuron = SynapticNeuron::new(0.7, 0.9);
+    let x = uniform(10 * 50, 9, -0.2, 0.8);
+    let fused = synaptic(tensor(x.clone(), [10, 50], DType::F32, &device), None, &neuron).expect("valid");
+    let mut state: Option<SynapticState<1>> = None;
+    let mut spikes = Vec::new();
+    for t in 0..10 {
+        let out = synaptic_step(tensor(x[t * 50..(t + 1) * 50].to_vec(), [50], DType::F32, &device), state, &neuron).expect("valid");
+        spikes.extend(values(out.spikes.clone()));
+        state = Some(SynapticState { synaptic: out.synaptic, membrane: out.membrane });
+    }
+    assert_eq!(spikes, values(fused.spikes), "f32 state round-trips exactly between steps");
+}
+
+/// Gradients of a weighted loss on S, U and I w.r.t. X, both initial states, α, β and θ.
+fn gradients(device: &Device, spec: LifSpec, steps: usize, fused: bool) -> Vec<Vec<f32>> {
+    let neurons = 23;
+    let seed = steps as u64;
+    let t = |values: Vec<f32>, shape: [usize; 2]| tensor(values, shape, DType::F32, device).require_grad();
+    let x = t(uniform(steps * neurons, seed, -0.4, 0.9), [steps, neurons]);
+    let u0 = t(uniform(neurons, seed + 1, -0.5, 1.2), [1, neurons]);
+    let i0 = t(uniform(neurons, seed + 2, -0.2, 0.4), [1, neurons]);
+    let p = |values: Vec<f32>| tensor(values, [neurons], DType::F32, device).require_grad();
+    let alpha = p(uniform(neurons, seed + 3, 0.3, 0.95));
+    let beta = p(uniform(neurons, seed + 4, 0.3, 0.95));
+    let theta = p(uniform(neurons, seed + 5, 0.6, 1.2));
+    let w = |k: u64| tensor(uniform(steps * neurons, seed + k, -1.0, 1.0), [steps, neurons], DType::F32, device);
+    let (s, u, i) = if fused {
+        let neuron = SynapticNeuron { lif: burn_neuro::LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec), alpha: alpha.clone().into() };
+        let out = synaptic(x.clone(), Some(SynapticState { synaptic: i0.clone(), membrane: u0.clone() }), &neuron).expect("valid");
+        (out.spikes, out.membrane, out.synaptic)
+    } else {
+        synaptic_composite(x.clone(), u0.clone(), i0.clone(), alpha.clone(), beta.clone(), theta.clone(), spec)
+    };
+    let grads = (s * w(6) + u * w(7) + i * w(8)).sum().backward();
+    vec![
+        values(x.grad(&grads).expect("dX")),
+        values(u0.grad(&grads).expect("dU0")),
+        values(i0.grad(&grads).expect("dI0")),
+        values(alpha.grad(&grads).expect("dα")),
+        values(beta.grad(&grads).expect("dβ")),
+        values(theta.grad(&grads).expect("dθ")),
+    ]
+}
+
+#[test]
+fn fused_backward_equals_autodiff_of_the_composite_synaptic() {
+    for device in [gpu().autodiff(), cpu().autodiff()] {
+        for steps in [1, 2, 25] {
+            for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+                for delay in [true, false] {
+                    let spec = spec(reset, delay, Surrogate::fast_sigmoid());
+                    let fused = gradients(&device, spec, steps, true);
+                    let plain = gradients(&device, spec, steps, false);
+                    for (name, (f, p)) in ["X", "U0", "I0", "alpha", "beta", "theta"].iter().zip(fused.iter().zip(&plain)) {
+                        let scale = p.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+                        assert_close(f, p, 1e-5 * scale, 1e-5, &format!("dL/d{name}, T={steps} {spec:?} on {device:?}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_alpha_and_state_shapes_are_rejected() {
+    let device = gpu();
+    let x = tensor(vec![0.1; 6], [2, 3], DType::F32, &device);
+    let err = synaptic(x.clone(), None, &SynapticNeuron::new(1.5, 0.9)).unwrap_err();
+    assert!(err.to_string().contains("`alpha`"), "{err}");
+    let bad = SynapticState { synaptic: Tensor::zeros([1, 2], &device), membrane: Tensor::zeros([1, 3], &device) };
+    let err = synaptic(x, Some(bad), &SynapticNeuron::new(0.5, 0.9)).unwrap_err();
+    assert!(err.to_string().contains("`initial_synaptic`"), "{err}");
+}
