@@ -155,3 +155,22 @@ fn bad_alpha_and_state_shapes_are_rejected() {
     let err = synaptic(x, Some(bad), &SynapticNeuron::new(0.5, 0.9)).unwrap_err();
     assert!(err.to_string().contains("`initial_synaptic`"), "{err}");
 }
+
+#[test]
+fn synaptic_module_learns_alpha_next_to_linear() {
+    use burn::module::Module;
+    use burn::nn::LinearConfig;
+    use burn_neuro::snn::SynapticConfig;
+    let device = gpu().autodiff();
+    let layer = SynapticConfig::new(0.6, 0.9).with_learn_alpha(true).with_neurons(Some(8)).init(&device).expect("valid");
+    let linear = LinearConfig::new(5, 8).init(&device);
+    let x = tensor(uniform(6 * 2 * 5, 20, 0.0, 1.0), [6, 2, 5], DType::F32, &device);
+    let out = layer.forward(linear.forward(x), None).expect("valid");
+    let grads = out.membrane.sum().backward();
+    let d_alpha = values(layer.alpha.grad(&grads).expect("α learns"));
+    assert_eq!(d_alpha.len(), 8);
+    assert!(d_alpha.iter().any(|g| *g != 0.0));
+    assert!(layer.beta.grad(&grads).is_none(), "β is fixed");
+    assert_eq!(layer.num_params(), 24);
+    assert!(SynapticConfig::new(1.2, 0.9).init(&device).is_err());
+}

@@ -5,7 +5,9 @@ pub mod loss;
 mod precision;
 pub mod spikegen;
 mod spiking_linear;
+mod synaptic;
 
 pub use leaky::{Leaky, LeakyConfig};
 pub use precision::cast_weights;
 pub use spiking_linear::{SpikingLinear, SpikingLinearConfig};
+pub use synaptic::{Synaptic, SynapticConfig};
