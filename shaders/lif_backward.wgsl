@@ -84,9 +84,14 @@ fn main(
             g_theta += g_u * v * sg - g_s * sg;
             g_v = g_u * ((1.0 - spike + reset) - v * sg) + g_s * sg;
         }
+        // The drive (X, or I) enters V scaled by 1 − R in the zero-all mode.
+        var g_drive = g_v;
+        if RESET_MODE == 3u {
+            g_drive = g_v * (1.0 - reset);
+        }
         if SYNAPTIC {
-            // I[t] feeds U[t] and I[t+1]: dL/dI[t] = g_V + (dL/dI[t] from outside) + α·dL/dI[t+1].
-            let g_syn = g_v + f32(grad[synaptic_offset + i]) + carry_syn;
+            // I[t] feeds U[t] and I[t+1]: dL/dI[t] = g_drive + (dL/dI[t] from outside) + α·dL/dI[t+1].
+            let g_syn = g_drive + f32(grad[synaptic_offset + i]) + carry_syn;
             var previous_syn: f32;
             if t > 0u {
                 previous_syn = f32(forward[synaptic_offset + i - num_neurons]);
@@ -97,13 +102,13 @@ fn main(
             carry_syn = g_syn * alpha;
             grad_input[i] = Elem(g_syn);
         } else {
-            grad_input[i] = Elem(g_v);
+            grad_input[i] = Elem(g_drive);
         }
         if RESET_MODE == 0u {
             g_beta += g_v * previous;
             g_theta -= reset * g_v;
             carry = g_v * beta;
-        } else if RESET_MODE == 1u {
+        } else if RESET_MODE == 1u || RESET_MODE == 3u {
             g_beta += g_v * (1.0 - reset) * previous;
             carry = g_v * beta * (1.0 - reset);
         } else {

@@ -19,7 +19,7 @@ struct LifParams {
 alias Elem = {{ elem }};
 
 const WORKGROUP_SIZE: u32 = {{ workgroup_size }}u;
-// 0 subtract, 1 zero, 2 none.
+// 0 subtract, 1 zero, 2 none, 3 zero-all (the new potential itself is zeroed).
 const RESET_MODE: u32 = {{ reset_mode }}u;
 const RESET_DELAY: bool = {{ reset_delay }};
 const SURROGATE: u32 = {{ surrogate }}u;
@@ -42,6 +42,8 @@ fn integrate(beta: f32, theta: f32, previous: f32, input: f32, reset: f32) -> f3
         return beta * previous + input - reset * theta;
     } else if RESET_MODE == 1u {
         return beta * (1.0 - reset) * previous + input;
+    } else if RESET_MODE == 3u {
+        return (1.0 - reset) * (beta * previous + input);
     }
     return beta * previous + input;
 }

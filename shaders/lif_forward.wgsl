@@ -47,7 +47,7 @@ fn main(
         if !RESET_DELAY {
             if RESET_MODE == 0u {
                 mem = v - (spike - reset) * theta;
-            } else if RESET_MODE == 1u {
+            } else if RESET_MODE == 1u || RESET_MODE == 3u {
                 mem = v - (spike - reset) * v;
             }
         }

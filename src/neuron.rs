@@ -15,6 +15,9 @@ pub enum ResetMode {
     Zero,
     /// `U[t] = β·U[t-1] + X[t]`: no reset.
     None,
+    /// `U[t] = (1 − R[t])·(β·U[t-1] + X[t])`: the whole new potential is zeroed, so a reset
+    /// step ends at exactly 0 (snnTorch's `Lapicque` and `RLeaky` zero reset).
+    ZeroAll,
 }
 
 impl ResetMode {
@@ -24,6 +27,7 @@ impl ResetMode {
             ResetMode::Subtract => 0,
             ResetMode::Zero => 1,
             ResetMode::None => 2,
+            ResetMode::ZeroAll => 3,
         }
     }
 }
@@ -195,7 +199,7 @@ impl LifSpec {
     /// Every combination of reset mode, delay and surrogate kind (defaults for parameters).
     pub fn all_variants() -> Vec<LifSpec> {
         let mut all = Vec::new();
-        for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+        for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None, ResetMode::ZeroAll] {
             for reset_delay in [true, false] {
                 for surrogate in Surrogate::all_defaults() {
                     all.push(LifSpec {

@@ -93,7 +93,7 @@ fn fused_backward_equals_autodiff_of_plain_tensor_ops() {
     let device = gpu().autodiff();
     let surrogates = Surrogate::all_defaults();
     for steps in [1, 2, 25] {
-        for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+        for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None, ResetMode::ZeroAll] {
             for reset_delay in [true, false] {
                 for surrogate in surrogates {
                     let spec = LifSpec { reset, reset_delay, surrogate };

@@ -155,7 +155,7 @@ fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType, steps: u
 #[test]
 fn gpu_matches_reference_for_every_reset_mode_and_dtype() {
     let device = gpu();
-    for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+    for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None, ResetMode::ZeroAll] {
         for delay in [true, false] {
             for dtype in [DType::F32, DType::F16] {
                 // One neuron; 999 neurons (not a multiple of the 256-wide workgroup).

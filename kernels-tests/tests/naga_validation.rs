@@ -51,9 +51,9 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
             }
         }
     }
-    // 2 dtypes × 3 resets × 2 delays × 6 surrogates × 3 kernels × 2 neuron models
+    // 2 dtypes × 4 resets × 2 delays × 6 surrogates × 3 kernels × 2 neuron models
     // (lif_common is in every one).
-    assert_eq!(count, 432);
+    assert_eq!(count, 576);
 }
 
 #[test]

@@ -70,7 +70,7 @@ fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType) {
 #[test]
 fn gpu_matches_reference_for_every_reset_mode_and_dtype() {
     let device = gpu();
-    for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+    for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None, ResetMode::ZeroAll] {
         for delay in [true, false] {
             for dtype in [DType::F32, DType::F16] {
                 compare_with_reference(&device, spec(reset, delay, Surrogate::atan()), dtype);
@@ -130,7 +130,7 @@ fn gradients(device: &Device, spec: LifSpec, steps: usize, fused: bool) -> Vec<V
 fn fused_backward_equals_autodiff_of_the_composite_synaptic() {
     for device in [gpu().autodiff(), cpu().autodiff()] {
         for steps in [1, 2, 25] {
-            for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None] {
+            for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None, ResetMode::ZeroAll] {
                 for delay in [true, false] {
                     let spec = spec(reset, delay, Surrogate::fast_sigmoid());
                     let fused = gradients(&device, spec, steps, true);

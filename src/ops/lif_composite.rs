@@ -103,6 +103,7 @@ fn neuron_composite(
             ResetMode::Subtract => beta.clone() * mem + x - r.clone() * theta.clone(),
             ResetMode::Zero => beta.clone() * (r.clone().neg() + 1.0) * mem + x,
             ResetMode::None => beta.clone() * mem + x,
+            ResetMode::ZeroAll => (r.clone().neg() + 1.0) * (beta.clone() * mem + x),
         };
         let s = spike(mem.clone() - theta.clone(), spec.surrogate);
         if !spec.reset_delay {
@@ -110,7 +111,7 @@ fn neuron_composite(
             let reset_now = s.clone() - r;
             mem = match spec.reset {
                 ResetMode::Subtract => mem - reset_now * theta.clone(),
-                ResetMode::Zero => mem.clone() - reset_now * mem,
+                ResetMode::Zero | ResetMode::ZeroAll => mem.clone() - reset_now * mem,
                 ResetMode::None => mem,
             };
         }

@@ -74,6 +74,7 @@ fn integrate(reset_mode: ResetMode, beta: f32, theta: f32, previous: f32, input:
         ResetMode::Subtract => beta * previous + input - reset * theta,
         ResetMode::Zero => beta * (1.0 - reset) * previous + input,
         ResetMode::None => beta * previous + input,
+        ResetMode::ZeroAll => (1.0 - reset) * (beta * previous + input),
     }
 }
 
@@ -108,7 +109,7 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
             } else {
                 match p.spec.reset {
                     ResetMode::Subtract => v - (spike - reset) * theta,
-                    ResetMode::Zero => v - (spike - reset) * v,
+                    ResetMode::Zero | ResetMode::ZeroAll => v - (spike - reset) * v,
                     ResetMode::None => v,
                 }
             };
@@ -178,15 +179,17 @@ pub fn lif_backward(
                 g_theta += g_u * v * sg - g_s * sg;
                 g_u * ((1.0 - spike + reset) - v * sg) + g_s * sg
             };
+            // The drive (X, or I) enters V scaled by 1 − R in the zero-all mode.
+            let g_drive = if p.spec.reset == ResetMode::ZeroAll { g_v * (1.0 - reset) } else { g_v };
             if let Some(state) = p.synaptic {
                 // I[t] feeds U[t] and I[t+1].
-                let g_syn = g_v + grad_synaptic[i] + carry_syn;
+                let g_syn = g_drive + grad_synaptic[i] + carry_syn;
                 let previous_syn = if t > 0 { forward.synaptic[i - neurons] } else { state.initial[n] };
                 g_alpha += g_syn * previous_syn;
                 carry_syn = g_syn * alpha;
                 grads.input[i] = p.storage.round(g_syn);
             } else {
-                grads.input[i] = p.storage.round(g_v);
+                grads.input[i] = p.storage.round(g_drive);
             }
             match p.spec.reset {
                 ResetMode::Subtract => {
@@ -194,7 +197,7 @@ pub fn lif_backward(
                     g_theta -= reset * g_v;
                     carry = g_v * beta;
                 }
-                ResetMode::Zero => {
+                ResetMode::Zero | ResetMode::ZeroAll => {
                     g_beta += g_v * (1.0 - reset) * previous;
                     carry = g_v * beta * (1.0 - reset);
                 }
