@@ -1,4 +1,4 @@
-//! snnTorch's `Synaptic` neuron on the fused kernels: a per-op trace, GPU vs reference, the
+//! Neuron models beyond `Leaky` on the fused kernels: snnTorch's `Synaptic` (a per-op trace, GPU vs
 //! step loop vs the fused run, and gradients vs autodiff of the composite form.
 
 use burn::tensor::{DType, Device, Tensor};
@@ -173,4 +173,32 @@ fn synaptic_module_learns_alpha_next_to_linear() {
     assert!(layer.beta.grad(&grads).is_none(), "β is fixed");
     assert_eq!(layer.num_params(), 24);
     assert!(SynapticConfig::new(1.2, 0.9).init(&device).is_err());
+}
+
+#[test]
+fn lapicque_follows_the_rc_equation_and_zeroes_exactly() {
+    use burn_neuro::ops::lapicque::{LapicqueNeuron, lapicque};
+    let device = gpu();
+    // R = 2, C = 3, Δt = 1.5: decay 0.75, input scale 0.5; constant input 1.2.
+    let mut neuron = LapicqueNeuron::new(2.0, 3.0);
+    neuron.time_step = 1.5;
+    for (reset, zero) in [(ResetMode::Subtract, false), (ResetMode::Zero, true)] {
+        neuron.spec.reset = reset;
+        let out = lapicque(tensor(vec![1.2; 10], [10, 1], DType::F32, &device), None, &neuron).expect("valid");
+        let (mut u, mut expected) = (0.0f64, Vec::new());
+        for _ in 0..10 {
+            let r = if u > 1.0 { 1.0 } else { 0.0 };
+            u = if zero { (1.0 - r) * (0.75 * u + 0.6) } else { 0.75 * u + 0.6 - r };
+            expected.push(u as f32);
+        }
+        assert_close(&values(out.membrane), &expected, 1e-6, 1e-6, &format!("{reset:?}"));
+        if zero {
+            assert!(expected.iter().any(|u| *u == 0.0), "a reset step ends at exactly 0");
+        }
+    }
+    assert!((LapicqueNeuron::from_beta(0.9).coefficients().expect("valid").0 - 0.9).abs() < 1e-6);
+    let mut bad = LapicqueNeuron::new(1.0, 1.0);
+    bad.time_step = 2.0;
+    let err = lapicque(tensor(vec![0.0; 2], [2, 1], DType::F32, &device), None, &bad).unwrap_err();
+    assert!(err.to_string().contains("time_step"), "{err}");
 }
