@@ -1,5 +1,6 @@
-//! Neuron models beyond `Leaky` on the fused kernels: snnTorch's `Synaptic` (a per-op trace, GPU vs
-//! step loop vs the fused run, and gradients vs autodiff of the composite form.
+//! Neuron models beyond `Leaky` on the fused kernels: snnTorch's `Synaptic` (a per-op trace,
+//! GPU vs reference, the step loop vs the fused run, gradients vs autodiff of the composite
+//! form, the module) and `Lapicque`.
 
 use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::ops::lif_composite::synaptic_composite;
