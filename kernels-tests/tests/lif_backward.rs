@@ -167,3 +167,22 @@ fn surrogate_values_match_the_reference_table_on_cpu_and_gpu() {
     }
     assert!((Surrogate::sfs().grad(1.5) - 1.0 / (25.0f32 * 1.5 + 1.0).powi(2)).abs() < 1e-9);
 }
+
+#[test]
+fn truncated_bptt_matches_the_full_run_forward_and_cuts_gradients() {
+    use burn_neuro::snn::LeakyConfig;
+    let device = gpu().autodiff();
+    let layer = LeakyConfig::new(0.9).init(&device).expect("valid");
+    let (steps, neurons) = (10, 7);
+    let x = tensor(uniform(steps * neurons, 50, -0.2, 0.8), [steps, neurons], DType::F32, &device).require_grad();
+    let full = layer.forward(x.clone(), None).expect("valid");
+    let chunked = layer.forward_truncated(x.clone(), None, 4).expect("valid");
+    assert_eq!(values(chunked.spikes.clone()), values(full.spikes.clone()), "same forward values");
+    assert_close(&values(chunked.membrane.clone()), &values(full.membrane.clone()), 1e-6, 1e-6, "same membranes");
+    // A loss on the last step only: its gradient reaches the last chunk (steps 8, 9) but not before.
+    let grads = chunked.membrane.slice([steps - 1..steps]).sum().backward();
+    let g = values(x.grad(&grads).expect("dX"));
+    assert!(g[..8 * neurons].iter().all(|v| *v == 0.0), "earlier chunks get no gradient");
+    assert!(g[8 * neurons..].iter().any(|v| *v != 0.0), "the last chunk does");
+    assert!(layer.forward_truncated(x, None, 0).is_err());
+}
