@@ -27,6 +27,9 @@ pub struct SuiteConfig {
     pub propagate_rows: usize,
     pub propagate_size: usize,
     pub densities: Vec<f64>,
+    /// Open Neuromorphic harness (Linear + Leaky, batch 16): time steps and layer widths.
+    pub harness_steps: usize,
+    pub harness_sizes: Vec<usize>,
     /// Crossbar VMM: batch and square sizes.
     pub crossbar_batch: usize,
     pub crossbar_sizes: Vec<usize>,
@@ -47,6 +50,8 @@ impl SuiteConfig {
             propagate_rows: 128,
             propagate_size: 1024,
             densities: vec![0.005, 0.02, 0.05, 0.2],
+            harness_steps: 50,
+            harness_sizes: vec![256],
             crossbar_batch: 64,
             crossbar_sizes: vec![256],
             copy_elements: 1 << 20,
@@ -65,6 +70,8 @@ impl SuiteConfig {
             propagate_rows: 400,
             propagate_size: 4096,
             densities: vec![0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5],
+            harness_steps: 500,
+            harness_sizes: vec![4096, 16384],
             crossbar_batch: 256,
             crossbar_sizes: vec![512, 1024],
             copy_elements: 1 << 26,
@@ -75,7 +82,7 @@ impl SuiteConfig {
     /// Number of cases [`run`] measures (for a progress bar).
     pub fn case_count(&self, f16: bool) -> usize {
         let dtypes = if f16 { 2 } else { 1 };
-        2 + self.lif_steps.len() * dtypes * 3 + self.densities.len() * 2 + self.crossbar_sizes.len() * dtypes * 2
+        2 + self.lif_steps.len() * dtypes * 3 + self.densities.len() * 2 + self.crossbar_sizes.len() * dtypes * 2 + self.harness_sizes.len() * 4
     }
 }
 
@@ -256,6 +263,46 @@ pub fn run(device: &Device, config: &SuiteConfig, mut progress: impl FnMut(&str)
         comparisons.push(Comparison { name: format!("spike_propagate sparse vs dense, density {:.1}%", density * 100.0), speedup });
         sweep.push((density, speedup));
     }
+    // Open Neuromorphic SNN harness: Linear(n → n) + Leaky over [T, 16, n], forward and
+    // forward+backward, with our fused neuron and with the same neuron as tensor ops (an eager
+    // snnTorch-style loop).
+    for &n in &config.harness_sizes {
+        let steps = config.harness_steps;
+        let batch = 16;
+        let data = TensorData::new(pattern(steps * batch * n, 1.0, 0.0).into_iter().map(|v| if v < 0.2 { 1.0f32 } else { 0.0 }).collect::<Vec<_>>(), [steps, batch, n]);
+        let x = Tensor::<3>::from_data(data, (&autodiff, DType::F32));
+        let weight = Tensor::<2>::from_data(TensorData::new(pattern(n * n, 0.1, -0.05), [n, n]), (&autodiff, DType::F32)).require_grad();
+        let neuron = LifNeuron::new(0.9);
+        let stacked_bytes = (2 * steps * batch * n * 4) as u64;
+        if crate::device::max_binding_bytes(&plain).is_some_and(|limit| stacked_bytes > limit) {
+            progress(&format!("harness n={n}: skipped (over this adapter's buffer limits)"));
+            continue;
+        }
+        let beta = Tensor::<1>::full([batch * n], 0.9, &autodiff);
+        let theta = Tensor::<1>::full([batch * n], 1.0, &autodiff);
+        let zeros = Tensor::<2>::zeros([1, batch * n], &autodiff);
+        let current = || x.clone().reshape([steps * batch, n]).matmul(weight.clone()).reshape([steps, batch * n]);
+        let fused = || lif(current(), None, &neuron).expect("valid LIF call").spikes;
+        let eager = || lif_composite(current(), zeros.clone(), beta.clone(), theta.clone(), LifSpec::snntorch_default()).0;
+        let flops = 2.0 * (steps * batch * n * n) as f64;
+        let case = |variant, pass| Case { family: "snn_harness", variant, pass, shape: vec![steps, batch, n], dtype: DType::F32, params: vec![("steps", steps as f64)], work: Work { flops, ..Work::default() } };
+        let timed = [
+            ("fused", "forward", sample(&autodiff, warmup, samples, || fused().detach())),
+            ("tensor_ops", "forward", sample(&autodiff, warmup, samples, || eager().detach())),
+            ("fused", "forward+backward", sample(&autodiff, warmup, samples, || fused().sum().backward())),
+            ("tensor_ops", "forward+backward", sample(&autodiff, warmup, samples, || eager().sum().backward())),
+        ];
+        let mut medians = Vec::new();
+        for (variant, pass, samples) in timed {
+            let measured = result(case(variant, pass), samples, peaks);
+            medians.push(measured.stats.median);
+            results.push(measured);
+            progress(&format!("harness n={n} {variant} {pass}"));
+        }
+        comparisons.push(Comparison { name: format!("snn harness fused vs tensor-op neuron, forward, n={n}, T={steps}"), speedup: medians[1] / medians[0] });
+        comparisons.push(Comparison { name: format!("snn harness fused vs tensor-op neuron, forward+backward, n={n}, T={steps}"), speedup: medians[3] / medians[2] });
+    }
+
     // Crossbar VMM with every read-time non-ideality vs a plain matmul of the same shape.
     let crossbar_config = CrossbarConfig::rram().with_read_noise(ReadNoise::PcmRead(0.02)).with_seed(1);
     for &size in &config.crossbar_sizes {
