@@ -10,11 +10,12 @@ use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use burn::tensor::module::{conv2d, unfold4d};
 use burn::tensor::ops::{ConvOptions, UnfoldOptions};
-use burn::tensor::{Distribution, Tensor};
+use burn::tensor::Tensor;
 
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
 use super::linear::AnalogBackward;
+use super::training::{check_weight_noise, perturbed, realisation, straight_through};
 use crate::error::{NeuroError, Result};
 
 /// A convolution on a simulated memristor crossbar (groups = 1).
@@ -53,9 +54,7 @@ impl AnalogConv2d {
             }
             other => return Err(NeuroError::Range { argument: "padding", value: format!("{other:?}"), expected: "symmetric padding".into() }),
         };
-        if !(training_weight_noise >= 0.0 && training_weight_noise.is_finite()) {
-            return Err(NeuroError::Range { argument: "training_weight_noise", value: training_weight_noise.to_string(), expected: "a standard deviation >= 0".into() });
-        }
+        check_weight_noise(training_weight_noise)?;
         Ok(AnalogConv2d {
             weight: conv.weight,
             bias: conv.bias,
@@ -102,14 +101,8 @@ impl AnalogConv2d {
         let (out_h, out_w) = (span_h / self.stride[0] + 1, span_w / self.stride[1] + 1);
 
         let call = self.calls.fetch_add(1, Ordering::Relaxed);
-        let weight = self.weight.val();
-        let mut noisy = weight.clone();
-        if self.training_weight_noise > 0.0 && weight.is_require_grad() {
-            let scale = weight.clone().abs().max().detach().reshape([1, 1, 1, 1]) * self.training_weight_noise;
-            noisy = weight.clone() + (Tensor::<4>::random(weight.dims(), Distribution::Normal(0.0, 1.0), &weight.device()) * scale).detach();
-        }
-        let config = self.crossbar.clone().with_seed(self.crossbar.seed ^ call.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let crossbar = ProgrammedCrossbar::program(Self::matrix(noisy.clone()), &config)?;
+        let noisy = perturbed(self.weight.val(), self.training_weight_noise);
+        let crossbar = ProgrammedCrossbar::program(Self::matrix(noisy.clone()), &realisation(&self.crossbar, call))?;
 
         let unfold = UnfoldOptions::new(self.stride, self.padding, self.dilation);
         let patches = |x: Tensor<4>| {
@@ -123,12 +116,12 @@ impl AnalogConv2d {
             AnalogBackward::Ideal => {
                 let analog = to_image(crossbar.read(patches(input.clone().detach()))?);
                 let ideal = conv2d(input, noisy.cast(analog.dtype()), None, options);
-                analog.detach() + ideal.clone() - ideal.detach()
+                straight_through(analog.detach(), ideal)
             }
             AnalogBackward::Analog => {
                 let analog = to_image(crossbar.read(patches(input.clone()))?);
                 let ideal = conv2d(input.detach(), noisy.cast(analog.dtype()), None, options);
-                analog + ideal.clone() - ideal.detach()
+                straight_through(analog, ideal)
             }
         };
         Ok(match &self.bias {

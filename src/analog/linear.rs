@@ -12,11 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::{Device, Distribution, Tensor};
+use burn::tensor::{Device, Tensor};
 
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
-use crate::error::{NeuroError, Result};
+use super::training::{check_weight_noise, perturbed, realisation, straight_through};
+use crate::error::Result;
 
 /// Configuration of an [`AnalogLinear`] layer.
 #[derive(Config, Debug)]
@@ -77,13 +78,7 @@ impl AnalogLinear {
     /// Takes over a (trained) `burn::nn::Linear`'s parameters.
     pub fn from_linear(linear: Linear, crossbar: CrossbarConfig, training_weight_noise: f32) -> Result<Self> {
         crossbar.validate()?;
-        if !(training_weight_noise >= 0.0 && training_weight_noise.is_finite()) {
-            return Err(NeuroError::Range {
-                argument: "training_weight_noise",
-                value: training_weight_noise.to_string(),
-                expected: "a standard deviation >= 0".into(),
-            });
-        }
+        check_weight_noise(training_weight_noise)?;
         Ok(AnalogLinear {
             weight: linear.weight,
             bias: linear.bias,
@@ -114,16 +109,8 @@ impl AnalogLinear {
     /// training; see the module docs). Leading dims are flattened into the batch.
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
         let call = self.calls.fetch_add(1, Ordering::Relaxed);
-        let weight = self.weight.val();
-        let mut noisy = weight.clone();
-        if self.training_weight_noise > 0.0 && weight.is_require_grad() {
-            let scale = weight.clone().abs().max().detach().reshape([1, 1]) * self.training_weight_noise;
-            let noise = Tensor::<2>::random(weight.dims(), Distribution::Normal(0.0, 1.0), &weight.device());
-            noisy = weight + (noise * scale).detach();
-        }
-        // A new realisation (programming noise, variation, faults) per training call.
-        let config = self.crossbar.clone().with_seed(self.crossbar.seed ^ call.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let crossbar = ProgrammedCrossbar::program(noisy.clone(), &config)?;
+        let noisy = perturbed(self.weight.val(), self.training_weight_noise);
+        let crossbar = ProgrammedCrossbar::program(noisy.clone(), &realisation(&self.crossbar, call))?;
         let dims = input.dims();
         let rows = dims.iter().take(D - 1).product::<usize>();
         let x = input.reshape([rows, dims[D - 1]]);
@@ -132,13 +119,13 @@ impl AnalogLinear {
                 // Value of the analog read, gradients (input and weight) of the ideal matmul.
                 let analog = crossbar.read(x.clone().detach())?;
                 let ideal = x.matmul(noisy.cast(analog.dtype()));
-                analog.detach() + ideal.clone() - ideal.detach()
+                straight_through(analog.detach(), ideal)
             }
             AnalogBackward::Analog => {
                 // Input gradient from the analog read of Wᵀ; weight gradient xᵀ·dY.
                 let analog = crossbar.read(x.clone())?;
                 let ideal = x.detach().matmul(noisy.cast(analog.dtype()));
-                analog + ideal.clone() - ideal.detach()
+                straight_through(analog, ideal)
             }
         };
         if let Some(bias) = &self.bias {

@@ -4,6 +4,7 @@ pub mod config;
 pub mod conv;
 pub mod crossbar;
 pub mod linear;
+mod training;
 
 pub use config::CrossbarConfig;
 pub use conv::AnalogConv2d;
