@@ -3,15 +3,23 @@
 // intermediate; the reset indicator is recomputed from U[t-1].
 
 @group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N] (LIF with immediate reset only)
-@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // [U[-1] (N) | I[-1] (N)]
-@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β (L) | θ (L) | α (L)]
+@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // [U[-1] | I[-1] | S[-1]], each N
+@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β | θ | α | V], each L
 @group(0) @binding(3) var<storage, read_write> forward: array<Elem>;     // [S | U | I], each [T, N]
 @group(0) @binding(4) var<storage, read_write> grad: array<Elem>;        // [dL/dS | dL/dU | dL/dI]
-// [dL/dX (T·N) | dL/dU[-1] (N) | dL/dI[-1] (N)]
+// [dL/dX (T·N) | dL/dU[-1] | dL/dI[-1] | dL/dS[-1]], the last three N each
 @group(0) @binding(5) var<storage, read_write> grad_input: array<Elem>;
-// [dL/dβ (N) | dL/dθ (N) | dL/dα (N)] per neuron, if COEFF_GRADS
+// [dL/dβ | dL/dθ | dL/dα | dL/dV] per neuron (N each), if COEFF_GRADS
 @group(0) @binding(6) var<storage, read_write> grad_coeffs: array<f32>;
 @group(0) @binding(7) var<storage, read_write> params: LifParams;
+
+// S[t-1] of neuron n (the initial spike state for t = 0).
+fn previous_spike_of(t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
+    if t > 0u {
+        return f32(forward[i - num_neurons]);
+    }
+    return f32(initial[SPIKE_STATE * num_neurons + n]);
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
 fn main(
@@ -38,9 +46,16 @@ fn main(
     let synaptic_offset = 2u * membrane_offset;
     var alpha_raw = 0.0;
     if SYNAPTIC {
-        alpha_raw = coeffs[2u * params.coeff_len + c];
+        alpha_raw = coeffs[ALPHA_ROW * params.coeff_len + c];
     }
     let alpha = clamp(alpha_raw, 0.0, 1.0);
+    var recurrent_weight = 0.0;
+    if RECURRENT {
+        recurrent_weight = coeffs[RECURRENT_ROW * params.coeff_len + c];
+    }
+    // dL/dS[t] flowing back from step t+1's recurrent input.
+    var carry_spike = 0.0;
+    var g_recurrent = 0.0;
 
     var carry = 0.0;
     var carry_syn = 0.0;
@@ -65,12 +80,15 @@ fn main(
                 drive = f32(forward[synaptic_offset + i]);
             } else {
                 drive = f32(input[i]);
+                if RECURRENT {
+                    drive += recurrent_weight * previous_spike_of(t, i, n, num_neurons);
+                }
             }
             v = integrate(beta, theta, previous, drive, reset);
         }
         let sg = surrogate_grad(v - theta, a, b);
         let g_u = f32(grad[membrane_offset + i]) + carry;
-        let g_s = f32(grad[i]);
+        let g_s = f32(grad[i]) + carry_spike;
         var g_v: f32;
         if !immediate_reset {
             g_theta -= g_s * sg;
@@ -101,8 +119,18 @@ fn main(
             g_alpha += g_syn * previous_syn;
             carry_syn = g_syn * alpha;
             grad_input[i] = Elem(g_syn);
+            if RECURRENT {
+                let s_prev = previous_spike_of(t, i, n, num_neurons);
+                g_recurrent += g_syn * s_prev;
+                carry_spike = g_syn * recurrent_weight;
+            }
         } else {
             grad_input[i] = Elem(g_drive);
+            if RECURRENT {
+                let s_prev = previous_spike_of(t, i, n, num_neurons);
+                g_recurrent += g_drive * s_prev;
+                carry_spike = g_drive * recurrent_weight;
+            }
         }
         if RESET_MODE == 0u {
             g_beta += g_v * previous;
@@ -118,7 +146,10 @@ fn main(
     }
     grad_input[membrane_offset + n] = Elem(carry);
     if SYNAPTIC {
-        grad_input[membrane_offset + num_neurons + n] = Elem(carry_syn);
+        grad_input[membrane_offset + SYNAPTIC_STATE * num_neurons + n] = Elem(carry_syn);
+    }
+    if RECURRENT {
+        grad_input[membrane_offset + SPIKE_STATE * num_neurons + n] = Elem(carry_spike);
     }
     if !COEFF_GRADS {
         return;
@@ -127,6 +158,9 @@ fn main(
     grad_coeffs[n] = select(0.0, g_beta, beta_raw >= 0.0 && beta_raw <= 1.0);
     grad_coeffs[num_neurons + n] = g_theta;
     if SYNAPTIC {
-        grad_coeffs[2u * num_neurons + n] = select(0.0, g_alpha, alpha_raw >= 0.0 && alpha_raw <= 1.0);
+        grad_coeffs[ALPHA_ROW * num_neurons + n] = select(0.0, g_alpha, alpha_raw >= 0.0 && alpha_raw <= 1.0);
+    }
+    if RECURRENT {
+        grad_coeffs[RECURRENT_ROW * num_neurons + n] = g_recurrent;
     }
 }

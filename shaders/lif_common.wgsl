@@ -29,6 +29,13 @@ const COEFF_GRADS: bool = {{ coeff_grads }};
 // X. Adds an α row to the coefficients, an I row to the initial state and an I plane to the
 // output (and their gradients).
 const SYNAPTIC: bool = {{ synaptic }};
+// snnTorch `RLeaky`/`RSynaptic` (one-to-one): the previous spike, weighted by V, joins the input,
+// X[t] + V·S[t-1]. Adds a V coefficient row (after α) and an S[-1] initial-state row (after I).
+const RECURRENT: bool = {{ recurrent }};
+const ALPHA_ROW: u32 = 2u;
+const RECURRENT_ROW: u32 = select(2u, 3u, SYNAPTIC);
+const SYNAPTIC_STATE: u32 = 1u;
+const SPIKE_STATE: u32 = select(1u, 2u, SYNAPTIC);
 const HALF_PI: f32 = 1.5707963267948966;
 
 // Strict `>` as in snnTorch; NaN compares false, so a NaN membrane never spikes.

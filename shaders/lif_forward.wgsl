@@ -4,8 +4,8 @@
 // stores coalesce.
 
 @group(0) @binding(0) var<storage, read_write> input: array<Elem>;     // X [T, N]
-@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;   // [U[-1] (N) | I[-1] (N)]
-@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;     // [β (L) | θ (L) | α (L)]
+@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;   // [U[-1] | I[-1] | S[-1]], each N
+@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;     // [β | θ | α | V], each L
 @group(0) @binding(3) var<storage, read_write> output: array<Elem>;    // [S | U | I], each [T, N]
 @group(0) @binding(4) var<storage, read_write> params: LifParams;
 
@@ -29,13 +29,22 @@ fn main(
     var alpha = 0.0;
     var syn = 0.0;
     if SYNAPTIC {
-        alpha = clamp(coeffs[2u * params.coeff_len + c], 0.0, 1.0);
-        syn = f32(initial[num_neurons + n]);
+        alpha = clamp(coeffs[ALPHA_ROW * params.coeff_len + c], 0.0, 1.0);
+        syn = f32(initial[SYNAPTIC_STATE * num_neurons + n]);
+    }
+    var recurrent_weight = 0.0;
+    var previous_spike = 0.0;
+    if RECURRENT {
+        recurrent_weight = coeffs[RECURRENT_ROW * params.coeff_len + c];
+        previous_spike = f32(initial[SPIKE_STATE * num_neurons + n]);
     }
     for (var t = 0u; t < params.num_steps; t++) {
         let i = t * num_neurons + n;
         let reset = step_indicator(mem, theta);
         var drive = f32(input[i]);
+        if RECURRENT {
+            drive += recurrent_weight * previous_spike;
+        }
         if SYNAPTIC {
             syn = alpha * syn + drive;
             drive = syn;
@@ -51,6 +60,7 @@ fn main(
                 mem = v - (spike - reset) * v;
             }
         }
+        previous_spike = spike;
         output[i] = Elem(spike);
         output[membrane_offset + i] = Elem(mem);
     }

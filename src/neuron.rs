@@ -174,6 +174,42 @@ impl Surrogate {
     }
 }
 
+/// Which first-order neuron the fused kernels run: `Leaky`, with a synaptic current
+/// (`Synaptic`), with one-to-one recurrence `V·S[t-1]` added to the input (`RLeaky`), or both
+/// (`RSynaptic`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct NeuronModel {
+    pub synaptic: bool,
+    pub recurrent: bool,
+}
+
+impl NeuronModel {
+    pub const LEAKY: NeuronModel = NeuronModel { synaptic: false, recurrent: false };
+    pub const SYNAPTIC: NeuronModel = NeuronModel { synaptic: true, recurrent: false };
+    pub const RLEAKY: NeuronModel = NeuronModel { synaptic: false, recurrent: true };
+    pub const RSYNAPTIC: NeuronModel = NeuronModel { synaptic: true, recurrent: true };
+
+    /// All four models.
+    pub fn all() -> [NeuronModel; 4] {
+        [Self::LEAKY, Self::SYNAPTIC, Self::RLEAKY, Self::RSYNAPTIC]
+    }
+
+    /// Coefficient rows: β, θ, then α (synaptic), then V (recurrent).
+    pub fn coeff_rows(self) -> usize {
+        2 + self.synaptic as usize + self.recurrent as usize
+    }
+
+    /// State rows before the first step: U, then I (synaptic), then S[-1] (recurrent).
+    pub fn states(self) -> usize {
+        1 + self.synaptic as usize + self.recurrent as usize
+    }
+
+    /// Output planes: S, U, then I (synaptic).
+    pub fn outputs(self) -> usize {
+        2 + self.synaptic as usize
+    }
+}
+
 /// Everything about a LIF layer that is fixed at kernel-build time.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct LifSpec {

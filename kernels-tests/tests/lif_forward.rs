@@ -145,6 +145,7 @@ fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType, steps: u
         beta: &beta,
         theta: &[theta],
         synaptic: None,
+        recurrent: None,
     });
     let what = format!("{spec:?} {dtype:?} T={steps} {dims:?}");
     assert_eq!(values(out.spikes), expected.spikes, "spikes, {what}");

@@ -6,7 +6,7 @@ use burn_neuro::kernels::crossbar::{CrossbarParams, CrossbarPass, CrossbarVarian
 use burn_neuro::kernels::ceilings::{Probe, probe_shader};
 use burn_neuro::kernels::lif::{LifParams, LifPass, lif_shader};
 use burn_neuro::kernels::spike_propagate::{PropagateParams, PropagatePass, spike_propagate_shader};
-use burn_neuro::neuron::LifSpec;
+use burn_neuro::neuron::{LifSpec, NeuronModel};
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
 fn validate(source: &str, what: &str) -> naga::Module {
@@ -42,30 +42,30 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
     for dtype in [DType::F32, DType::F16] {
         for spec in LifSpec::all_variants() {
             for pass in [LifPass::Forward, LifPass::Backward { coeff_grads: true }, LifPass::Backward { coeff_grads: false }] {
-                for synaptic in [false, true] {
-                    let source = lif_shader(pass, &spec, dtype, synaptic);
+                for model in NeuronModel::all() {
+                    let source = lif_shader(pass, &spec, dtype, model);
                     assert!(source.contains("fn main("), "entry point must be `main`");
-                    validate(&source, &format!("{pass:?} {dtype:?} {spec:?} synaptic {synaptic}"));
+                    validate(&source, &format!("{pass:?} {dtype:?} {spec:?} {model:?}"));
                     count += 1;
                 }
             }
         }
     }
-    // 2 dtypes × 4 resets × 2 delays × 6 surrogates × 3 kernels × 2 neuron models
+    // 2 dtypes × 4 resets × 2 delays × 6 surrogates × 3 kernels × 4 neuron models
     // (lif_common is in every one).
-    assert_eq!(count, 576);
+    assert_eq!(count, 1152);
 }
 
 #[test]
 fn f16_variants_enable_f16_and_f32_variants_do_not() {
     let spec = LifSpec::snntorch_default();
-    assert!(lif_shader(LifPass::Forward, &spec, DType::F16, false).contains("enable f16;"));
-    assert!(!lif_shader(LifPass::Forward, &spec, DType::F32, false).contains("enable f16"));
+    assert!(lif_shader(LifPass::Forward, &spec, DType::F16, NeuronModel::LEAKY).contains("enable f16;"));
+    assert!(!lif_shader(LifPass::Forward, &spec, DType::F32, NeuronModel::LEAKY).contains("enable f16"));
 }
 
 #[test]
 fn lif_params_layout_matches_wgsl() {
-    let module = validate(&lif_shader(LifPass::Forward, &LifSpec::snntorch_default(), DType::F32, false), "forward");
+    let module = validate(&lif_shader(LifPass::Forward, &LifSpec::snntorch_default(), DType::F32, NeuronModel::LEAKY), "forward");
     let (members, span) = struct_layout(&module, "LifParams");
     let rust = [
         ("num_steps", std::mem::offset_of!(LifParams, num_steps)),

@@ -60,6 +60,7 @@ fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType) {
         beta: &[0.85],
         theta: &[0.9],
         synaptic: Some(reference::SynapticState { alpha: &alpha, initial: &i0 }),
+        recurrent: None,
     });
     let what = format!("{spec:?} {dtype:?}");
     let (atol, rtol) = if dtype == DType::F16 { (1e-3, 1e-3) } else { (1e-6, 1e-6) };

@@ -148,7 +148,8 @@ fn spikes(rows: usize, inputs: usize, density: f64, device: &Device) -> Tensor<2
 /// given gradient (no coefficient gradients), on a plain device.
 fn lif_kernels(x: &Tensor<2>, grad: &Tensor<3>, initial: &Tensor<1>, coeffs: &Tensor<2>) -> (Tensor<2>, Tensor<2>) {
     let spec = LifSpec::snntorch_default();
-    let forward = Dispatch::lif_forward(x.clone().into_dispatch(), initial.clone().into_dispatch(), coeffs.clone().into_dispatch(), spec);
+    let model = crate::neuron::NeuronModel::LEAKY;
+    let forward = Dispatch::lif_forward(x.clone().into_dispatch(), initial.clone().into_dispatch(), coeffs.clone().into_dispatch(), spec, model);
     let (grad_input, grad_coeffs) = Dispatch::lif_backward(
         x.clone().into_dispatch(),
         initial.clone().into_dispatch(),
@@ -156,6 +157,7 @@ fn lif_kernels(x: &Tensor<2>, grad: &Tensor<3>, initial: &Tensor<1>, coeffs: &Te
         forward,
         grad.clone().into_dispatch(),
         spec,
+        model,
         false,
     );
     (Tensor::from_dispatch(grad_input), Tensor::from_dispatch(grad_coeffs))

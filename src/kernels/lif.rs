@@ -7,7 +7,7 @@ use burn::cubecl::CubeDim;
 use burn::tensor::DType;
 
 use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
-use crate::neuron::LifSpec;
+use crate::neuron::{LifSpec, NeuronModel};
 
 const COMMON: &str = include_str!("../../shaders/lif_common.wgsl");
 const FORWARD: &str = include_str!("../../shaders/lif_forward.wgsl");
@@ -35,8 +35,8 @@ pub enum LifPass {
     Backward { coeff_grads: bool },
 }
 
-/// Renders the WGSL of one LIF kernel variant (`synaptic`: snnTorch's `Synaptic` neuron).
-pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType, synaptic: bool) -> String {
+/// Renders the WGSL of one LIF kernel variant for a neuron model.
+pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType, model: NeuronModel) -> String {
     let (elem, enable) = wgsl_elem(dtype);
     let (body, coeff_grads) = match pass {
         LifPass::Forward => (FORWARD, false),
@@ -60,7 +60,8 @@ pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType, synaptic: bool) -
             ("reset_delay", spec.reset_delay.to_string()),
             ("surrogate", surrogate.to_string()),
             ("coeff_grads", coeff_grads.to_string()),
-            ("synaptic", synaptic.to_string()),
+            ("synaptic", model.synaptic.to_string()),
+            ("recurrent", model.recurrent.to_string()),
         ],
     )
 }
@@ -72,12 +73,12 @@ struct LifKernel {
     pass: LifPass,
     spec: LifSpec,
     dtype: DType,
-    synaptic: bool,
+    model: NeuronModel,
 }
 
 impl KernelSource for LifKernel {
     fn source(&self) -> SourceTemplate {
-        SourceTemplate::new(lif_shader(self.pass, &self.spec, self.dtype, self.synaptic))
+        SourceTemplate::new(lif_shader(self.pass, &self.spec, self.dtype, self.model))
     }
 
     fn id(&self) -> KernelId {
@@ -87,7 +88,7 @@ impl KernelSource for LifKernel {
             self.spec.reset.shader_code(),
             self.spec.reset_delay,
             self.spec.surrogate.shader_name(),
-            self.synaptic,
+            self.model,
             WORKGROUP_SIZE,
         ))
     }
@@ -111,7 +112,7 @@ fn params(spec: &LifSpec, num_steps: usize, num_neurons: usize, coeff_len: usize
     }
 }
 
-fn launch(pass: LifPass, spec: &LifSpec, synaptic: bool, like: &CubeTensor, num_neurons: usize, params: LifParams, buffers: Vec<CubeTensor>) {
+fn launch(pass: LifPass, spec: &LifSpec, model: NeuronModel, like: &CubeTensor, num_neurons: usize, params: LifParams, buffers: Vec<CubeTensor>) {
     let client = &like.client;
     let params = client.create_from_slice(bytemuck::bytes_of(&params));
     let mut bindings: Vec<_> = buffers.into_iter().map(|t| t.handle.binding()).collect();
@@ -120,7 +121,7 @@ fn launch(pass: LifPass, spec: &LifSpec, synaptic: bool, like: &CubeTensor, num_
         pass,
         spec: *spec,
         dtype: like.dtype,
-        synaptic,
+        model,
     };
     client.launch(
         Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
@@ -129,29 +130,27 @@ fn launch(pass: LifPass, spec: &LifSpec, synaptic: bool, like: &CubeTensor, num_
     );
 }
 
-/// Forward pass. `input` is `[T, ...]`; `coeffs` is `[2, L]` f32 (β, θ rows) for LIF or
-/// `[3, L]` (β, θ, α) for the synaptic neuron; `initial` holds the `N = numel / T` starting
-/// membranes (and, synaptic, then the N starting currents). Returns `[2, T, ...]` (spikes,
-/// membranes), or `[3, T, ...]` with the synaptic currents last.
+/// Forward pass. `input` is `[T, ...]`; `coeffs` is `[model.coeff_rows(), L]` f32 (β, θ, then
+/// α, then V); `initial` holds `model.states()` rows of the `N = numel / T` starting states (U,
+/// then I, then S[-1]). Returns `[model.outputs(), T, ...]`: spikes, membranes (and currents).
 ///
 /// Shapes and dtypes are validated by the public op before this is reached.
-pub fn lif_forward(spec: &LifSpec, input: CubeTensor, initial: CubeTensor, coeffs: CubeTensor) -> CubeTensor {
+pub fn lif_forward(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initial: CubeTensor, coeffs: CubeTensor) -> CubeTensor {
     let input = into_contiguous(input);
     let initial = into_contiguous(initial);
     let coeffs = into_contiguous(coeffs);
     let shape = input.meta.shape().to_vec();
     let num_steps = shape[0];
     let num_neurons = shape.iter().skip(1).product::<usize>();
-    let (rows, coeff_len) = (coeffs.meta.shape()[0], coeffs.meta.shape()[1]);
-    let synaptic = rows == 3;
+    let coeff_len = coeffs.meta.shape()[1];
 
-    let mut out_shape = vec![rows];
+    let mut out_shape = vec![model.outputs()];
     out_shape.extend_from_slice(&shape);
     let output = empty_like(&input, out_shape, input.dtype);
     launch(
         LifPass::Forward,
         spec,
-        synaptic,
+        model,
         &input,
         num_neurons,
         params(spec, num_steps, num_neurons, coeff_len),
@@ -165,11 +164,12 @@ pub fn lif_forward(spec: &LifSpec, input: CubeTensor, initial: CubeTensor, coeff
 /// of the same dtype otherwise).
 ///
 /// Returns `(grad_input_and_initial [T + states, ...], grad_coeffs)`: after the T rows of dL/dX
-/// come dL/d(initial membrane) and, synaptic, dL/d(initial current); the second holds
-/// per-neuron dL/dβ, dL/dθ (and dL/dα) as `[rows, N]` f32 when `coeff_grads`, and is an
-/// unwritten `[rows, 1]` placeholder otherwise.
+/// come the gradients of the initial states; the second holds per-neuron coefficient gradients
+/// as `[coeff_rows, N]` f32 when `coeff_grads`, and is an unwritten `[coeff_rows, 1]`
+/// placeholder otherwise.
 pub fn lif_backward(
     spec: &LifSpec,
+    model: NeuronModel,
     input: CubeTensor,
     initial: CubeTensor,
     coeffs: CubeTensor,
@@ -185,17 +185,16 @@ pub fn lif_backward(
     let shape = forward.meta.shape().to_vec();
     let num_steps = shape[1];
     let num_neurons = shape.iter().skip(2).product::<usize>();
-    let (rows, coeff_len) = (coeffs.meta.shape()[0], coeffs.meta.shape()[1]);
-    let synaptic = rows == 3;
+    let coeff_len = coeffs.meta.shape()[1];
 
     let mut grad_shape = shape[1..].to_vec();
-    grad_shape[0] = num_steps + rows - 1;
+    grad_shape[0] = num_steps + model.states();
     let grad_input = empty_like(&forward, grad_shape, forward.dtype);
-    let grad_coeffs = empty_like(&forward, vec![rows, if coeff_grads { num_neurons } else { 1 }], DType::F32);
+    let grad_coeffs = empty_like(&forward, vec![model.coeff_rows(), if coeff_grads { num_neurons } else { 1 }], DType::F32);
     launch(
         LifPass::Backward { coeff_grads },
         spec,
-        synaptic,
+        model,
         &forward,
         num_neurons,
         params(spec, num_steps, num_neurons, coeff_len),

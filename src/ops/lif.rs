@@ -14,7 +14,7 @@ use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use crate::backend::NeuronOps;
 use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
 use crate::error::{NeuroError, Result};
-use crate::neuron::LifSpec;
+use crate::neuron::{LifSpec, NeuronModel};
 
 /// A neuron parameter (β or θ): one value for the whole layer, or a learnable tensor.
 #[derive(Debug, Clone)]
@@ -135,8 +135,14 @@ pub fn lif_step<const D: usize>(input: Tensor<D>, membrane: Option<Tensor<D>>, n
 }
 
 fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &LifNeuron) -> Result<LifOutput<D>> {
-    let (out, _) = run_neuron(input, initial, None, neuron)?;
+    let (out, _) = run_neuron(input, initial, None, None, neuron)?;
     Ok(out)
+}
+
+/// The recurrent part of a neuron call: V and the optional spike before the first step.
+pub(crate) struct RecurrentPart<'a, const D: usize> {
+    pub weight: &'a NeuronParameter,
+    pub initial: Option<Tensor<D>>,
 }
 
 /// The synaptic part of a neuron call: α and the optional initial current.
@@ -151,14 +157,21 @@ pub(crate) fn run_neuron<const D: usize>(
     input: Tensor<D>,
     initial: Option<Tensor<D>>,
     synaptic: Option<SynapticPart<'_, D>>,
+    recurrent: Option<RecurrentPart<'_, D>>,
     neuron: &LifNeuron,
 ) -> Result<(LifOutput<D>, Option<Tensor<D>>)> {
+    let model = NeuronModel { synaptic: synaptic.is_some(), recurrent: recurrent.is_some() };
     let device = input.device();
     compute_path(&device)?;
     neuron.spec.surrogate.validate()?;
     let dtype = input.dtype();
     check_storage_dtype(&device, "input", dtype)?;
-    for (argument, state) in [("initial", initial.as_ref()), ("initial_synaptic", synaptic.as_ref().and_then(|s| s.initial.as_ref()))] {
+    let states = [
+        ("initial", initial.as_ref()),
+        ("initial_synaptic", synaptic.as_ref().and_then(|s| s.initial.as_ref())),
+        ("initial_spike", recurrent.as_ref().and_then(|r| r.initial.as_ref())),
+    ];
+    for (argument, state) in states {
         if let Some(state) = state {
             if state.dtype() != dtype {
                 return Err(NeuroError::DType {
@@ -169,7 +182,7 @@ pub(crate) fn run_neuron<const D: usize>(
             }
         }
     }
-    let rows = if synaptic.is_some() { 3 } else { 2 };
+    let rows = model.outputs();
 
     let dims = input.dims();
     let steps = dims[0];
@@ -203,31 +216,38 @@ pub(crate) fn run_neuron<const D: usize>(
             });
         }
     }
-    let mut coeffs = coefficients(neuron, per_step, &device)?;
     let state = |given: Option<Tensor<D>>| match given {
         Some(given) => given.reshape([1, neurons]),
         None => Tensor::<2>::zeros([1, neurons], (&device, dtype)),
     };
-    // [states, N]: the membrane, then (synaptic) the current.
-    let mut initial = state(initial);
+    // Coefficient rows β, θ (α) (V); state rows U (I) (S[-1]).
+    let mut coeff_rows = vec![("beta", coefficients(neuron, per_step, &device)?)];
+    let mut state_rows = vec![state(initial)];
     if let Some(synaptic) = synaptic {
-        let alpha = coefficient_row(synaptic.alpha, "alpha", per_step, &device, |v| (0.0..=1.0).contains(&v), "a finite value in [0, 1]")?;
-        let len = common_length(&[("beta", coeffs.dims()[1]), ("alpha", alpha.dims()[1])])?;
-        let widen = |rows: Tensor<2>| {
-            let [count, width] = rows.dims();
-            if width == len { rows } else { rows.expand([count, len]) }
-        };
-        coeffs = Tensor::cat(vec![widen(coeffs), widen(alpha)], 0);
-        initial = Tensor::cat(vec![initial, state(synaptic.initial)], 0);
+        coeff_rows.push(("alpha", coefficient_row(synaptic.alpha, "alpha", per_step, &device, |v| (0.0..=1.0).contains(&v), "a finite value in [0, 1]")?));
+        state_rows.push(state(synaptic.initial));
     }
+    if let Some(recurrent) = recurrent {
+        coeff_rows.push(("recurrent_weight", coefficient_row(recurrent.weight, "recurrent_weight", per_step, &device, f32::is_finite, "a finite value")?));
+        state_rows.push(state(recurrent.initial));
+    }
+    let widths: Vec<(&'static str, usize)> = coeff_rows.iter().map(|(name, r)| (*name, r.dims()[1])).collect();
+    let len = common_length(&widths)?;
+    let widen = |rows: Tensor<2>| {
+        let [count, width] = rows.dims();
+        if width == len { rows } else { rows.expand([count, len]) }
+    };
+    let coeffs = Tensor::cat(coeff_rows.into_iter().map(|(_, rows)| widen(rows)).collect(), 0);
+    let initial = Tensor::cat(state_rows, 0);
     let flat = input.reshape([steps, neurons]);
     let stacked = Tensor::<3>::from_dispatch(Dispatch::lif_forward(
         flat.into_dispatch(),
         initial.into_dispatch(),
         coeffs.into_dispatch(),
         neuron.spec,
+        model,
     ));
-    let current = (rows == 3).then(|| stacked.clone().slice([2..3]).reshape(dims));
+    let current = model.synaptic.then(|| stacked.clone().slice([2..3]).reshape(dims));
     Ok((
         LifOutput {
             spikes: stacked.clone().slice([0..1]).reshape(dims),

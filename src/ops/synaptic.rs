@@ -62,7 +62,7 @@ pub fn synaptic<const D: usize>(input: Tensor<D>, initial: Option<SynapticState<
         Some(state) => (Some(state.membrane), Some(state.synaptic)),
         None => (None, None),
     };
-    let (out, current) = run_neuron(input, membrane0, Some(SynapticPart { alpha: &neuron.alpha, initial: synaptic0 }), &neuron.lif)?;
+    let (out, current) = run_neuron(input, membrane0, Some(SynapticPart { alpha: &neuron.alpha, initial: synaptic0 }), None, &neuron.lif)?;
     Ok(SynapticOutput { spikes: out.spikes, synaptic: current.expect("synaptic runs return a current"), membrane: out.membrane })
 }
 

@@ -24,6 +24,17 @@ pub struct LifProblem<'a> {
     pub theta: &'a [f32],
     /// snnTorch `Synaptic`: the synaptic current's decay and starting value.
     pub synaptic: Option<SynapticState<'a>>,
+    /// snnTorch `RLeaky`/`RSynaptic` (one-to-one): `V·S[t-1]` joins the input.
+    pub recurrent: Option<RecurrentState<'a>>,
+}
+
+/// One-to-one recurrence: the previous spike, weighted by V, is added to the input.
+#[derive(Debug, Clone, Copy)]
+pub struct RecurrentState<'a> {
+    /// `[L]` recurrent weights V.
+    pub weight: &'a [f32],
+    /// `[N]` spike before the first step.
+    pub initial_spike: &'a [f32],
 }
 
 /// The synaptic current of snnTorch's `Synaptic` neuron: `I[t] = α·I[t-1] + X[t]` drives the
@@ -59,6 +70,9 @@ pub struct LifGradients {
     /// Synaptic only (empty otherwise): dL/d(initial current) `[N]` and per-neuron dL/dα.
     pub initial_synaptic: Vec<f32>,
     pub alpha: Vec<f32>,
+    /// Recurrent only (empty otherwise): dL/d(initial spike) `[N]` and per-neuron dL/dV.
+    pub initial_spike: Vec<f32>,
+    pub recurrent: Vec<f32>,
 }
 
 #[inline]
@@ -93,10 +107,17 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
             Some(s) => (s.alpha[n % s.alpha.len()].clamp(0.0, 1.0), s.initial[n]),
             None => (0.0, 0.0),
         };
+        let (recurrent_weight, mut previous_spike) = match p.recurrent {
+            Some(r) => (r.weight[n % r.weight.len()], r.initial_spike[n]),
+            None => (0.0, 0.0),
+        };
         for t in 0..steps {
             let i = t * neurons + n;
             let reset = step_indicator(mem, theta);
             let mut drive = p.input[i];
+            if p.recurrent.is_some() {
+                drive += recurrent_weight * previous_spike;
+            }
             if p.synaptic.is_some() {
                 syn = alpha * syn + drive;
                 drive = syn;
@@ -113,6 +134,7 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
                     ResetMode::None => v,
                 }
             };
+            previous_spike = spike;
             spikes[i] = spike;
             membrane[i] = p.storage.round(mem);
         }
@@ -142,6 +164,8 @@ pub fn lif_backward(
         theta: vec![0.0; neurons],
         initial_synaptic: vec![0.0; if synaptic { neurons } else { 0 }],
         alpha: vec![0.0; if synaptic { neurons } else { 0 }],
+        initial_spike: vec![0.0; if p.recurrent.is_some() { neurons } else { 0 }],
+        recurrent: vec![0.0; if p.recurrent.is_some() { neurons } else { 0 }],
     };
     let immediate_reset = p.spec.backward_needs_input();
     for n in 0..neurons {
@@ -153,20 +177,32 @@ pub fn lif_backward(
         let alpha_raw = p.synaptic.map_or(0.0, |s| s.alpha[n % s.alpha.len()]);
         let alpha = alpha_raw.clamp(0.0, 1.0);
         let (mut carry_syn, mut g_alpha) = (0.0f32, 0.0f32);
+        let recurrent_weight = p.recurrent.map_or(0.0, |r| r.weight[n % r.weight.len()]);
+        let previous_spike = |t: usize| match p.recurrent {
+            Some(r) if t == 0 => r.initial_spike[n],
+            _ if t > 0 => forward.spikes[(t - 1) * neurons + n],
+            _ => 0.0,
+        };
+        // dL/dS[t] flowing back from step t+1's recurrent input.
+        let (mut carry_spike, mut g_recurrent) = (0.0f32, 0.0f32);
         for t in (0..steps).rev() {
             let i = t * neurons + n;
             let previous = if t > 0 { forward.membrane[i - neurons] } else { p.initial[n] };
             let reset = step_indicator(previous, theta);
             let spike = forward.spikes[i];
             let v = if immediate_reset {
-                let drive = if synaptic { forward.synaptic[i] } else { p.input[i] };
+                let drive = if synaptic {
+                    forward.synaptic[i]
+                } else {
+                    p.input[i] + if p.recurrent.is_some() { recurrent_weight * previous_spike(t) } else { 0.0 }
+                };
                 integrate(p.spec.reset, beta, theta, previous, drive, reset)
             } else {
                 forward.membrane[i]
             };
             let sg = surrogate.grad(v - theta);
             let g_u = grad_membrane[i] + carry;
-            let g_s = grad_spikes[i];
+            let g_s = grad_spikes[i] + carry_spike;
             let g_v = if !immediate_reset {
                 g_theta -= g_s * sg;
                 g_u + g_s * sg
@@ -188,8 +224,16 @@ pub fn lif_backward(
                 g_alpha += g_syn * previous_syn;
                 carry_syn = g_syn * alpha;
                 grads.input[i] = p.storage.round(g_syn);
+                if p.recurrent.is_some() {
+                    g_recurrent += g_syn * previous_spike(t);
+                    carry_spike = g_syn * recurrent_weight;
+                }
             } else {
                 grads.input[i] = p.storage.round(g_drive);
+                if p.recurrent.is_some() {
+                    g_recurrent += g_drive * previous_spike(t);
+                    carry_spike = g_drive * recurrent_weight;
+                }
             }
             match p.spec.reset {
                 ResetMode::Subtract => {
@@ -211,6 +255,10 @@ pub fn lif_backward(
         if synaptic {
             grads.initial_synaptic[n] = p.storage.round(carry_syn);
             grads.alpha[n] = if (0.0..=1.0).contains(&alpha_raw) { g_alpha } else { 0.0 };
+        }
+        if p.recurrent.is_some() {
+            grads.initial_spike[n] = p.storage.round(carry_spike);
+            grads.recurrent[n] = g_recurrent;
         }
         // torch's clamp passes the gradient where min <= β <= max.
         grads.beta[n] = if (0.0..=1.0).contains(&beta_raw) { g_beta } else { 0.0 };

@@ -10,12 +10,13 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Slice, TensorMetadata};
 
 use super::NeuronOps;
-use crate::neuron::LifSpec;
+use crate::neuron::{LifSpec, NeuronModel};
 
 /// Backward node of the fused LIF. State: (input or a stand-in, initial, coeffs, forward output).
 #[derive(Debug)]
 struct LifBackward {
     spec: LifSpec,
+    model: NeuronModel,
 }
 
 impl<B: NeuronOps> Backward<B, 3> for LifBackward {
@@ -29,10 +30,10 @@ impl<B: NeuronOps> Backward<B, 3> for LifBackward {
         let coeff_shape = coeffs.shape();
         let coeff_grads = node_coeffs.is_some();
         let (grad_states, grad_coeffs) =
-            B::lif_backward(input, initial, coeffs, forward, grad, self.spec, coeff_grads);
+            B::lif_backward(input, initial, coeffs, forward, grad, self.spec, self.model, coeff_grads);
 
         // [T + states, ...]: dL/dX rows, then one row per initial state.
-        let states = coeff_shape[0] - 1;
+        let states = self.model.states();
         let steps = grad_states.shape()[0] - states;
         if let Some(node) = node_input {
             let grad_input = B::float_slice(grad_states.clone(), &[Slice::from(0..steps)]);
@@ -62,8 +63,9 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         initial: FloatTensor<Self>,
         coeffs: FloatTensor<Self>,
         spec: LifSpec,
+        model: NeuronModel,
     ) -> FloatTensor<Self> {
-        let prep = LifBackward { spec }
+        let prep = LifBackward { spec, model }
             .prepare::<C>([input.node(), initial.node(), coeffs.node()])
             .compute_bound()
             .stateful();
@@ -72,15 +74,14 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         let coeffs = coeffs.into_primitive();
         match prep {
             OpsKind::Tracked(prep) => {
-                let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec);
+                let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec, model);
                 // Only a LIF with an immediate reset needs X in the backward (a synaptic neuron
                 // rebuilds its drive from the stored current); otherwise keep nothing extra alive
                 // and hand the kernel the output as a stand-in it never reads.
-                let synaptic = coeffs.shape()[0] == 3;
-                let saved_input = if spec.backward_needs_input() && !synaptic { input } else { output.clone() };
+                let saved_input = if spec.backward_needs_input() && !model.synaptic { input } else { output.clone() };
                 prep.finish((saved_input, initial, coeffs, output.clone()), output)
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::lif_forward(input, initial, coeffs, spec)),
+            OpsKind::UnTracked(prep) => prep.finish(B::lif_forward(input, initial, coeffs, spec, model)),
         }
     }
 
@@ -91,6 +92,7 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
+        model: NeuronModel,
         coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
         // The backward itself is not differentiated again (no double backward).
@@ -101,6 +103,7 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
             forward.into_primitive(),
             grad.into_primitive(),
             spec,
+            model,
             coeff_grads,
         );
         (Self::from_inner(grad_input), Self::from_inner(grad_coeffs))

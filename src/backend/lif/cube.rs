@@ -5,7 +5,7 @@ use burn::backend::wgpu::CubeBackend;
 
 use super::NeuronOps;
 use crate::kernels::lif;
-use crate::neuron::LifSpec;
+use crate::neuron::{LifSpec, NeuronModel};
 
 impl NeuronOps for CubeBackend {
     fn lif_forward(
@@ -13,8 +13,9 @@ impl NeuronOps for CubeBackend {
         initial: FloatTensor<Self>,
         coeffs: FloatTensor<Self>,
         spec: LifSpec,
+        model: NeuronModel,
     ) -> FloatTensor<Self> {
-        lif::lif_forward(&spec, input, initial, coeffs)
+        lif::lif_forward(&spec, model, input, initial, coeffs)
     }
 
     fn lif_backward(
@@ -24,8 +25,9 @@ impl NeuronOps for CubeBackend {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
+        model: NeuronModel,
         coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        lif::lif_backward(&spec, input, initial, coeffs, forward, grad, coeff_grads)
+        lif::lif_backward(&spec, model, input, initial, coeffs, forward, grad, coeff_grads)
     }
 }

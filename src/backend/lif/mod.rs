@@ -1,7 +1,8 @@
 //! Neuron state updates: the fused LIF (and synaptic) forward and its reverse-scan backward.
 //!
-//! The neuron model follows from `coeffs`: `[2, L]` (β, θ) is snnTorch's `Leaky`, `[3, L]`
-//! (β, θ, α) its `Synaptic`, whose state adds a synaptic current.
+//! `model` picks snnTorch's `Leaky`, `Synaptic`, `RLeaky` (one-to-one) or `RSynaptic`; it sets
+//! the coefficient rows (β, θ, α, V), the initial-state rows (U, I, S[-1]) and the outputs
+//! (S, U, I).
 
 mod autodiff;
 mod cube;
@@ -11,7 +12,7 @@ use burn::backend::fusion::custom::TensorSpec;
 use burn::backend::{Backend, backend_extension, tensor::FloatTensor};
 use burn::tensor::{DType, Shape};
 
-use crate::neuron::LifSpec;
+use crate::neuron::{LifSpec, NeuronModel};
 
 /// Neuron state-update ops.
 #[backend_extension(Cube, Fusion, Autodiff, Flex)]
@@ -22,12 +23,13 @@ pub trait NeuronOps: Backend {
     /// `N` starting currents), in the input's dtype; `coeffs` is `[2 or 3, L]` f32 with β, θ
     /// (and α) rows, neuron `n` using column `n % L`. Returns `[rows, T, ...]`: spikes,
     /// membranes (and synaptic currents).
-    #[fusion(dtype = input, shape = stacked_shape(input, coeffs))]
+    #[fusion(dtype = input, shape = stacked_shape(input, model))]
     fn lif_forward(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,
         coeffs: FloatTensor<Self>,
         spec: LifSpec,
+        model: NeuronModel,
     ) -> FloatTensor<Self>;
 
     /// Reverse-scan backward of [`lif_forward`](NeuronOps::lif_forward).
@@ -44,25 +46,25 @@ pub trait NeuronOps: Backend {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
+        model: NeuronModel,
         coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>);
 }
 
-/// `[T, ...]` → `[rows, T, ...]` (rows = coefficient rows: 2 LIF, 3 synaptic).
-pub(crate) fn stacked_shape(input: &Shape, coeffs: &Shape) -> Shape {
-    let mut dims = vec![coeffs[0]];
+/// `[T, ...]` → `[outputs, T, ...]`.
+pub(crate) fn stacked_shape(input: &Shape, model: &NeuronModel) -> Shape {
+    let mut dims = vec![model.outputs()];
     dims.extend(input.iter().copied());
     dims.into()
 }
 
-/// Output shapes of the backward: `[T + states, ...]` in the state dtype and `[rows, N]` (or
-/// `[rows, 1]`) f32, where `forward` is `[rows, T, ...]` and states = rows − 1.
-pub(crate) fn lif_backward_shapes(forward: &Shape, coeff_grads: bool) -> (Shape, Shape) {
-    let rows = forward[0];
+/// Output shapes of the backward: `[T + states, ...]` in the state dtype and `[coeff_rows, N]`
+/// (or `[coeff_rows, 1]`) f32, where `forward` is `[outputs, T, ...]`.
+pub(crate) fn lif_backward_shapes(forward: &Shape, model: NeuronModel, coeff_grads: bool) -> (Shape, Shape) {
     let mut grad_input: Vec<usize> = forward.iter().skip(1).copied().collect();
-    grad_input[0] += rows - 1;
+    grad_input[0] += model.states();
     let neurons: usize = if coeff_grads { forward.iter().skip(2).product() } else { 1 };
-    (grad_input.into(), vec![rows, neurons].into())
+    (grad_input.into(), vec![model.coeff_rows(), neurons].into())
 }
 
 fn lif_backward_meta(
@@ -72,9 +74,10 @@ fn lif_backward_meta(
     forward: &TensorSpec,
     _grad: &TensorSpec,
     _spec: &LifSpec,
+    model: &NeuronModel,
     coeff_grads: &bool,
 ) -> (TensorSpec, TensorSpec) {
-    let (grad_input, grad_coeffs) = lif_backward_shapes(&forward.shape, *coeff_grads);
+    let (grad_input, grad_coeffs) = lif_backward_shapes(&forward.shape, *model, *coeff_grads);
     (
         TensorSpec::new(grad_input, forward.dtype),
         TensorSpec::new(grad_coeffs, DType::F32),

@@ -118,6 +118,7 @@ fn self_check(device: &Device, dtype: DType) -> Result<(), String> {
         beta: &[0.9],
         theta: &[1.0],
         synaptic: None,
+        recurrent: None,
     });
     let spike_mismatches = spikes.iter().zip(&expected.spikes).filter(|(a, b)| a != b).count();
     let max_diff = membrane
