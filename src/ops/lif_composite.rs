@@ -56,7 +56,26 @@ pub fn lif_composite(
     theta: Tensor<1>,
     spec: LifSpec,
 ) -> (Tensor<2>, Tensor<2>) {
-    neuron_composite(input, initial, beta, theta, None, spec).0
+    neuron_composite(input, initial, beta, theta, None, None, spec).0
+}
+
+/// snnTorch `RLeaky`/`RSynaptic` with one-to-one recurrence: `V·S[t-1]` (V `[N]`, initial spike
+/// `[1, N]`) joins the input, then the optional synaptic filter `(α, initial current)`. Returns
+/// `(spikes, membrane, current)` (the current only with the filter).
+#[allow(clippy::too_many_arguments)]
+pub fn recurrent_composite(
+    input: Tensor<2>,
+    initial: Tensor<2>,
+    initial_spike: Tensor<2>,
+    recurrent_weight: Tensor<1>,
+    synaptic: Option<(Tensor<1>, Tensor<2>)>,
+    beta: Tensor<1>,
+    theta: Tensor<1>,
+    spec: LifSpec,
+) -> (Tensor<2>, Tensor<2>, Option<Tensor<2>>) {
+    let ((spikes, membrane), current) =
+        neuron_composite(input, initial, beta, theta, synaptic, Some((recurrent_weight, initial_spike)), spec);
+    (spikes, membrane, current)
 }
 
 /// snnTorch `Synaptic` over T steps: as [`lif_composite`] with the current `I[t] = α·I[t-1] +
@@ -71,7 +90,7 @@ pub fn synaptic_composite(
     theta: Tensor<1>,
     spec: LifSpec,
 ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
-    let ((spikes, membrane), current) = neuron_composite(input, initial, beta, theta, Some((alpha, initial_current)), spec);
+    let ((spikes, membrane), current) = neuron_composite(input, initial, beta, theta, Some((alpha, initial_current)), None, spec);
     (spikes, membrane, current.expect("synaptic runs return a current"))
 }
 
@@ -81,9 +100,11 @@ fn neuron_composite(
     beta: Tensor<1>,
     theta: Tensor<1>,
     synaptic: Option<(Tensor<1>, Tensor<2>)>,
+    recurrent: Option<(Tensor<1>, Tensor<2>)>,
     spec: LifSpec,
 ) -> ((Tensor<2>, Tensor<2>), Option<Tensor<2>>) {
     let [steps, neurons] = input.dims();
+    let mut recurrent = recurrent.map(|(weight, spike)| (weight.reshape([1, neurons]), spike));
     let mut synaptic = synaptic.map(|(alpha, current)| (alpha.clamp(0.0, 1.0).reshape([1, neurons]), current));
     let mut currents = Vec::new();
     let beta = beta.clamp(0.0, 1.0).reshape([1, neurons]);
@@ -92,6 +113,9 @@ fn neuron_composite(
     let (mut spikes, mut mems) = (Vec::with_capacity(steps), Vec::with_capacity(steps));
     for t in 0..steps {
         let mut x = input.clone().slice([t..t + 1]);
+        if let Some((weight, previous)) = recurrent.as_ref() {
+            x = x + weight.clone() * previous.clone();
+        }
         if let Some((alpha, current)) = synaptic.as_mut() {
             *current = alpha.clone() * current.clone() + x;
             currents.push(current.clone());
@@ -114,6 +138,9 @@ fn neuron_composite(
                 ResetMode::Zero | ResetMode::ZeroAll => mem.clone() - reset_now * mem,
                 ResetMode::None => mem,
             };
+        }
+        if let Some((_, previous)) = recurrent.as_mut() {
+            *previous = s.clone();
         }
         spikes.push(s);
         mems.push(mem.clone());

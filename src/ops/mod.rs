@@ -4,5 +4,6 @@
 pub mod lapicque;
 pub mod lif;
 pub mod lif_composite;
+pub mod recurrent;
 pub mod spike_propagate;
 pub mod synaptic;
