@@ -369,3 +369,21 @@ mod recurrent_neurons {
         }
     }
 }
+
+#[test]
+fn all_to_all_rleaky_with_a_diagonal_matrix_equals_one_to_one() {
+    use burn_neuro::LifNeuron;
+    use burn_neuro::ops::recurrent::{RecurrentNeuron, recurrent, rleaky_all_to_all};
+    let device = gpu();
+    let (steps, batch, n) = (8, 3, 5);
+    let x = tensor(uniform(steps * batch * n, 90, -0.2, 0.9), [steps, batch, n], DType::F32, &device);
+    let v: Vec<f32> = uniform(n, 91, -0.5, 0.5);
+    let mut diagonal = vec![0.0; n * n];
+    for i in 0..n {
+        diagonal[i * n + i] = v[i];
+    }
+    let dense = rleaky_all_to_all(x.clone(), tensor(diagonal, [n, n], DType::F32, &device), &LifNeuron::new(0.8)).expect("valid");
+    let one_to_one = recurrent(x, None, &RecurrentNeuron::rleaky(0.8).with_weight(tensor(v, [n], DType::F32, &device))).expect("valid");
+    assert_eq!(values(dense.spikes), values(one_to_one.spikes));
+    assert_close(&values(dense.membrane), &values(one_to_one.membrane), 1e-6, 1e-6, "membrane");
+}
