@@ -186,3 +186,17 @@ fn truncated_bptt_matches_the_full_run_forward_and_cuts_gradients() {
     assert!(g[8 * neurons..].iter().any(|v| *v != 0.0), "the last chunk does");
     assert!(layer.forward_truncated(x, None, 0).is_err());
 }
+
+#[test]
+fn a_user_supplied_surrogate_gives_its_derivative() {
+    use burn_neuro::ops::lif_composite::spike_with;
+    // φ(x) = tanh(3x)/3 → φ'(x) = 1 − tanh²(3x).
+    let device = gpu().autodiff();
+    let xs = [-0.5f32, -0.1, 0.0, 0.2, 1.0];
+    let x = tensor(xs.to_vec(), [5], DType::F32, &device).require_grad();
+    let s = spike_with(x.clone(), |x| x.mul_scalar(3.0).tanh().div_scalar(3.0));
+    assert_eq!(values(s.clone()), vec![0.0, 0.0, 0.0, 1.0, 1.0], "the value is the Heaviside step");
+    let grads = s.sum().backward();
+    let expected: Vec<f32> = xs.iter().map(|x| 1.0 - (3.0 * x).tanh().powi(2)).collect();
+    assert_close(&values(x.grad(&grads).expect("gradient")), &expected, 1e-6, 1e-5, "custom surrogate");
+}

@@ -42,8 +42,15 @@ fn indicator<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 
 /// `H(x)` (strict `x > 0`) with the surrogate's gradient.
 pub fn spike<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Tensor<D> {
+    spike_with(x, |x| surrogate_primitive(x, surrogate))
+}
+
+/// `H(x)` with a user-supplied surrogate: `antiderivative` is φ, whose derivative φ' becomes
+/// the spike's gradient (its value stays the Heaviside step). Built from tensor ops, so any
+/// differentiable φ works — the slower path next to the fused kernels' built-in surrogates.
+pub fn spike_with<const D: usize>(x: Tensor<D>, antiderivative: impl Fn(Tensor<D>) -> Tensor<D>) -> Tensor<D> {
     let heaviside = indicator(x.clone());
-    let phi = surrogate_primitive(x, surrogate);
+    let phi = antiderivative(x);
     heaviside + phi.clone() - phi.detach()
 }
 
