@@ -3,7 +3,7 @@
 
 use burn::tensor::{DType, Int, Tensor, TensorData};
 use burn_neuro::snn::loss::{OutputCode, accuracy_rate, ce_count_loss, ce_rate_loss, ce_temporal_loss, first_spike_time, mse_count_loss, mse_membrane_loss};
-use burn_neuro::snn::spikegen::{RateOptions, delta, rate};
+use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, delta, latency, rate};
 use burn_neuro::kernels::spikegen::RateParams;
 use burn_neuro::reference::spikegen as reference;
 use kernels_tests::{assert_close, cpu, gpu, tensor, values};
@@ -118,6 +118,48 @@ fn delta_modulation() {
     assert_eq!(values(delta(y.clone(), 0.1, false, false).expect("valid")), vec![1.0, 0.0, 1.0], "x[-1] = 0");
     assert_eq!(values(delta(y.clone(), 0.1, true, false).expect("valid")), vec![0.0, 0.0, 1.0], "x[-1] = x[0]");
     assert!(delta(y, 0.0, false, false).is_err());
+}
+
+/// `[T, N]` one-hot spike trains from per-input spike steps (`None` = silent).
+fn trains(num_steps: usize, times: &[Option<usize>]) -> Vec<f32> {
+    let mut out = vec![0.0; num_steps * times.len()];
+    for (i, t) in times.iter().enumerate() {
+        if let Some(t) = t {
+            out[t * times.len() + i] = 1.0;
+        }
+    }
+    out
+}
+
+#[test]
+fn latency_coding_follows_snntorch() {
+    let device = gpu();
+    let x = || tensor(vec![0.02, 0.5, 1.0], [3], DType::F32, &device);
+    let code = |data: Tensor<1>, steps: usize, options: LatencyOptions| values(latency::<1, 2>(data, steps, options).expect("valid"));
+    // snnTorch docstring: linear + normalize gives times 3.92, 2, 0.
+    let linear = LatencyOptions { linear: true, normalize: true, ..Default::default() };
+    assert_eq!(code(x(), 5, linear), trains(5, &[Some(4), Some(2), Some(0)]));
+    // snnTorch docstring: log + normalize gives times 4.0, 0.1166, 0.0580.
+    assert_eq!(code(x(), 5, LatencyOptions { normalize: true, ..Default::default() }), trains(5, &[Some(4), Some(0), Some(0)]));
+    // Plain RC code: ln(x / (x − 0.01)) = 0.693, 0.020, 0.010.
+    assert_eq!(code(x(), 5, LatencyOptions::default()), trains(5, &[Some(1), Some(0), Some(0)]));
+    // first_spike_time shifts and shrinks the linear span: 3.94, 2.5 (half to even → 2), 1.
+    assert_eq!(code(x(), 5, LatencyOptions { first_spike_time: 1, ..linear }), trains(5, &[Some(4), Some(2), Some(1)]));
+    // A time past the last step is clamped and the last step silenced, as in snnTorch.
+    let faint = || tensor(vec![0.005, 1.0], [2], DType::F32, &device);
+    assert_eq!(code(faint(), 3, LatencyOptions::default()), trains(3, &[None, Some(0)]));
+    // Below-threshold inputs fire last unless clipped.
+    let dim = || tensor(vec![0.005, 0.5], [2], DType::F32, &device);
+    assert_eq!(code(dim(), 5, linear), trains(5, &[Some(4), Some(2)]));
+    assert_eq!(code(dim(), 5, LatencyOptions { clip: true, ..linear }), trains(5, &[None, Some(2)]));
+    // Batched input keeps its layout behind the time axis.
+    let batch = tensor(vec![1.0, 0.02, 0.5, 1.0], [2, 2], DType::F32, &device);
+    let spikes: Tensor<3> = latency(batch, 5, linear).expect("valid");
+    assert_eq!(spikes.dims(), [5, 2, 2]);
+    assert_eq!(values(spikes), trains(5, &[Some(0), Some(4), Some(2), Some(0)]));
+    let err = latency::<1, 2>(x(), 5, LatencyOptions { first_spike_time: 5, ..Default::default() }).unwrap_err();
+    assert!(err.to_string().contains("first_spike_time"), "{err}");
+    assert!(latency::<1, 2>(x(), 5, LatencyOptions { threshold: 1.0, ..Default::default() }).is_err());
 }
 
 #[test]

@@ -85,3 +85,99 @@ pub fn delta<const D: usize>(data: Tensor<D>, threshold: f32, padding: bool, off
     let on = change.clone().greater_equal_elem(threshold).float().cast(dtype);
     Ok(if off_spike { on - change.lower_equal_elem(-threshold).float().cast(dtype) } else { on })
 }
+
+/// Options of [`latency`] (snnTorch's defaults: threshold 0.01, τ = 1, ε = 1e-7, logarithmic,
+/// no normalisation, no clipping, first spike at step 0).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LatencyOptions {
+    pub threshold: f32,
+    pub tau: f32,
+    pub epsilon: f32,
+    /// Linear code `t = τ·(1 − x)` instead of the RC charging time `t = τ·ln(x / (x − θ))`.
+    pub linear: bool,
+    /// Stretch the spike times so the latest lands on the last step.
+    pub normalize: bool,
+    /// Silence inputs below the threshold (otherwise they fire at the latest time).
+    pub clip: bool,
+    /// Shift the spike times so the earliest is at this step.
+    pub first_spike_time: usize,
+}
+
+impl Default for LatencyOptions {
+    fn default() -> Self {
+        LatencyOptions { threshold: 0.01, tau: 1.0, epsilon: 1e-7, linear: false, normalize: false, clip: false, first_spike_time: 0 }
+    }
+}
+
+/// `latency`: one spike per input, the larger the input the earlier (snnTorch's
+/// `spikegen.latency`). `data` is `[...]` (rank `D`); the result is `[num_steps, ...]` (rank
+/// `D1 = D + 1`). Spike times are rounded half to even; as in snnTorch, when any time falls
+/// beyond the last step the times are clamped and the last step is silenced.
+pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, options: LatencyOptions) -> Result<Tensor<D1>> {
+    if D1 != D + 1 {
+        return Err(NeuroError::Shape { argument: "data", actual: data.dims().to_vec(), expected: format!("an output rank of {} (one time axis added)", D + 1) });
+    }
+    if num_steps == 0 {
+        return Err(NeuroError::Range { argument: "num_steps", value: "0".into(), expected: "at least 1".into() });
+    }
+    if !(options.threshold > 0.0 && options.threshold < 1.0) {
+        return Err(NeuroError::Range { argument: "threshold", value: options.threshold.to_string(), expected: "a value in (0, 1)".into() });
+    }
+    if !(options.tau > 0.0 && options.tau.is_finite()) {
+        return Err(NeuroError::Range { argument: "tau", value: options.tau.to_string(), expected: "a positive time constant".into() });
+    }
+    if options.first_spike_time > num_steps - 1 {
+        return Err(NeuroError::Range { argument: "first_spike_time", value: options.first_spike_time.to_string(), expected: format!("at most num_steps − 1 = {}", num_steps - 1) });
+    }
+    let dims = data.dims();
+    let dtype = data.dtype();
+    let x = data.detach().cast(FloatDType::F32);
+    let below = x.clone().lower_elem(options.threshold);
+    let (last, first) = ((num_steps - 1) as f32, options.first_spike_time as f32);
+    let mut time = if options.linear {
+        let tau = if options.normalize { last - first } else { options.tau };
+        let t = (x.clone() - 1.0).mul_scalar(-tau).clamp_max(-tau * (options.threshold - 1.0)) + first;
+        if options.normalize {
+            // Inputs above 1 give negative times: rescale all times onto [0, T − 1].
+            let (lo, hi) = (t.clone().min(), t.clone().max());
+            let negative = lo.clone().lower_elem(0.0).float();
+            let rescaled = (t.clone() - lo.clone().unsqueeze()) / (hi - lo).clamp_min(f32::MIN_POSITIVE).unsqueeze() * last;
+            rescaled * negative.clone().unsqueeze() + t * (negative.neg() + 1.0).unsqueeze()
+        } else {
+            t
+        }
+    } else {
+        let clamped = x.clamp_min(options.threshold + options.epsilon);
+        let mut t = (clamped.clone() / (clamped - options.threshold)).log() * options.tau;
+        t = t + first;
+        if options.normalize {
+            let span = (t.clone() - first).max().clamp_min(f32::MIN_POSITIVE).unsqueeze();
+            t = (t - first) * (last - first) / span + first;
+        }
+        t
+    };
+    time = time.round();
+    // Past the last step: clamp, and silence the last step (snnTorch's behaviour).
+    let overflow = time.clone().max().greater_elem(last).float();
+    time = time.clamp_max(last);
+    let device = time.device();
+    let steps = Tensor::<1, burn::tensor::Int>::arange(0..num_steps as i64, &device).float();
+    let mut shape = [1; D1];
+    shape[0] = num_steps;
+    let grid = steps.reshape(shape);
+    let mut spikes = time.clone().unsqueeze_dim::<D1>(0).equal(grid.clone().expand({ let mut full = [0; D1]; full[0] = num_steps; full[1..].copy_from_slice(&dims); full })).float();
+    let keep_last = grid.lower_elem(last).float() + (overflow.neg() + 1.0).reshape([1; D1]) * grid_last_mask::<D1>(num_steps, &device);
+    spikes = spikes * keep_last;
+    if options.clip {
+        spikes = spikes * below.bool_not().float().unsqueeze_dim::<D1>(0);
+    }
+    Ok(spikes.cast(dtype))
+}
+
+/// 1 at the last step, 0 elsewhere, shaped `[T, 1, …]`.
+fn grid_last_mask<const D1: usize>(num_steps: usize, device: &burn::tensor::Device) -> Tensor<D1> {
+    let mut shape = [1; D1];
+    shape[0] = num_steps;
+    let steps = Tensor::<1, burn::tensor::Int>::arange(0..num_steps as i64, device).float();
+    steps.equal_elem((num_steps - 1) as f32).float().reshape(shape)
+}
