@@ -387,3 +387,30 @@ fn all_to_all_rleaky_with_a_diagonal_matrix_equals_one_to_one() {
     assert_eq!(values(dense.spikes), values(one_to_one.spikes));
     assert_close(&values(dense.membrane), &values(one_to_one.membrane), 1e-6, 1e-6, "membrane");
 }
+
+#[test]
+fn graded_spikes_scale_the_output_but_not_the_reset() {
+    use burn_neuro::snn::{LeakyConfig, SynapticConfig};
+    let device = gpu().autodiff();
+    let x = || tensor(uniform(12 * 40, 30, 0.0, 0.8), [12, 40], DType::F32, &device);
+    let plain = LeakyConfig::new(0.9).init(&device).expect("valid");
+    assert!(plain.graded_spikes.is_none(), "a fixed factor of 1 launches nothing");
+    let graded = LeakyConfig::new(0.9).with_graded_spikes_factor(0.5).with_learn_graded_spikes(true).init(&device).expect("valid");
+    let (binary, scaled) = (plain.forward(x(), None).expect("valid"), graded.forward(x(), None).expect("valid"));
+    let binary_spikes = values(binary.spikes);
+    let count: f32 = binary_spikes.iter().sum();
+    assert!(count > 0.0, "the layer fires");
+    assert_eq!(values(scaled.spikes.clone()), binary_spikes.iter().map(|s| s * 0.5).collect::<Vec<_>>());
+    assert_eq!(values(scaled.membrane), values(binary.membrane), "the reset uses the binary spike");
+    // d(Σ spikes)/d(factor) is the spike count.
+    let grads = scaled.spikes.sum().backward();
+    let d_factor = values(graded.graded_spikes.as_ref().expect("learnable").grad(&grads).expect("factor learns"));
+    assert_eq!(d_factor, vec![count]);
+    // The single-step form and the synaptic neuron grade the same way.
+    let step = graded.step(x().slice([0..1]), None).expect("valid");
+    assert_eq!(values(step.spikes), values(plain.step(x().slice([0..1]), None).expect("valid").spikes).iter().map(|s| s * 0.5).collect::<Vec<_>>());
+    let synaptic = SynapticConfig::new(0.5, 0.9).with_graded_spikes_factor(2.0).init(&device).expect("valid");
+    let binary = SynapticConfig::new(0.5, 0.9).init(&device).expect("valid");
+    assert_eq!(values(synaptic.forward(x(), None).expect("valid").spikes), values(binary.forward(x(), None).expect("valid").spikes).iter().map(|s| s * 2.0).collect::<Vec<_>>());
+    assert!(LeakyConfig::new(0.9).with_graded_spikes_factor(f32::NAN).init(&device).is_err());
+}

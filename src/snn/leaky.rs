@@ -4,6 +4,7 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
+use super::graded::{grade, graded_factor};
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode, Surrogate};
 use crate::ops::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
@@ -38,6 +39,13 @@ pub struct LeakyConfig {
     /// Explicit per-neuron β values (each in [0, 1]); sets `neurons` to their count.
     #[config(default = "None")]
     pub beta_per_neuron: Option<Vec<f32>>,
+    /// Scale of the emitted spikes (snnTorch's `graded_spikes_factor`); the reset still uses the
+    /// binary spike.
+    #[config(default = 1.0)]
+    pub graded_spikes_factor: f32,
+    /// Train the graded-spike factor.
+    #[config(default = false)]
+    pub learn_graded_spikes: bool,
 }
 
 /// A layer of leaky integrate-and-fire neurons running on the fused kernels.
@@ -50,6 +58,8 @@ pub struct Leaky {
     pub beta: Param<Tensor<1>>,
     /// Threshold, `[1]` or `[neurons]`.
     pub threshold: Param<Tensor<1>>,
+    /// Graded-spike factor `[1]`; `None` means plain binary spikes.
+    pub graded_spikes: Option<Param<Tensor<1>>>,
     /// Reset mode, delay and surrogate.
     #[module(skip)]
     pub spec: LifSpec,
@@ -102,6 +112,7 @@ impl LeakyConfig {
         Ok(Leaky {
             beta: param(betas, self.learn_beta),
             threshold: param(vec![self.threshold; count], self.learn_threshold),
+            graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
             spec: LifSpec {
                 reset: self.reset,
                 reset_delay: self.reset_delay,
@@ -114,7 +125,7 @@ impl LeakyConfig {
 impl Leaky {
     /// All T steps in one launch: `input` is `[T, ...]`, `initial` `[1, ...]` (zeros if `None`).
     pub fn forward<const D: usize>(&self, input: Tensor<D>, initial: Option<Tensor<D>>) -> Result<LifOutput<D>> {
-        lif(input, initial, &self.neuron())
+        lif(input, initial, &self.neuron()).map(|out| self.graded(out))
     }
 
     /// Truncated BPTT: runs `[T, ...]` in chunks of `chunk` steps (one fused launch each) and
@@ -135,12 +146,16 @@ impl Leaky {
             spikes.push(out.spikes);
             membranes.push(out.membrane);
         }
-        Ok(LifOutput { spikes: Tensor::cat(spikes, 0), membrane: Tensor::cat(membranes, 0) })
+        Ok(self.graded(LifOutput { spikes: Tensor::cat(spikes, 0), membrane: Tensor::cat(membranes, 0) }))
     }
 
     /// One step: `membrane` is the state from the previous step (zeros if `None`).
     pub fn step<const D: usize>(&self, input: Tensor<D>, membrane: Option<Tensor<D>>) -> Result<LifOutput<D>> {
-        lif_step(input, membrane, &self.neuron())
+        lif_step(input, membrane, &self.neuron()).map(|out| self.graded(out))
+    }
+
+    fn graded<const D: usize>(&self, out: LifOutput<D>) -> LifOutput<D> {
+        LifOutput { spikes: grade(out.spikes, &self.graded_spikes), membrane: out.membrane }
     }
 
     fn neuron(&self) -> LifNeuron {

@@ -1,5 +1,6 @@
 //! Spiking-network modules for Burn models.
 
+mod graded;
 mod leaky;
 pub mod loss;
 mod precision;

@@ -4,6 +4,7 @@ use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
+use super::graded::{grade, graded_factor};
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode, Surrogate};
 use crate::ops::lif::{LifNeuron, NeuronParameter};
@@ -33,6 +34,11 @@ pub struct SynapticConfig {
     /// One α, β and θ per neuron (this many) instead of one per layer.
     #[config(default = "None")]
     pub neurons: Option<usize>,
+    /// Scale of the emitted spikes (snnTorch's `graded_spikes_factor`).
+    #[config(default = 1.0)]
+    pub graded_spikes_factor: f32,
+    #[config(default = false)]
+    pub learn_graded_spikes: bool,
 }
 
 /// A layer of synaptic (current-based) LIF neurons on the fused kernels; α, β and θ are f32.
@@ -41,6 +47,8 @@ pub struct Synaptic {
     pub alpha: Param<Tensor<1>>,
     pub beta: Param<Tensor<1>>,
     pub threshold: Param<Tensor<1>>,
+    /// Graded-spike factor `[1]`; `None` means plain binary spikes.
+    pub graded_spikes: Option<Param<Tensor<1>>>,
     #[module(skip)]
     pub spec: LifSpec,
 }
@@ -69,6 +77,7 @@ impl SynapticConfig {
             alpha: param(self.alpha, self.learn_alpha),
             beta: param(self.beta, self.learn_beta),
             threshold: param(self.threshold, self.learn_threshold),
+            graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
             spec: LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate },
         })
     }
@@ -77,12 +86,16 @@ impl SynapticConfig {
 impl Synaptic {
     /// All T steps in one launch: `input` is `[T, ...]`, the state `[1, ...]` (zeros if `None`).
     pub fn forward<const D: usize>(&self, input: Tensor<D>, initial: Option<SynapticState<D>>) -> Result<SynapticOutput<D>> {
-        synaptic(input, initial, &self.neuron())
+        synaptic(input, initial, &self.neuron()).map(|out| self.graded(out))
     }
 
     /// One step, with the state returned by the previous step (zeros if `None`).
     pub fn step<const D: usize>(&self, input: Tensor<D>, state: Option<SynapticState<D>>) -> Result<SynapticOutput<D>> {
-        synaptic_step(input, state, &self.neuron())
+        synaptic_step(input, state, &self.neuron()).map(|out| self.graded(out))
+    }
+
+    fn graded<const D: usize>(&self, out: SynapticOutput<D>) -> SynapticOutput<D> {
+        SynapticOutput { spikes: grade(out.spikes, &self.graded_spikes), ..out }
     }
 
     fn neuron(&self) -> SynapticNeuron {
