@@ -84,7 +84,8 @@ fn main(
                     drive += recurrent_weight * previous_spike_of(t, i, n, num_neurons);
                 }
             }
-            v = integrate(beta, theta, previous, drive, reset);
+            // Straight-through: the quantizer only changes where the surrogate is evaluated.
+            v = quantize(integrate(beta, theta, previous, drive, reset));
         }
         let sg = surrogate_grad(v - theta, a, b);
         let g_u = f32(grad[membrane_offset + i]) + carry;

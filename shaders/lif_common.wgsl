@@ -8,10 +8,16 @@ struct LifParams {
     num_neurons: u32,
     // Length of the β and θ vectors; neuron n uses index n % coeff_len.
     coeff_len: u32,
-    _pad0: u32,
+    // State quantization: number of levels (0 = off), the lowest level, the spacing and its
+    // reciprocal. A runtime switch (uniform across the dispatch) rather than another variant.
+    quant_levels: u32,
     // Surrogate parameters: slope/alpha, and β for spike_rate_escape or the bound B for SFS.
     surrogate_a: f32,
     surrogate_b: f32,
+    quant_lower: f32,
+    quant_step: f32,
+    quant_inv_step: f32,
+    _pad0: u32,
     _pad1: u32,
     _pad2: u32,
 }
@@ -53,6 +59,18 @@ fn integrate(beta: f32, theta: f32, previous: f32, input: f32, reset: f32) -> f3
         return (1.0 - reset) * (beta * previous + input);
     }
     return beta * previous + input;
+}
+
+// snnTorch's state_quant: the nearest level, ties to the lower one, NaN kept. Multiplying by
+// the reciprocal spacing (correctly rounded in WGSL, unlike division) keeps it in step with the
+// reference.
+fn quantize(value: f32) -> f32 {
+    let levels = params.quant_levels;
+    if levels == 0u || value != value {
+        return value;
+    }
+    let index = clamp(ceil((value - params.quant_lower) * params.quant_inv_step - 0.5), 0.0, f32(levels - 1u));
+    return params.quant_lower + index * params.quant_step;
 }
 
 // dS/dx at x = U - θ, as coded in snnTorch's surrogate.py.

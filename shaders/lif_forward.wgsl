@@ -50,7 +50,7 @@ fn main(
             drive = syn;
             output[2u * membrane_offset + i] = Elem(syn);
         }
-        let v = integrate(beta, theta, mem, drive, reset);
+        let v = quantize(integrate(beta, theta, mem, drive, reset));
         let spike = step_indicator(v, theta);
         mem = v;
         if !RESET_DELAY {

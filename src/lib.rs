@@ -26,6 +26,6 @@ pub mod snn;
 pub mod train;
 
 pub use error::{NeuroError, Result};
-pub use neuron::{LifSpec, NeuronModel, ResetMode, Surrogate};
+pub use neuron::{LifSpec, NeuronModel, ResetMode, StateQuant, Surrogate};
 pub use ops::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
 pub use ops::synaptic::{SynapticNeuron, SynapticOutput, SynapticState, synaptic, synaptic_step};

@@ -220,6 +220,71 @@ pub struct LifSpec {
     pub reset_delay: bool,
     /// Surrogate gradient used by the backward pass.
     pub surrogate: Surrogate,
+    /// Quantize the membrane after every update (snnTorch's `state_quant`); `None` keeps it
+    /// continuous. A runtime parameter of the kernels, not a separate variant.
+    #[serde(default)]
+    pub state_quant: Option<StateQuant>,
+}
+
+/// snnTorch's uniform `state_quant`: after each update the membrane snaps to the nearest of
+/// `levels` evenly spaced values on `[lower, upper]` (values outside go to the end levels; a
+/// value exactly between two levels takes the lower one, as torch's `min` does). The backward
+/// is straight-through: dq/dU = 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StateQuant {
+    pub levels: u32,
+    pub lower: f32,
+    pub upper: f32,
+}
+
+impl StateQuant {
+    /// `state_quant(num_bits, uniform=True, threshold, lower_limit, upper_limit)`:
+    /// `2^num_bits` levels over `[−θ(1 + lower_limit), θ(1 + upper_limit)]`.
+    pub fn snntorch(num_bits: u32, threshold: f32, lower_limit: f32, upper_limit: f32) -> Result<Self> {
+        if !(1..=24).contains(&num_bits) {
+            return Err(NeuroError::Range { argument: "num_bits", value: num_bits.to_string(), expected: "1 to 24 bits".into() });
+        }
+        let quant = StateQuant { levels: 1 << num_bits, lower: -threshold * (1.0 + lower_limit), upper: threshold * (1.0 + upper_limit) };
+        quant.validate()?;
+        Ok(quant)
+    }
+
+    /// snnTorch's defaults: 8 bits, θ = 1, limits 0 and 0.2 (256 levels on [−1, 1.2]).
+    pub fn snntorch_default() -> Self {
+        StateQuant { levels: 256, lower: -1.0, upper: 1.2 }
+    }
+
+    /// Rejects fewer than two levels or an empty, non-finite range.
+    pub fn validate(&self) -> Result<()> {
+        if self.levels < 2 || self.levels > 1 << 24 {
+            return Err(NeuroError::Range { argument: "state_quant.levels", value: self.levels.to_string(), expected: "2 to 2^24 levels".into() });
+        }
+        if !(self.lower.is_finite() && self.upper.is_finite() && self.lower < self.upper) {
+            return Err(NeuroError::Range {
+                argument: "state_quant",
+                value: format!("[{}, {}]", self.lower, self.upper),
+                expected: "a finite range with lower < upper".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Distance between levels, and its reciprocal (the kernels multiply by it rather than
+    /// divide, so they round exactly like this reference).
+    pub fn step(&self) -> (f32, f32) {
+        let step = (self.upper - self.lower) / (self.levels - 1) as f32;
+        (step, 1.0 / step)
+    }
+
+    /// The executable spec of the kernels' quantizer; NaN stays NaN.
+    pub fn apply(&self, value: f32) -> f32 {
+        if value.is_nan() {
+            return value;
+        }
+        let (step, inv_step) = self.step();
+        let index = ((value - self.lower) * inv_step - 0.5).ceil().clamp(0.0, (self.levels - 1) as f32);
+        self.lower + index * step
+    }
 }
 
 impl LifSpec {
@@ -229,6 +294,7 @@ impl LifSpec {
             reset: ResetMode::Subtract,
             reset_delay: true,
             surrogate: Surrogate::atan(),
+            state_quant: None,
         }
     }
 
@@ -242,6 +308,7 @@ impl LifSpec {
                         reset,
                         reset_delay,
                         surrogate,
+                        state_quant: None,
                     });
                 }
             }

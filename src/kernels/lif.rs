@@ -20,9 +20,14 @@ pub struct LifParams {
     pub num_steps: u32,
     pub num_neurons: u32,
     pub coeff_len: u32,
-    pub _pad0: u32,
+    /// 0: no state quantization.
+    pub quant_levels: u32,
     pub surrogate_a: f32,
     pub surrogate_b: f32,
+    pub quant_lower: f32,
+    pub quant_step: f32,
+    pub quant_inv_step: f32,
+    pub _pad0: u32,
     pub _pad1: u32,
     pub _pad2: u32,
 }
@@ -100,13 +105,21 @@ impl KernelSource for LifKernel {
 
 fn params(spec: &LifSpec, num_steps: usize, num_neurons: usize, coeff_len: usize) -> LifParams {
     let (surrogate_a, surrogate_b) = spec.surrogate.parameters();
+    let (quant_levels, quant_lower, (quant_step, quant_inv_step)) = match spec.state_quant {
+        Some(quant) => (quant.levels, quant.lower, quant.step()),
+        None => (0, 0.0, (0.0, 0.0)),
+    };
     LifParams {
         num_steps: num_steps as u32,
         num_neurons: num_neurons as u32,
         coeff_len: coeff_len as u32,
-        _pad0: 0,
+        quant_levels,
         surrogate_a,
         surrogate_b,
+        quant_lower,
+        quant_step,
+        quant_inv_step,
+        _pad0: 0,
         _pad1: 0,
         _pad2: 0,
     }

@@ -164,6 +164,9 @@ pub(crate) fn run_neuron<const D: usize>(
     let device = input.device();
     compute_path(&device)?;
     neuron.spec.surrogate.validate()?;
+    if let Some(quant) = &neuron.spec.state_quant {
+        quant.validate()?;
+    }
     let dtype = input.dtype();
     check_storage_dtype(&device, "input", dtype)?;
     let states = [

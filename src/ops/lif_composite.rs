@@ -9,7 +9,7 @@
 use burn::tensor::Tensor;
 use burn::tensor::activation::sigmoid;
 
-use crate::neuron::{LifSpec, ResetMode, Surrogate};
+use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
 
 /// Antiderivative of each surrogate.
 fn surrogate_primitive<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Tensor<D> {
@@ -32,6 +32,16 @@ fn surrogate_primitive<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Te
             above.clone().zeros_like().mask_where(x.greater_elem(bound), above)
         }
     }
+}
+
+/// snnTorch's `state_quant` with a straight-through gradient: the value of the nearest level,
+/// the gradient of the identity (same arithmetic as [`StateQuant::apply`]).
+fn quantize<const D: usize>(x: Tensor<D>, quant: StateQuant) -> Tensor<D> {
+    let (step, inv_step) = quant.step();
+    let index = ((x.clone().detach() - quant.lower) * inv_step - 0.5).ceil().clamp(0.0, (quant.levels - 1) as f32);
+    let levels = index * step + quant.lower;
+    // `x − x.detach()` is exactly zero, so the value is exactly the level.
+    levels + (x.clone() - x.detach())
 }
 
 /// `1[x > 0]` in `x`'s dtype, detached.
@@ -136,6 +146,9 @@ fn neuron_composite(
             ResetMode::None => beta.clone() * mem + x,
             ResetMode::ZeroAll => (r.clone().neg() + 1.0) * (beta.clone() * mem + x),
         };
+        if let Some(quant) = spec.state_quant {
+            mem = quantize(mem, quant);
+        }
         let s = spike(mem.clone() - theta.clone(), spec.surrogate);
         if !spec.reset_delay {
             // Immediate reset; not detached, so the spike's surrogate gradient flows through it.

@@ -93,6 +93,14 @@ fn integrate(reset_mode: ResetMode, beta: f32, theta: f32, previous: f32, input:
 }
 
 /// Runs the fused forward pass.
+/// The membrane after snnTorch's `state_quant`, when the spec asks for it.
+fn quantize(p: &LifProblem, value: f32) -> f32 {
+    match p.spec.state_quant {
+        Some(quant) => quant.apply(value),
+        None => value,
+    }
+}
+
 pub fn lif_forward(p: &LifProblem) -> LifOutputs {
     let (steps, neurons) = (p.num_steps, p.num_neurons);
     let mut spikes = vec![0.0; steps * neurons];
@@ -123,7 +131,7 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
                 drive = syn;
                 synaptic[i] = p.storage.round(syn);
             }
-            let v = integrate(p.spec.reset, beta, theta, mem, drive, reset);
+            let v = quantize(p, integrate(p.spec.reset, beta, theta, mem, drive, reset));
             let spike = step_indicator(v, theta);
             mem = if p.spec.reset_delay {
                 v
@@ -196,7 +204,8 @@ pub fn lif_backward(
                 } else {
                     p.input[i] + if p.recurrent.is_some() { recurrent_weight * previous_spike(t) } else { 0.0 }
                 };
-                integrate(p.spec.reset, beta, theta, previous, drive, reset)
+                // Straight-through: quantizing only moves where the surrogate is evaluated.
+                quantize(p, integrate(p.spec.reset, beta, theta, previous, drive, reset))
             } else {
                 forward.membrane[i]
             };

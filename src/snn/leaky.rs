@@ -6,7 +6,7 @@ use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::graded::{grade, graded_factor};
 use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, ResetMode, Surrogate};
+use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
 
 /// Configuration of a [`Leaky`] layer; defaults follow snnTorch's `Leaky`.
@@ -46,6 +46,9 @@ pub struct LeakyConfig {
     /// Train the graded-spike factor.
     #[config(default = false)]
     pub learn_graded_spikes: bool,
+    /// Quantize the membrane after every update (snnTorch's `state_quant`).
+    #[config(default = "None")]
+    pub state_quant: Option<StateQuant>,
 }
 
 /// A layer of leaky integrate-and-fire neurons running on the fused kernels.
@@ -104,6 +107,9 @@ impl LeakyConfig {
             });
         }
         self.surrogate.validate()?;
+        if let Some(quant) = &self.state_quant {
+            quant.validate()?;
+        }
         let param = |values: Vec<f32>, learn: bool| {
             let len = values.len();
             let tensor = Tensor::from_data(TensorData::new(values, [len]), (device, DType::F32));
@@ -117,6 +123,7 @@ impl LeakyConfig {
                 reset: self.reset,
                 reset_delay: self.reset_delay,
                 surrogate: self.surrogate,
+                state_quant: self.state_quant,
             },
         })
     }

@@ -6,7 +6,7 @@ use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::graded::{grade, graded_factor};
 use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, ResetMode, Surrogate};
+use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, NeuronParameter};
 use crate::ops::synaptic::{SynapticNeuron, SynapticOutput, SynapticState, synaptic, synaptic_step};
 
@@ -39,6 +39,9 @@ pub struct SynapticConfig {
     pub graded_spikes_factor: f32,
     #[config(default = false)]
     pub learn_graded_spikes: bool,
+    /// Quantize the membrane after every update (snnTorch's `state_quant`).
+    #[config(default = "None")]
+    pub state_quant: Option<StateQuant>,
 }
 
 /// A layer of synaptic (current-based) LIF neurons on the fused kernels; α, β and θ are f32.
@@ -69,6 +72,9 @@ impl SynapticConfig {
             return Err(NeuroError::Range { argument: "threshold", value: self.threshold.to_string(), expected: "a finite value".into() });
         }
         self.surrogate.validate()?;
+        if let Some(quant) = &self.state_quant {
+            quant.validate()?;
+        }
         let param = |value: f32, learn: bool| {
             let tensor = Tensor::from_data(TensorData::new(vec![value; count], [count]), (device, DType::F32));
             Param::from_tensor(tensor).set_require_grad(learn)
@@ -78,7 +84,7 @@ impl SynapticConfig {
             beta: param(self.beta, self.learn_beta),
             threshold: param(self.threshold, self.learn_threshold),
             graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
-            spec: LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate },
+            spec: LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant },
         })
     }
 }
