@@ -4,11 +4,13 @@ mod graded;
 mod leaky;
 pub mod loss;
 mod precision;
+mod recurrent;
 pub mod spikegen;
 mod spiking_linear;
 mod synaptic;
 
 pub use leaky::{Leaky, LeakyConfig};
 pub use precision::cast_weights;
+pub use recurrent::{RLeaky, RLeakyConfig};
 pub use spiking_linear::{SpikingLinear, SpikingLinearConfig};
 pub use synaptic::{Synaptic, SynapticConfig};

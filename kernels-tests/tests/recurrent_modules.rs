@@ -1,0 +1,84 @@
+//! The `RLeaky`/`RSynaptic` module: all-to-all recurrence through a `Linear` (one launch and one
+//! matmul per step) against the fused one-to-one kernel, snnTorch's bias at t = 0, learning,
+//! and errors.
+
+use burn::module::Param;
+use burn::tensor::{DType, Device, Tensor};
+use burn_neuro::snn::{RLeaky, RLeakyConfig};
+use kernels_tests::{assert_close, gpu, tensor, uniform, values};
+
+const FEATURES: usize = 7;
+
+/// Sets the all-to-all Linear to `weight · I` plus `bias`.
+fn with_diagonal(mut layer: RLeaky, weight: f32, bias: f32, device: &Device) -> RLeaky {
+    let linear = layer.all_to_all.as_mut().expect("all-to-all");
+    let mut w = vec![0.0; FEATURES * FEATURES];
+    for k in 0..FEATURES {
+        w[k * FEATURES + k] = weight;
+    }
+    linear.weight = Param::from_tensor(tensor(w, [FEATURES, FEATURES], DType::F32, device));
+    linear.bias = Some(Param::from_tensor(tensor(vec![bias; FEATURES], [FEATURES], DType::F32, device)));
+    layer
+}
+
+#[test]
+fn diagonal_all_to_all_equals_the_fused_one_to_one_kernel() {
+    let device = gpu();
+    let x = || tensor(uniform(10 * 3 * FEATURES, 40, -0.2, 0.7), [10, 3, FEATURES], DType::F32, &device);
+    for alpha in [None, Some(0.6)] {
+        let config = RLeakyConfig::new(0.85, FEATURES).with_alpha(alpha);
+        let one_to_one = config.clone().with_all_to_all(false).with_recurrent_weight(-0.4).init(&device).expect("valid");
+        let all_to_all = with_diagonal(config.init(&device).expect("valid"), -0.4, 0.0, &device);
+        let (fused, looped) = (one_to_one.forward(x(), None).expect("valid"), all_to_all.forward(x(), None).expect("valid"));
+        let spikes = values(fused.spikes);
+        assert!(spikes.iter().sum::<f32>() > 0.0, "the layer fires");
+        assert_eq!(values(looped.spikes), spikes, "spikes, α = {alpha:?}");
+        assert_close(&values(looped.membrane), &values(fused.membrane), 1e-6, 1e-6, "membrane");
+        assert_eq!(looped.synaptic.is_some(), alpha.is_some());
+        if let (Some(a), Some(b)) = (looped.synaptic, fused.synaptic) {
+            assert_close(&values(a), &values(b), 1e-6, 1e-6, "current");
+        }
+    }
+}
+
+#[test]
+fn the_bias_enters_at_the_first_step_as_in_snntorch() {
+    let device = gpu();
+    let zeros = || Tensor::<3>::zeros([3, 1, FEATURES], (&device, DType::F32));
+    let layer = RLeakyConfig::new(0.9, FEATURES).init(&device).expect("valid");
+    let biased = with_diagonal(layer, 0.0, 1.5, &device);
+    let out = values(biased.forward(zeros(), None).expect("valid").spikes);
+    assert_eq!(&out[..FEATURES], &[1.0; FEATURES], "U[0] = bias = 1.5 > θ");
+    let unbiased = with_diagonal(RLeakyConfig::new(0.9, FEATURES).init(&device).expect("valid"), 0.0, 0.0, &device);
+    assert_eq!(values(unbiased.forward(zeros(), None).expect("valid").spikes), vec![0.0; 3 * FEATURES]);
+}
+
+#[test]
+fn recurrent_weights_learn_unless_frozen() {
+    let device = gpu().autodiff();
+    let x = || tensor(uniform(8 * 2 * FEATURES, 41, 0.0, 0.9), [8, 2, FEATURES], DType::F32, &device);
+    let layer = RLeakyConfig::new(0.8, FEATURES).init(&device).expect("valid");
+    let grads = layer.forward(x(), None).expect("valid").membrane.sum().backward();
+    let linear = layer.all_to_all.as_ref().expect("all-to-all");
+    let d_weight = values(linear.weight.grad(&grads).expect("W learns"));
+    assert!(d_weight.iter().any(|g| *g != 0.0));
+    assert!(linear.bias.as_ref().expect("bias").grad(&grads).is_some());
+    let one_to_one = RLeakyConfig::new(0.8, FEATURES).with_all_to_all(false).with_alpha(Some(0.5)).init(&device).expect("valid");
+    let grads = one_to_one.forward(x(), None).expect("valid").membrane.sum().backward();
+    assert!(one_to_one.one_to_one.as_ref().expect("V").grad(&grads).is_some(), "V learns");
+    let frozen = RLeakyConfig::new(0.8, FEATURES).with_all_to_all(false).with_learn_recurrent(false).init(&device).expect("valid");
+    // The input is tracked so the graph has a leaf to differentiate.
+    let grads = frozen.forward(x().require_grad(), None).expect("valid").membrane.sum().backward();
+    assert!(frozen.one_to_one.as_ref().expect("V").grad(&grads).is_none(), "V is frozen");
+}
+
+#[test]
+fn bad_configurations_and_inputs_name_their_argument() {
+    let device = gpu();
+    let layer = RLeakyConfig::new(0.8, FEATURES).init(&device).expect("valid");
+    let err = layer.forward(tensor(vec![0.0; 2 * 5], [2, 5], DType::F32, &device), None).unwrap_err();
+    assert!(err.to_string().contains("input"), "{err}");
+    assert!(RLeakyConfig::new(1.5, FEATURES).init(&device).unwrap_err().to_string().contains("beta"));
+    assert!(RLeakyConfig::new(0.5, FEATURES).with_alpha(Some(-0.1)).init(&device).unwrap_err().to_string().contains("alpha"));
+    assert!(RLeakyConfig::new(0.5, 0).init(&device).unwrap_err().to_string().contains("features"));
+}
