@@ -105,3 +105,14 @@ pub fn max_binding_bytes(device: &Device) -> Option<u64> {
         _ => None,
     }
 }
+
+/// Bytes of device memory held by live tensors right now (after a sync), `None` on the CPU.
+/// Counts what allocations asked for, not the pool's reserved pages.
+pub fn bytes_in_use(device: &Device) -> Option<u64> {
+    device.sync().ok()?;
+    let device = device.clone().without_autodiff();
+    match device.as_dispatch() {
+        DispatchDevice::Cube(cube) => Some(cube.client().memory_report(burn::cubecl::MemoryScope::Device).usage().bytes_in_use),
+        _ => None,
+    }
+}

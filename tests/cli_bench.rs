@@ -48,6 +48,14 @@ fn check_schema(path: &Path) -> BenchRecord {
     for r in &record.results {
         assert!(r.stats.p10 <= r.stats.median && r.stats.median <= r.stats.p90, "{}", r.key());
     }
+    // The harness's forward+backward cases report the memory the forward holds for backward:
+    // at least the [T, 16, n] f32 spikes the fused op saves.
+    let held: Vec<_> = record.results.iter().filter(|r| r.family == "snn_harness" && r.pass == "forward+backward").collect();
+    assert!(!held.is_empty(), "no harness results");
+    for r in held {
+        let spikes = 4 * r.shape.iter().product::<usize>() as u64;
+        assert!(r.held_for_backward_bytes.is_some_and(|b| b >= spikes), "{}: {:?}", r.key(), r.held_for_backward_bytes);
+    }
     record
 }
 

@@ -48,6 +48,10 @@ pub struct BenchResult {
     pub stats: Stats,
     pub work: Work,
     pub rates: Rates,
+    /// Device bytes a forward pass leaves allocated for its backward (autodiff graph alive,
+    /// output included), where measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_for_backward_bytes: Option<u64>,
 }
 
 impl BenchResult {

@@ -40,6 +40,13 @@ pub fn markdown(record: &BenchRecord) -> String {
             100.0 * r.rates.fraction_of_fma_peak,
         );
     }
+    let held: Vec<_> = record.results.iter().filter_map(|r| r.held_for_backward_bytes.map(|b| (r, b))).collect();
+    if !held.is_empty() {
+        let _ = writeln!(out, "\n| memory held for backward | variant | shape | MiB |\n|---|---|---|---|");
+        for (r, bytes) in held {
+            let _ = writeln!(out, "| {} | {} | {:?} | {:.2} |", r.family, r.variant, r.shape, bytes as f64 / (1024.0 * 1024.0));
+        }
+    }
     let _ = writeln!(out, "\n| comparison (same run) | speedup |\n|---|---|");
     for c in &record.comparisons {
         let _ = writeln!(out, "| {} | {:.2}× |", c.name, c.speedup);

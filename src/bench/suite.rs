@@ -127,7 +127,18 @@ fn result(case: Case, samples: Samples, peaks: (f64, f64)) -> BenchResult {
             fraction_of_copy_peak: if peaks.0 > 0.0 { gb_per_s / peaks.0 } else { 0.0 },
             fraction_of_fma_peak: if peaks.1 > 0.0 { gflop_per_s / peaks.1 } else { 0.0 },
         },
+        held_for_backward_bytes: None,
     }
+}
+
+/// Device bytes that `forward`'s output keeps alive (its autodiff graph's saved tensors and
+/// itself) between the forward and the backward pass: BPTT's memory cost.
+fn held_for_backward<T>(device: &Device, forward: impl Fn() -> T) -> Option<u64> {
+    let before = crate::device::bytes_in_use(device)?;
+    let output = forward();
+    let after = crate::device::bytes_in_use(device)?;
+    drop(output);
+    Some(after.saturating_sub(before))
 }
 
 fn pattern(len: usize, scale: f32, offset: f32) -> Vec<f32> {
@@ -294,9 +305,13 @@ pub fn run(device: &Device, config: &SuiteConfig, mut progress: impl FnMut(&str)
             ("fused", "forward+backward", sample(&autodiff, warmup, samples, || fused().sum().backward())),
             ("tensor_ops", "forward+backward", sample(&autodiff, warmup, samples, || eager().sum().backward())),
         ];
+        let held = [held_for_backward(&autodiff, fused), held_for_backward(&autodiff, eager)];
         let mut medians = Vec::new();
         for (variant, pass, samples) in timed {
-            let measured = result(case(variant, pass), samples, peaks);
+            let mut measured = result(case(variant, pass), samples, peaks);
+            if pass == "forward+backward" {
+                measured.held_for_backward_bytes = held[usize::from(variant != "fused")];
+            }
             medians.push(measured.stats.median);
             results.push(measured);
             progress(&format!("harness n={n} {variant} {pass}"));
