@@ -414,3 +414,26 @@ fn graded_spikes_scale_the_output_but_not_the_reset() {
     assert_eq!(values(synaptic.forward(x(), None).expect("valid").spikes), values(binary.forward(x(), None).expect("valid").spikes).iter().map(|s| s * 2.0).collect::<Vec<_>>());
     assert!(LeakyConfig::new(0.9).with_graded_spikes_factor(f32::NAN).init(&device).is_err());
 }
+
+#[test]
+fn lapicque_module_matches_the_op_and_learns_its_threshold() {
+    use burn_neuro::ops::lapicque::{LapicqueNeuron, lapicque};
+    use burn_neuro::snn::LapicqueConfig;
+    let device = gpu().autodiff();
+    let x = || tensor(uniform(9 * 20, 50, 0.0, 1.5), [9, 20], DType::F32, &device);
+    let layer = LapicqueConfig::new(2.0, 3.0).with_time_step(1.5).with_reset(ResetMode::Zero).with_learn_threshold(true).init(&device).expect("valid");
+    let mut neuron = LapicqueNeuron::new(2.0, 3.0);
+    neuron.time_step = 1.5;
+    neuron.spec.reset = ResetMode::Zero;
+    let (module, op) = (layer.forward(x(), None).expect("valid"), lapicque(x(), None, &neuron).expect("valid"));
+    assert_eq!(values(module.spikes.clone()), values(op.spikes));
+    assert_eq!(values(module.membrane.clone()), values(op.membrane));
+    let grads = module.membrane.sum().backward();
+    assert!(layer.threshold.grad(&grads).is_some(), "θ learns");
+    let step = layer.step(x().slice([0..1]), None).expect("valid");
+    assert_eq!(values(step.membrane), values(layer.forward(x(), None).expect("valid").membrane.slice([0..1])));
+    let beta = LapicqueConfig::from_beta(0.9);
+    assert!((beta.c - 10.0).abs() < 1e-4);
+    let err = LapicqueConfig::new(1.0, 1.0).with_time_step(2.0).init(&device).unwrap_err();
+    assert!(err.to_string().contains("time_step"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! Spiking-network modules for Burn models.
 
 mod graded;
+mod lapicque;
 mod leaky;
 pub mod loss;
 mod precision;
@@ -9,6 +10,7 @@ pub mod spikegen;
 mod spiking_linear;
 mod synaptic;
 
+pub use lapicque::{Lapicque, LapicqueConfig};
 pub use leaky::{Leaky, LeakyConfig};
 pub use precision::cast_weights;
 pub use recurrent::{RLeaky, RLeakyConfig};
