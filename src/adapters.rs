@@ -96,7 +96,7 @@ pub fn list_adapters() -> Vec<AdapterReport> {
                 max_invocations_per_workgroup: limits.max_compute_invocations_per_workgroup,
                 max_workgroup_storage_bytes: limits.max_compute_workgroup_storage_size,
                 max_storage_buffers_per_stage: limits.max_storage_buffers_per_shader_stage,
-                max_storage_binding_bytes: limits.max_storage_buffer_binding_size as u64,
+                max_storage_binding_bytes: limits.max_storage_buffer_binding_size,
                 kind,
                 backend_kind: info.backend,
             }

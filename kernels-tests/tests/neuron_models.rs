@@ -30,7 +30,7 @@ fn host_trace(alpha: f64, beta: f64, x: f64, steps: usize) -> (Vec<f32>, Vec<f32
 #[test]
 fn trace_matches_snntorch_equations_on_gpu_and_cpu() {
     let (currents, membranes, spikes) = host_trace(0.8, 0.9, 0.2, 16);
-    assert!(spikes.iter().any(|s| *s == 1.0), "the trace fires");
+    assert!(spikes.contains(&1.0), "the trace fires");
     for device in [gpu(), cpu()] {
         let out = synaptic(tensor(vec![0.2; 16], [16, 1], DType::F32, &device), None, &SynapticNeuron::new(0.8, 0.9)).expect("valid");
         assert_close(&values(out.synaptic), &currents, 1e-6, 1e-6, "current");
@@ -195,7 +195,7 @@ fn lapicque_follows_the_rc_equation_and_zeroes_exactly() {
         }
         assert_close(&values(out.membrane), &expected, 1e-6, 1e-6, &format!("{reset:?}"));
         if zero {
-            assert!(expected.iter().any(|u| *u == 0.0), "a reset step ends at exactly 0");
+            assert!(expected.contains(&0.0), "a reset step ends at exactly 0");
         }
     }
     assert!((LapicqueNeuron::from_beta(0.9).coefficients().expect("valid").0 - 0.9).abs() < 1e-6);
