@@ -1,11 +1,13 @@
 //! The README's examples as one program (kept compiling by `cargo test`, which builds examples):
-//! a `burn::nn::Linear` + `Leaky` layer over 25 steps, and a crossbar programmed once and read
-//! twice. `cargo run --release --example quickstart`.
+//! a `burn::nn::Linear` + `Leaky` layer over 25 steps, snnTorch's encoders with a recurrent,
+//! state-quantized layer, and a crossbar programmed once and read twice. `cargo run --release --example quickstart`.
 
 use burn::nn::LinearConfig;
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_neuro::analog::{CrossbarConfig, ProgrammedCrossbar};
-use burn_neuro::snn::{Leaky, LeakyConfig};
+use burn_neuro::StateQuant;
+use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, latency, rate};
+use burn_neuro::snn::{Leaky, LeakyConfig, RLeakyConfig, loss};
 
 fn main() -> burn_neuro::Result<()> {
     let device = Device::wgpu(Default::default()); // or Device::flex() for the CPU path
@@ -17,6 +19,18 @@ fn main() -> burn_neuro::Result<()> {
     let (spikes, membrane) = (out.spikes, out.membrane); // [25, 128, 1000] each
     println!("spikes {:?}, mean rate {:.4}", spikes.dims(), spikes.mean().into_scalar::<f32>());
     println!("membrane {:?}", membrane.dims());
+
+    let pixels = Tensor::<2>::random([128, 784], Distribution::Uniform(0.0, 1.0), &device);
+    let trains: Tensor<3> = rate(pixels.clone(), 25, RateOptions { seed: 1, ..Default::default() })?;
+    let first: Tensor<3> = latency(pixels, 25, LatencyOptions { linear: true, normalize: true, ..Default::default() })?;
+    println!("rate code: {:.4} spikes per step and input; latency code: {} spikes", trains.clone().mean().into_scalar::<f32>(), first.sum().into_scalar::<f32>());
+
+    // All-to-all recurrence (a Linear on the previous spikes), 8-bit membrane as in state_quant().
+    let recurrent = RLeakyConfig::new(0.9, 784).with_state_quant(Some(StateQuant::snntorch_default())).init(&device)?;
+    let out = recurrent.forward(trains, None)?;
+    let targets = Tensor::<1, burn::tensor::Int>::zeros([128], &device);
+    let accuracy = loss::accuracy_rate(out.spikes, targets, loss::OutputCode { population: 1 })?;
+    println!("untrained recurrent layer, read as 784 classes against class 0: accuracy {accuracy:.3}");
 
     let weight = Tensor::<2>::random([256, 64], Distribution::Uniform(-0.5, 0.5), &device); // [inputs, outputs]
     let x = Tensor::<2>::random([8, 256], Distribution::Uniform(-1.0, 1.0), &device);
