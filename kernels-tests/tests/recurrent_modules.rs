@@ -25,8 +25,8 @@ fn with_diagonal(mut layer: RLeaky, weight: f32, bias: f32, device: &Device) -> 
 fn diagonal_all_to_all_equals_the_fused_one_to_one_kernel() {
     let device = gpu();
     let x = || tensor(uniform(10 * 3 * FEATURES, 40, -0.2, 0.7), [10, 3, FEATURES], DType::F32, &device);
-    for alpha in [None, Some(0.6)] {
-        let config = RLeakyConfig::new(0.85, FEATURES).with_alpha(alpha);
+    for (alpha, per_neuron) in [(None, false), (Some(0.6), false), (Some(0.6), true)] {
+        let config = RLeakyConfig::new(0.85, FEATURES).with_alpha(alpha).with_per_neuron(per_neuron);
         let one_to_one = config.clone().with_all_to_all(false).with_recurrent_weight(-0.4).init(&device).expect("valid");
         let all_to_all = with_diagonal(config.init(&device).expect("valid"), -0.4, 0.0, &device);
         let (fused, looped) = (one_to_one.forward(x(), None).expect("valid"), all_to_all.forward(x(), None).expect("valid"));
@@ -81,4 +81,14 @@ fn bad_configurations_and_inputs_name_their_argument() {
     assert!(RLeakyConfig::new(1.5, FEATURES).init(&device).unwrap_err().to_string().contains("beta"));
     assert!(RLeakyConfig::new(0.5, FEATURES).with_alpha(Some(-0.1)).init(&device).unwrap_err().to_string().contains("alpha"));
     assert!(RLeakyConfig::new(0.5, 0).init(&device).unwrap_err().to_string().contains("features"));
+}
+
+#[test]
+fn per_neuron_parameters_learn_one_value_per_feature() {
+    let device = gpu().autodiff();
+    let x = tensor(uniform(6 * 2 * FEATURES, 42, 0.0, 0.9), [6, 2, FEATURES], DType::F32, &device);
+    let layer = RLeakyConfig::new(0.8, FEATURES).with_all_to_all(false).with_per_neuron(true).with_learn_beta(true).init(&device).expect("valid");
+    let grads = layer.forward(x, None).expect("valid").membrane.sum().backward();
+    assert_eq!(values(layer.beta.grad(&grads).expect("β learns")).len(), FEATURES);
+    assert_eq!(values(layer.one_to_one.as_ref().expect("V").grad(&grads).expect("V learns")).len(), FEATURES);
 }

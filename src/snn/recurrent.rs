@@ -54,16 +54,19 @@ pub struct RLeakyConfig {
     pub learn_threshold: bool,
     #[config(default = "None")]
     pub state_quant: Option<StateQuant>,
+    /// One β, θ, α and V per neuron (`features` of each) instead of one per layer.
+    #[config(default = false)]
+    pub per_neuron: bool,
 }
 
-/// A layer of recurrent LIF neurons; α, β, θ and V are f32 parameters.
+/// A layer of recurrent LIF neurons; α, β, θ and V are f32 parameters, `[1]` or `[features]`.
 #[derive(Module, Debug)]
 pub struct RLeaky {
     pub beta: Param<Tensor<1>>,
     pub threshold: Param<Tensor<1>>,
     /// `RSynaptic`'s current decay.
     pub alpha: Option<Param<Tensor<1>>>,
-    /// V of the one-to-one recurrence, `[1]`.
+    /// V of the one-to-one recurrence.
     pub one_to_one: Option<Param<Tensor<1>>>,
     /// The all-to-all recurrence, applied to the previous spikes.
     pub all_to_all: Option<Linear>,
@@ -95,8 +98,9 @@ impl RLeakyConfig {
         if let Some(quant) = &self.state_quant {
             quant.validate()?;
         }
+        let count = if self.per_neuron { self.features } else { 1 };
         let param = |value: f32, learn: bool| {
-            Param::from_tensor(Tensor::from_data(TensorData::new(vec![value], [1]), (device, DType::F32))).set_require_grad(learn)
+            Param::from_tensor(Tensor::from_data(TensorData::new(vec![value; count], [count]), (device, DType::F32))).set_require_grad(learn)
         };
         let (one_to_one, all_to_all) = if self.all_to_all {
             let linear = LinearConfig::new(self.features, self.features).init(device);
