@@ -437,3 +437,26 @@ fn lapicque_module_matches_the_op_and_learns_its_threshold() {
     let err = LapicqueConfig::new(1.0, 1.0).with_time_step(2.0).init(&device).unwrap_err();
     assert!(err.to_string().contains("time_step"), "{err}");
 }
+
+#[test]
+fn per_feature_parameters_work_in_the_step_form_of_a_batched_input() {
+    use burn_neuro::snn::LeakyConfig;
+    let device = gpu().autodiff();
+    let x = || tensor(uniform(4 * 3 * 7, 60, 0.0, 1.2), [4, 3, 7], DType::F32, &device);
+    let betas: Vec<f32> = (0..7).map(|k| 0.3 + 0.1 * k as f32).collect();
+    let layer = LeakyConfig::new(0.9).with_beta_per_neuron(Some(betas)).with_learn_beta(true).init(&device).expect("valid");
+    let fused = layer.forward(x(), None).expect("valid");
+    let mut membrane = None;
+    let mut stepped = Vec::new();
+    for t in 0..4 {
+        let out = layer.step(x().slice([t..t + 1]), membrane).expect("per-feature β on a [1, 3, 7] step");
+        stepped.extend(values(out.membrane.clone()));
+        membrane = Some(out.membrane);
+    }
+    assert_close(&stepped, &values(fused.membrane), 1e-6, 1e-6, "step loop vs fused, per-feature β");
+    let grads = layer.step(x().slice([0..1]), None).expect("valid").membrane.sum().backward();
+    assert_eq!(values(layer.beta.grad(&grads).expect("β learns")).len(), 7);
+    let bad = LeakyConfig::new(0.9).with_beta_per_neuron(Some(vec![0.5; 5])).init(&device).expect("valid");
+    let err = bad.step(x().slice([0..1]), None).unwrap_err();
+    assert!(err.to_string().contains("beta"), "{err}");
+}

@@ -25,7 +25,7 @@ fn with_diagonal(mut layer: RLeaky, weight: f32, bias: f32, device: &Device) -> 
 fn diagonal_all_to_all_equals_the_fused_one_to_one_kernel() {
     let device = gpu();
     let x = || tensor(uniform(10 * 3 * FEATURES, 40, -0.2, 0.7), [10, 3, FEATURES], DType::F32, &device);
-    for (alpha, per_neuron) in [(None, false), (Some(0.6), false), (Some(0.6), true)] {
+    for (alpha, per_neuron) in [(None, false), (None, true), (Some(0.6), false), (Some(0.6), true)] {
         let config = RLeakyConfig::new(0.85, FEATURES).with_alpha(alpha).with_per_neuron(per_neuron);
         let one_to_one = config.clone().with_all_to_all(false).with_recurrent_weight(-0.4).init(&device).expect("valid");
         let all_to_all = with_diagonal(config.init(&device).expect("valid"), -0.4, 0.0, &device);

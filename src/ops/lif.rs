@@ -123,15 +123,44 @@ pub fn lif_step<const D: usize>(input: Tensor<D>, membrane: Option<Tensor<D>>, n
     };
     // A step is the fused op with T = 1 over a flat [1, N] view.
     let neurons = dims.iter().product::<usize>();
+    let flat_neuron = LifNeuron {
+        spec: neuron.spec,
+        beta: flat_step_parameter(&neuron.beta, "beta", &dims)?,
+        threshold: flat_step_parameter(&neuron.threshold, "threshold", &dims)?,
+    };
     let out = run(
         input.reshape([1, neurons]),
         membrane.map(|m| m.reshape([1, neurons])),
-        neuron,
+        &flat_neuron,
     )?;
     Ok(LifOutput {
         spikes: out.spikes.reshape(dims),
         membrane: out.membrane.reshape(dims),
     })
+}
+
+/// A step runs over a flat `[1, N]` view, where only lengths 1 and N would pass the shape
+/// check. A per-neuron tensor whose length is a trailing product of the step's `dims` is tiled
+/// to N: the same `n % L` broadcast the kernel applies, and autodiff sums the tiles' gradients
+/// back onto the parameter.
+pub(crate) fn flat_step_parameter(parameter: &NeuronParameter, argument: &'static str, dims: &[usize]) -> Result<NeuronParameter> {
+    let NeuronParameter::Tensor(values) = parameter else {
+        return Ok(parameter.clone());
+    };
+    let len = values.dims()[0];
+    let neurons = dims.iter().product::<usize>();
+    if len == 1 || len == neurons {
+        return Ok(parameter.clone());
+    }
+    let suffixes: Vec<usize> = (0..=dims.len()).map(|k| dims[k..].iter().product()).collect();
+    if len == 0 || !suffixes.contains(&len) {
+        return Err(NeuroError::Shape {
+            argument,
+            actual: vec![len],
+            expected: format!("[1] or the product of trailing dims of the step input {dims:?}, one of {suffixes:?}"),
+        });
+    }
+    Ok(NeuronParameter::Tensor(values.clone().repeat_dim(0, neurons / len)))
 }
 
 fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &LifNeuron) -> Result<LifOutput<D>> {

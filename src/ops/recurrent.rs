@@ -8,7 +8,7 @@
 
 use burn::tensor::Tensor;
 
-use super::lif::{LifNeuron, LifOutput, NeuronParameter, RecurrentPart, SynapticPart, run_neuron};
+use super::lif::{LifNeuron, LifOutput, NeuronParameter, RecurrentPart, SynapticPart, flat_step_parameter, run_neuron};
 use crate::error::{NeuroError, Result};
 
 /// A recurrent neuron: the LIF part, V, and (for `RSynaptic`) the current's decay α.
@@ -99,7 +99,16 @@ pub fn recurrent_step<const D: usize>(input: Tensor<D>, state: Option<RecurrentS
         Some(s) => Some(RecurrentState { membrane: flat(s.membrane)?, spikes: flat(s.spikes)?, synaptic: s.synaptic.map(flat).transpose()? }),
         None => None,
     };
-    let out = recurrent(input.reshape([1, neurons]), state, neuron)?;
+    let neuron = RecurrentNeuron {
+        lif: LifNeuron {
+            spec: neuron.lif.spec,
+            beta: flat_step_parameter(&neuron.lif.beta, "beta", &dims)?,
+            threshold: flat_step_parameter(&neuron.lif.threshold, "threshold", &dims)?,
+        },
+        weight: flat_step_parameter(&neuron.weight, "recurrent_weight", &dims)?,
+        alpha: neuron.alpha.as_ref().map(|alpha| flat_step_parameter(alpha, "alpha", &dims)).transpose()?,
+    };
+    let out = recurrent(input.reshape([1, neurons]), state, &neuron)?;
     Ok(RecurrentOutput {
         spikes: out.spikes.reshape(dims),
         membrane: out.membrane.reshape(dims),

@@ -4,7 +4,7 @@
 
 use burn::tensor::Tensor;
 
-use super::lif::{LifNeuron, NeuronParameter, SynapticPart, run_neuron};
+use super::lif::{LifNeuron, NeuronParameter, SynapticPart, flat_step_parameter, run_neuron};
 use crate::error::{NeuroError, Result};
 
 /// A synaptic neuron: the LIF part (β, θ, reset, surrogate) and the current's decay α.
@@ -75,6 +75,14 @@ pub fn synaptic_step<const D: usize>(input: Tensor<D>, state: Option<SynapticSta
     let neurons = dims.iter().product::<usize>();
     let flat = |t: Tensor<D>| t.reshape([1, neurons]);
     let state = state.map(|s| SynapticState { synaptic: flat(s.synaptic), membrane: flat(s.membrane) });
-    let out = synaptic(flat(input), state, neuron)?;
+    let neuron = SynapticNeuron {
+        lif: LifNeuron {
+            spec: neuron.lif.spec,
+            beta: flat_step_parameter(&neuron.lif.beta, "beta", &dims)?,
+            threshold: flat_step_parameter(&neuron.lif.threshold, "threshold", &dims)?,
+        },
+        alpha: flat_step_parameter(&neuron.alpha, "alpha", &dims)?,
+    };
+    let out = synaptic(flat(input), state, &neuron)?;
     Ok(SynapticOutput { spikes: out.spikes.reshape(dims), synaptic: out.synaptic.reshape(dims), membrane: out.membrane.reshape(dims) })
 }
