@@ -165,8 +165,12 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
     let mut shape = [1; D1];
     shape[0] = num_steps;
     let grid = steps.reshape(shape);
-    let mut spikes = time.clone().unsqueeze_dim::<D1>(0).equal(grid.clone().expand({ let mut full = [0; D1]; full[0] = num_steps; full[1..].copy_from_slice(&dims); full })).float();
-    let keep_last = grid.lower_elem(last).float() + (overflow.neg() + 1.0).reshape([1; D1]) * grid_last_mask::<D1>(num_steps, &device);
+    let mut full = [0; D1];
+    full[0] = num_steps;
+    full[1..].copy_from_slice(&dims);
+    let mut spikes = time.unsqueeze_dim::<D1>(0).equal(grid.clone().expand(full)).float();
+    // Every step but the last, and the last one too unless a time overflowed.
+    let keep_last = grid.clone().lower_elem(last).float() + (overflow.neg() + 1.0).reshape([1; D1]) * grid.equal_elem(last).float();
     spikes = spikes * keep_last;
     if options.clip {
         spikes = spikes * below.bool_not().float().unsqueeze_dim::<D1>(0);
@@ -174,10 +178,3 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
     Ok(spikes.cast(dtype))
 }
 
-/// 1 at the last step, 0 elsewhere, shaped `[T, 1, …]`.
-fn grid_last_mask<const D1: usize>(num_steps: usize, device: &burn::tensor::Device) -> Tensor<D1> {
-    let mut shape = [1; D1];
-    shape[0] = num_steps;
-    let steps = Tensor::<1, burn::tensor::Int>::arange(0..num_steps as i64, device).float();
-    steps.equal_elem((num_steps - 1) as f32).float().reshape(shape)
-}
