@@ -316,6 +316,15 @@ impl LifSpec {
         all
     }
 
+    /// Rejects a surrogate or a state quantizer with invalid parameters.
+    pub fn validate(&self) -> Result<()> {
+        self.surrogate.validate()?;
+        match &self.state_quant {
+            Some(quant) => quant.validate(),
+            None => Ok(()),
+        }
+    }
+
     /// Whether the backward pass needs the input current (only an immediate reset does: the
     /// pre-reset potential can't be recovered from the stored membrane).
     pub fn backward_needs_input(&self) -> bool {

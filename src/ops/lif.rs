@@ -192,10 +192,7 @@ pub(crate) fn run_neuron<const D: usize>(
     let model = NeuronModel { synaptic: synaptic.is_some(), recurrent: recurrent.is_some() };
     let device = input.device();
     compute_path(&device)?;
-    neuron.spec.surrogate.validate()?;
-    if let Some(quant) = &neuron.spec.state_quant {
-        quant.validate()?;
-    }
+    neuron.spec.validate()?;
     let dtype = input.dtype();
     check_storage_dtype(&device, "input", dtype)?;
     let states = [

@@ -3,8 +3,9 @@
 //! lives outside the kernels as one broadcast multiply.
 
 use burn::module::Param;
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
+use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
 
 /// The factor as a parameter, or `None` when it is a fixed 1 (then no multiply is launched).
@@ -15,8 +16,7 @@ pub(crate) fn graded_factor(value: f32, learn: bool, device: &Device) -> Result<
     if value == 1.0 && !learn {
         return Ok(None);
     }
-    let tensor = Tensor::from_data(TensorData::new(vec![value], [1]), (device, DType::F32));
-    Ok(Some(Param::from_tensor(tensor).set_require_grad(learn)))
+    Ok(Some(f32_param(vec![value], learn, device)))
 }
 
 /// `spikes · factor`, in the spikes' dtype (the factor itself stays f32).

@@ -2,9 +2,10 @@
 
 use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use super::graded::{grade, graded_factor};
+use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
 use crate::ops::lapicque::{LapicqueNeuron, lapicque, lapicque_step};
@@ -52,13 +53,9 @@ impl LapicqueConfig {
         if !self.threshold.is_finite() {
             return Err(NeuroError::Range { argument: "threshold", value: self.threshold.to_string(), expected: "a finite value".into() });
         }
-        self.surrogate.validate()?;
-        if let Some(quant) = &self.state_quant {
-            quant.validate()?;
-        }
-        let threshold = Tensor::from_data(TensorData::new(vec![self.threshold], [1]), (device, DType::F32));
+        neuron.spec.validate()?;
         Ok(Lapicque {
-            threshold: Param::from_tensor(threshold).set_require_grad(self.learn_threshold),
+            threshold: f32_param(vec![self.threshold], self.learn_threshold, device),
             graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
             r: self.r,
             c: self.c,

@@ -2,9 +2,10 @@
 
 use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use super::graded::{grade, graded_factor};
+use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
@@ -106,25 +107,13 @@ impl LeakyConfig {
                 expected: "a finite value".into(),
             });
         }
-        self.surrogate.validate()?;
-        if let Some(quant) = &self.state_quant {
-            quant.validate()?;
-        }
-        let param = |values: Vec<f32>, learn: bool| {
-            let len = values.len();
-            let tensor = Tensor::from_data(TensorData::new(values, [len]), (device, DType::F32));
-            Param::from_tensor(tensor).set_require_grad(learn)
-        };
+        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant };
+        spec.validate()?;
         Ok(Leaky {
-            beta: param(betas, self.learn_beta),
-            threshold: param(vec![self.threshold; count], self.learn_threshold),
+            beta: f32_param(betas, self.learn_beta, device),
+            threshold: f32_param(vec![self.threshold; count], self.learn_threshold, device),
             graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
-            spec: LifSpec {
-                reset: self.reset,
-                reset_delay: self.reset_delay,
-                surrogate: self.surrogate,
-                state_quant: self.state_quant,
-            },
+            spec,
         })
     }
 }

@@ -4,6 +4,7 @@ mod graded;
 mod lapicque;
 mod leaky;
 pub mod loss;
+mod parameter;
 mod precision;
 mod recurrent;
 pub mod spikegen;

@@ -8,8 +8,9 @@
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
+use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, NeuronParameter, lif_step};
@@ -94,14 +95,10 @@ impl RLeakyConfig {
                 return Err(NeuroError::Range { argument, value: value.to_string(), expected: "a finite value".into() });
             }
         }
-        self.surrogate.validate()?;
-        if let Some(quant) = &self.state_quant {
-            quant.validate()?;
-        }
+        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant };
+        spec.validate()?;
         let count = if self.per_neuron { self.features } else { 1 };
-        let param = |value: f32, learn: bool| {
-            Param::from_tensor(Tensor::from_data(TensorData::new(vec![value; count], [count]), (device, DType::F32))).set_require_grad(learn)
-        };
+        let param = |value: f32, learn: bool| f32_param(vec![value; count], learn, device);
         let (one_to_one, all_to_all) = if self.all_to_all {
             let linear = LinearConfig::new(self.features, self.features).init(device);
             let linear = if self.learn_recurrent { linear } else { linear.no_grad() };
@@ -116,7 +113,7 @@ impl RLeakyConfig {
             one_to_one,
             all_to_all,
             features: self.features,
-            spec: LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant },
+            spec,
         })
     }
 }

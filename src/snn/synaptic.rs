@@ -2,9 +2,10 @@
 
 use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::tensor::{DType, Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 
 use super::graded::{grade, graded_factor};
+use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, NeuronParameter};
@@ -71,20 +72,15 @@ impl SynapticConfig {
         if !self.threshold.is_finite() {
             return Err(NeuroError::Range { argument: "threshold", value: self.threshold.to_string(), expected: "a finite value".into() });
         }
-        self.surrogate.validate()?;
-        if let Some(quant) = &self.state_quant {
-            quant.validate()?;
-        }
-        let param = |value: f32, learn: bool| {
-            let tensor = Tensor::from_data(TensorData::new(vec![value; count], [count]), (device, DType::F32));
-            Param::from_tensor(tensor).set_require_grad(learn)
-        };
+        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant };
+        spec.validate()?;
+        let param = |value: f32, learn: bool| f32_param(vec![value; count], learn, device);
         Ok(Synaptic {
             alpha: param(self.alpha, self.learn_alpha),
             beta: param(self.beta, self.learn_beta),
             threshold: param(self.threshold, self.learn_threshold),
             graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
-            spec: LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant },
+            spec,
         })
     }
 }
