@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor};
 use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
-use crate::ops::lif::{LifNeuron, NeuronParameter, lif_step};
+use crate::ops::lif::{LifNeuron, NeuronParameter, flat_step_parameter, lif_step};
 use crate::ops::recurrent::{RecurrentNeuron, RecurrentOutput, RecurrentState, recurrent};
 use crate::ops::synaptic::{SynapticNeuron, SynapticState, synaptic_step};
 
@@ -150,13 +150,23 @@ impl RLeaky {
         if spikes.dims() != step_dims {
             return Err(NeuroError::Shape { argument: "initial_spike", actual: spikes.dims().to_vec(), expected: format!("{step_dims:?}") });
         }
+        if current.is_some() && self.alpha.is_none() {
+            return Err(NeuroError::Shape { argument: "initial_synaptic", actual: step_dims.to_vec(), expected: "none: an RLeaky layer has no synaptic current".into() });
+        }
+        // Built once: per-neuron parameters are tiled to the step's size here, not every step.
+        let flat = |parameter: &NeuronParameter, argument| flat_step_parameter(parameter, argument, &step_dims[1..]);
+        let lif = self.lif();
+        let lif = LifNeuron { spec: lif.spec, beta: flat(&lif.beta, "beta")?, threshold: flat(&lif.threshold, "threshold")? };
+        let synaptic_neuron = match self.alpha() {
+            Some(alpha) => Some(SynapticNeuron { lif: lif.clone(), alpha: flat(&alpha, "alpha")? }),
+            None => None,
+        };
         let weight_dtype = linear.weight.val().dtype();
         let (mut all_spikes, mut membranes, mut currents) = (Vec::new(), Vec::new(), Vec::new());
         for t in 0..dims[0] {
             let drive = input.clone().slice([t..t + 1]) + linear.forward(spikes.cast(weight_dtype)).cast(dtype);
-            match self.alpha() {
-                Some(alpha) => {
-                    let neuron = SynapticNeuron { lif: self.lif(), alpha };
+            match &synaptic_neuron {
+                Some(neuron) => {
                     let state = match (membrane.take(), current.take()) {
                         (None, None) => None,
                         (m, c) => Some(SynapticState {
@@ -164,7 +174,7 @@ impl RLeaky {
                             synaptic: c.unwrap_or_else(|| drive.zeros_like()),
                         }),
                     };
-                    let out = synaptic_step(drive, state, &neuron)?;
+                    let out = synaptic_step(drive, state, neuron)?;
                     currents.push(out.synaptic.clone());
                     current = Some(out.synaptic);
                     membrane = Some(out.membrane.clone());
@@ -172,10 +182,7 @@ impl RLeaky {
                     spikes = out.spikes;
                 }
                 None => {
-                    if current.is_some() {
-                        return Err(NeuroError::Shape { argument: "initial_synaptic", actual: step_dims.to_vec(), expected: "none: an RLeaky layer has no synaptic current".into() });
-                    }
-                    let out = lif_step(drive, membrane.take(), &self.lif())?;
+                    let out = lif_step(drive, membrane.take(), &lif)?;
                     membrane = Some(out.membrane.clone());
                     membranes.push(out.membrane);
                     spikes = out.spikes;
