@@ -2,7 +2,7 @@
 // dL/dU[t] in a register. It reads the stored forward outputs (S and U) instead of saving any
 // intermediate; the reset indicator is recomputed from U[t-1].
 
-@group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N] (LIF with immediate reset only)
+@group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N] (immediate reset only)
 @group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // [U[-1] | I[-1] | S[-1]], each N
 @group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β | θ | α | V], each L
 @group(0) @binding(3) var<storage, read_write> forward: array<Elem>;     // [S | U | I], each [T, N]
@@ -19,6 +19,14 @@ fn previous_spike_of(t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
         return f32(forward[i - num_neurons]);
     }
     return f32(initial[SPIKE_STATE * num_neurons + n]);
+}
+
+// I[t-1] of neuron n (the initial current for t = 0).
+fn previous_current(t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
+    if t > 0u {
+        return f32(forward[2u * params.num_steps * num_neurons + i - num_neurons]);
+    }
+    return f32(initial[SYNAPTIC_STATE * num_neurons + n]);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
@@ -40,8 +48,8 @@ fn main(
     let b = params.surrogate_b;
     let num_steps = params.num_steps;
     let membrane_offset = num_steps * num_neurons;
-    // An immediate reset needs the drive (X, or the stored I) to rebuild the pre-reset
-    // potential, which is not stored.
+    // An immediate reset needs the drive (X, plus α·I[t-1] for a synaptic neuron) to rebuild
+    // the pre-reset potential, which is not stored.
     let immediate_reset = !RESET_DELAY && RESET_MODE != 2u;
     let synaptic_offset = 2u * membrane_offset;
     var alpha_raw = 0.0;
@@ -75,14 +83,13 @@ fn main(
         let spike = f32(forward[i]);
         var v = f32(forward[membrane_offset + i]);
         if immediate_reset {
-            var drive: f32;
+            var drive = f32(input[i]);
+            if RECURRENT {
+                drive += recurrent_weight * previous_spike_of(t, i, n, num_neurons);
+            }
             if SYNAPTIC {
-                drive = f32(forward[synaptic_offset + i]);
-            } else {
-                drive = f32(input[i]);
-                if RECURRENT {
-                    drive += recurrent_weight * previous_spike_of(t, i, n, num_neurons);
-                }
+                // The current before its quantization, rebuilt from the stored I[t-1].
+                drive += alpha * previous_current(t, i, n, num_neurons);
             }
             // Straight-through: the quantizer only changes where the surrogate is evaluated.
             v = quantize(integrate(beta, theta, previous, drive, reset));
@@ -111,13 +118,7 @@ fn main(
         if SYNAPTIC {
             // I[t] feeds U[t] and I[t+1]: dL/dI[t] = g_drive + (dL/dI[t] from outside) + α·dL/dI[t+1].
             let g_syn = g_drive + f32(grad[synaptic_offset + i]) + carry_syn;
-            var previous_syn: f32;
-            if t > 0u {
-                previous_syn = f32(forward[synaptic_offset + i - num_neurons]);
-            } else {
-                previous_syn = f32(initial[num_neurons + n]);
-            }
-            g_alpha += g_syn * previous_syn;
+            g_alpha += g_syn * previous_current(t, i, n, num_neurons);
             carry_syn = g_syn * alpha;
             grad_input[i] = Elem(g_syn);
             if RECURRENT {

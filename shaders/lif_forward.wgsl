@@ -48,6 +48,8 @@ fn main(
         if SYNAPTIC {
             syn = alpha * syn + drive;
             drive = syn;
+            // snnTorch quantizes the current after the membrane has integrated it.
+            syn = quantize(syn);
             output[2u * membrane_offset + i] = Elem(syn);
         }
         let v = quantize(integrate(beta, theta, mem, drive, reset));

@@ -220,8 +220,9 @@ pub struct LifSpec {
     pub reset_delay: bool,
     /// Surrogate gradient used by the backward pass.
     pub surrogate: Surrogate,
-    /// Quantize the membrane after every update (snnTorch's `state_quant`); `None` keeps it
-    /// continuous. A runtime parameter of the kernels, not a separate variant.
+    /// Quantize the state after every update (snnTorch's `state_quant`: the membrane, and the
+    /// synaptic currents of `Synaptic` and `Alpha` neurons); `None` keeps it continuous. A
+    /// runtime parameter of the kernels, not a separate variant.
     #[serde(default)]
     pub state_quant: Option<StateQuant>,
 }

@@ -133,3 +133,76 @@ fn straight_through_gradients_equal_autodiff_of_the_composite_form() {
         }
     }
 }
+
+/// snnTorch's `Synaptic` quantizes its current too, after the membrane has integrated the
+/// unquantized value.
+#[test]
+fn synaptic_current_is_quantized_like_snntorch() {
+    use burn_neuro::ops::synaptic::{SynapticNeuron, SynapticState, synaptic};
+    let device = gpu();
+    let (steps, neurons) = (9, 301);
+    let x = uniform(steps * neurons, 21, -0.3, 0.9);
+    let (u0, i0) = (uniform(neurons, 22, -0.5, 1.5), uniform(neurons, 23, -0.4, 0.8));
+    for (reset, delay) in [(ResetMode::Subtract, true), (ResetMode::Subtract, false), (ResetMode::Zero, false)] {
+        let spec = spec(reset, delay);
+        let neuron = SynapticNeuron::new(0.8, 0.9);
+        let neuron = SynapticNeuron { lif: neuron.lif.with_spec(spec), ..neuron };
+        let state = SynapticState { synaptic: tensor(i0.clone(), [1, neurons], DType::F32, &device), membrane: tensor(u0.clone(), [1, neurons], DType::F32, &device) };
+        let out = synaptic(tensor(x.clone(), [steps, neurons], DType::F32, &device), Some(state), &neuron).expect("valid");
+        let expected = reference::lif_forward(&reference::LifProblem {
+            spec,
+            storage: Storage::F32,
+            num_steps: steps,
+            num_neurons: neurons,
+            input: &x,
+            initial: &u0,
+            beta: &[0.9],
+            theta: &[1.0],
+            synaptic: Some(reference::SynapticState { alpha: &[0.8], initial: &i0 }),
+            recurrent: None,
+        });
+        let current = values(out.synaptic);
+        assert_close(&current, &expected.synaptic, 1e-6, 1e-6, &format!("current, {spec:?}"));
+        assert_eq!(values(out.spikes), expected.spikes, "spikes, {spec:?}");
+        assert_close(&values(out.membrane), &expected.membrane, 1e-6, 1e-6, &format!("membrane, {spec:?}"));
+        let q = coarse();
+        assert!(current.iter().all(|i| (q.apply(*i) - i).abs() <= 1e-6), "every stored current is on the level grid, {spec:?}");
+    }
+}
+
+#[test]
+fn synaptic_gradients_with_quantized_current_equal_the_composite_form() {
+    use burn_neuro::ops::lif_composite::synaptic_composite;
+    use burn_neuro::ops::synaptic::{SynapticNeuron, SynapticState, synaptic};
+    let device = gpu().autodiff();
+    let (steps, neurons) = (10, 29);
+    for (reset, delay) in [(ResetMode::Subtract, true), (ResetMode::Subtract, false), (ResetMode::Zero, false), (ResetMode::ZeroAll, true)] {
+        let spec = spec(reset, delay);
+        let run = |fused: bool| {
+            let input = tensor(uniform(steps * neurons, 31, -0.4, 1.0), [steps, neurons], DType::F32, &device).require_grad();
+            let u0 = tensor(uniform(neurons, 32, -0.5, 1.2), [1, neurons], DType::F32, &device).require_grad();
+            let i0 = tensor(uniform(neurons, 33, -0.3, 0.6), [1, neurons], DType::F32, &device).require_grad();
+            let alpha = tensor(uniform(neurons, 34, 0.4, 0.95), [neurons], DType::F32, &device).require_grad();
+            let beta = tensor(uniform(neurons, 35, 0.3, 1.0), [neurons], DType::F32, &device).require_grad();
+            let theta = tensor(uniform(neurons, 36, 0.6, 1.1), [neurons], DType::F32, &device).require_grad();
+            let w = |seed| tensor(uniform(steps * neurons, seed, -1.0, 1.0), [steps, neurons], DType::F32, &device);
+            let (spikes, membrane, current) = if fused {
+                let neuron = SynapticNeuron {
+                    lif: LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec),
+                    alpha: alpha.clone().into(),
+                };
+                let out = synaptic(input.clone(), Some(SynapticState { synaptic: i0.clone(), membrane: u0.clone() }), &neuron).expect("valid");
+                (out.spikes, out.membrane, out.synaptic)
+            } else {
+                synaptic_composite(input.clone(), u0.clone(), i0.clone(), alpha.clone(), beta.clone(), theta.clone(), spec)
+            };
+            let grads = (spikes * w(37) + membrane * w(38) + current * w(39)).sum().backward();
+            [values(input.grad(&grads).expect("dX")), values(u0.grad(&grads).expect("dU0")), values(i0.grad(&grads).expect("dI0")), values(alpha.grad(&grads).expect("dα")), values(beta.grad(&grads).expect("dβ")), values(theta.grad(&grads).expect("dθ"))]
+        };
+        let (fused, composite) = (run(true), run(false));
+        for (name, (f, c)) in ["X", "U0", "I0", "alpha", "beta", "theta"].iter().zip(fused.iter().zip(&composite)) {
+            let scale = c.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+            assert_close(f, c, 1e-5 * scale, 1e-5, &format!("dL/d{name}, {spec:?}"));
+        }
+    }
+}

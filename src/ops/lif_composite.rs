@@ -135,8 +135,12 @@ fn neuron_composite(
         }
         if let Some((alpha, current)) = synaptic.as_mut() {
             *current = alpha.clone() * current.clone() + x;
-            currents.push(current.clone());
             x = current.clone();
+            // snnTorch quantizes the current after the membrane has integrated it.
+            if let Some(quant) = spec.state_quant {
+                *current = quantize(current.clone(), quant);
+            }
+            currents.push(current.clone());
         }
         // The reset indicator is detached, as in snnTorch's mem_reset().
         let r = indicator(mem.clone() - theta.clone());

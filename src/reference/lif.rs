@@ -129,6 +129,8 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
             if p.synaptic.is_some() {
                 syn = alpha * syn + drive;
                 drive = syn;
+                // snnTorch quantizes the current after the membrane has integrated it.
+                syn = quantize(p, syn);
                 synaptic[i] = p.storage.round(syn);
             }
             let v = quantize(p, integrate(p.spec.reset, beta, theta, mem, drive, reset));
@@ -191,6 +193,11 @@ pub fn lif_backward(
             _ if t > 0 => forward.spikes[(t - 1) * neurons + n],
             _ => 0.0,
         };
+        let previous_current = |t: usize| match p.synaptic {
+            Some(s) if t == 0 => s.initial[n],
+            _ if t > 0 => forward.synaptic[(t - 1) * neurons + n],
+            _ => 0.0,
+        };
         // dL/dS[t] flowing back from step t+1's recurrent input.
         let (mut carry_spike, mut g_recurrent) = (0.0f32, 0.0f32);
         for t in (0..steps).rev() {
@@ -199,11 +206,11 @@ pub fn lif_backward(
             let reset = step_indicator(previous, theta);
             let spike = forward.spikes[i];
             let v = if immediate_reset {
-                let drive = if synaptic {
-                    forward.synaptic[i]
-                } else {
-                    p.input[i] + if p.recurrent.is_some() { recurrent_weight * previous_spike(t) } else { 0.0 }
-                };
+                let mut drive = p.input[i] + if p.recurrent.is_some() { recurrent_weight * previous_spike(t) } else { 0.0 };
+                if synaptic {
+                    // The current before its quantization, rebuilt from the stored I[t-1].
+                    drive += alpha * previous_current(t);
+                }
                 // Straight-through: quantizing only moves where the surrogate is evaluated.
                 quantize(p, integrate(p.spec.reset, beta, theta, previous, drive, reset))
             } else {
@@ -226,11 +233,10 @@ pub fn lif_backward(
             };
             // The drive (X, or I) enters V scaled by 1 − R in the zero-all mode.
             let g_drive = if p.spec.reset == ResetMode::ZeroAll { g_v * (1.0 - reset) } else { g_v };
-            if let Some(state) = p.synaptic {
+            if p.synaptic.is_some() {
                 // I[t] feeds U[t] and I[t+1].
                 let g_syn = g_drive + grad_synaptic[i] + carry_syn;
-                let previous_syn = if t > 0 { forward.synaptic[i - neurons] } else { state.initial[n] };
-                g_alpha += g_syn * previous_syn;
+                g_alpha += g_syn * previous_current(t);
                 carry_syn = g_syn * alpha;
                 grads.input[i] = p.storage.round(g_syn);
                 if p.recurrent.is_some() {
