@@ -98,6 +98,20 @@ fn surrogate_grad(x: f32, a: f32, b: f32) -> f32 {
     return 0.0;
 }
 
+// snnTorch `Alpha`: τ_α = ln α / (ln β − ln α) + 1, which scales E + H into the membrane.
+fn alpha_tau(alpha: f32, beta: f32) -> f32 {
+    let la = log(alpha);
+    return la / (log(beta) - la) + 1.0;
+}
+
+// (dτ_α/dα, dτ_α/dβ) = (ln β / (α·D²), −ln α / (β·D²)) with D = ln β − ln α.
+fn alpha_tau_grad(alpha: f32, beta: f32) -> vec2<f32> {
+    let la = log(alpha);
+    let lb = log(beta);
+    let d2 = (lb - la) * (lb - la);
+    return vec2<f32>(lb / (alpha * d2), -la / (beta * d2));
+}
+
 // Neuron handled by this invocation. Large launches fold into a 2-D grid of workgroups
 // because a dispatch dimension is limited to 65,535 workgroups.
 fn neuron_index(workgroup: vec3<u32>, num_workgroups: vec3<u32>, local: u32) -> u32 {

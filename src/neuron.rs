@@ -174,39 +174,57 @@ impl Surrogate {
     }
 }
 
-/// Which first-order neuron the fused kernels run: `Leaky`, with a synaptic current
-/// (`Synaptic`), with one-to-one recurrence `V·S[t-1]` added to the input (`RLeaky`), or both
-/// (`RSynaptic`).
+/// Which neuron the fused kernels run: `Leaky`, with a synaptic current (`Synaptic`), with
+/// one-to-one recurrence `V·S[t-1]` added to the input (`RLeaky`), both (`RSynaptic`), or
+/// snnTorch's `Alpha` (excitatory and inhibitory currents; its own kernel pair, which excludes
+/// the other two flags).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub struct NeuronModel {
     pub synaptic: bool,
     pub recurrent: bool,
+    #[serde(default)]
+    pub alpha: bool,
 }
 
 impl NeuronModel {
-    pub const LEAKY: NeuronModel = NeuronModel { synaptic: false, recurrent: false };
-    pub const SYNAPTIC: NeuronModel = NeuronModel { synaptic: true, recurrent: false };
-    pub const RLEAKY: NeuronModel = NeuronModel { synaptic: false, recurrent: true };
-    pub const RSYNAPTIC: NeuronModel = NeuronModel { synaptic: true, recurrent: true };
+    pub const LEAKY: NeuronModel = NeuronModel { synaptic: false, recurrent: false, alpha: false };
+    pub const SYNAPTIC: NeuronModel = NeuronModel { synaptic: true, recurrent: false, alpha: false };
+    pub const RLEAKY: NeuronModel = NeuronModel { synaptic: false, recurrent: true, alpha: false };
+    pub const RSYNAPTIC: NeuronModel = NeuronModel { synaptic: true, recurrent: true, alpha: false };
+    pub const ALPHA: NeuronModel = NeuronModel { synaptic: false, recurrent: false, alpha: true };
 
-    /// All four models.
-    pub fn all() -> [NeuronModel; 4] {
-        [Self::LEAKY, Self::SYNAPTIC, Self::RLEAKY, Self::RSYNAPTIC]
+    /// All five models.
+    pub fn all() -> [NeuronModel; 5] {
+        [Self::LEAKY, Self::SYNAPTIC, Self::RLEAKY, Self::RSYNAPTIC, Self::ALPHA]
     }
 
-    /// Coefficient rows: β, θ, then α (synaptic), then V (recurrent).
+    /// Coefficient rows: β, θ, then α (synaptic or alpha), then V (recurrent).
     pub fn coeff_rows(self) -> usize {
-        2 + self.synaptic as usize + self.recurrent as usize
+        2 + (self.synaptic || self.alpha) as usize + self.recurrent as usize
     }
 
-    /// State rows before the first step: U, then I (synaptic), then S[-1] (recurrent).
+    /// State rows before the first step: U, then I (synaptic), then S[-1] (recurrent); for
+    /// alpha U, then the excitatory and the inhibitory current.
     pub fn states(self) -> usize {
+        if self.alpha {
+            return 3;
+        }
         1 + self.synaptic as usize + self.recurrent as usize
     }
 
-    /// Output planes: S, U, then I (synaptic).
+    /// Output planes: S, U, then I (synaptic), or the excitatory and inhibitory currents (alpha).
     pub fn outputs(self) -> usize {
+        if self.alpha {
+            return 4;
+        }
         2 + self.synaptic as usize
+    }
+
+    /// Whether the backward pass reads the input current X.
+    pub fn backward_needs_input(self, spec: &LifSpec) -> bool {
+        // Alpha rebuilds its unquantized currents from X; an immediate reset its pre-reset
+        // potential.
+        self.alpha || spec.backward_needs_input()
     }
 }
 

@@ -12,6 +12,8 @@ use crate::neuron::{LifSpec, NeuronModel};
 const COMMON: &str = include_str!("../../shaders/lif_common.wgsl");
 const FORWARD: &str = include_str!("../../shaders/lif_forward.wgsl");
 const BACKWARD: &str = include_str!("../../shaders/lif_backward.wgsl");
+const ALPHA_FORWARD: &str = include_str!("../../shaders/alpha_forward.wgsl");
+const ALPHA_BACKWARD: &str = include_str!("../../shaders/alpha_backward.wgsl");
 
 /// Mirror of the WGSL `LifParams` struct (checked against naga's layout in the tests).
 #[repr(C)]
@@ -43,9 +45,11 @@ pub enum LifPass {
 /// Renders the WGSL of one LIF kernel variant for a neuron model.
 pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType, model: NeuronModel) -> String {
     let (elem, enable) = wgsl_elem(dtype);
-    let (body, coeff_grads) = match pass {
-        LifPass::Forward => (FORWARD, false),
-        LifPass::Backward { coeff_grads } => (BACKWARD, coeff_grads),
+    let (body, coeff_grads) = match (pass, model.alpha) {
+        (LifPass::Forward, false) => (FORWARD, false),
+        (LifPass::Forward, true) => (ALPHA_FORWARD, false),
+        (LifPass::Backward { coeff_grads }, false) => (BACKWARD, coeff_grads),
+        (LifPass::Backward { coeff_grads }, true) => (ALPHA_BACKWARD, coeff_grads),
     };
     let surrogate = match spec.surrogate.shader_name() {
         "atan" => 0u32,
@@ -145,7 +149,8 @@ fn launch(pass: LifPass, spec: &LifSpec, model: NeuronModel, like: &CubeTensor, 
 
 /// Forward pass. `input` is `[T, ...]`; `coeffs` is `[model.coeff_rows(), L]` f32 (β, θ, then
 /// α, then V); `initial` holds `model.states()` rows of the `N = numel / T` starting states (U,
-/// then I, then S[-1]). Returns `[model.outputs(), T, ...]`: spikes, membranes (and currents).
+/// then I, then S[-1]; or U, E, H for alpha). Returns `[model.outputs(), T, ...]`: spikes,
+/// membranes (and currents).
 ///
 /// Shapes and dtypes are validated by the public op before this is reached.
 pub fn lif_forward(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initial: CubeTensor, coeffs: CubeTensor) -> CubeTensor {
@@ -172,9 +177,9 @@ pub fn lif_forward(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initia
     output
 }
 
-/// Backward pass. `forward` is the `[2, T, ...]` output of [`lif_forward`] and `grad` the
-/// gradient with respect to it. `input` is only read for an immediate reset (pass any tensor
-/// of the same dtype otherwise).
+/// Backward pass. `forward` is the `[outputs, T, ...]` output of [`lif_forward`] and `grad` the
+/// gradient with respect to it. `input` is only read when `model.backward_needs_input(spec)`
+/// (pass any tensor of the same dtype otherwise).
 ///
 /// Returns `(grad_input_and_initial [T + states, ...], grad_coeffs)`: after the T rows of dL/dX
 /// come the gradients of the initial states; the second holds per-neuron coefficient gradients

@@ -164,7 +164,7 @@ pub(crate) fn flat_step_parameter(parameter: &NeuronParameter, argument: &'stati
 }
 
 fn run<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &LifNeuron) -> Result<LifOutput<D>> {
-    let (out, _) = run_neuron(input, initial, None, None, neuron)?;
+    let (out, _) = run_neuron(input, initial, None, None, None, neuron)?;
     Ok(out)
 }
 
@@ -180,16 +180,27 @@ pub(crate) struct SynapticPart<'a, const D: usize> {
     pub initial: Option<Tensor<D>>,
 }
 
-/// Runs the fused kernel for a LIF (no `synaptic`) or a synaptic neuron; returns the spikes and
-/// membrane, and the synaptic current for the latter.
+/// The alpha part of a neuron call: α and the optional initial excitatory and inhibitory
+/// currents.
+pub(crate) struct AlphaPart<'a, const D: usize> {
+    pub alpha: &'a NeuronParameter,
+    pub excitatory: Option<Tensor<D>>,
+    pub inhibitory: Option<Tensor<D>>,
+}
+
+/// Runs the fused kernel for a LIF, a synaptic, a recurrent or an alpha neuron (at most one of
+/// `alpha` and the other two parts); returns the spikes and membrane, then the extra output
+/// planes: the synaptic current, or the excitatory and inhibitory currents.
 pub(crate) fn run_neuron<const D: usize>(
     input: Tensor<D>,
     initial: Option<Tensor<D>>,
     synaptic: Option<SynapticPart<'_, D>>,
     recurrent: Option<RecurrentPart<'_, D>>,
+    alpha: Option<AlphaPart<'_, D>>,
     neuron: &LifNeuron,
-) -> Result<(LifOutput<D>, Option<Tensor<D>>)> {
-    let model = NeuronModel { synaptic: synaptic.is_some(), recurrent: recurrent.is_some() };
+) -> Result<(LifOutput<D>, Vec<Tensor<D>>)> {
+    let model = NeuronModel { synaptic: synaptic.is_some(), recurrent: recurrent.is_some(), alpha: alpha.is_some() };
+    debug_assert!(!(model.alpha && (model.synaptic || model.recurrent)), "alpha excludes the synaptic and recurrent parts");
     let device = input.device();
     compute_path(&device)?;
     neuron.spec.validate()?;
@@ -199,6 +210,8 @@ pub(crate) fn run_neuron<const D: usize>(
         ("initial", initial.as_ref()),
         ("initial_synaptic", synaptic.as_ref().and_then(|s| s.initial.as_ref())),
         ("initial_spike", recurrent.as_ref().and_then(|r| r.initial.as_ref())),
+        ("initial_excitatory", alpha.as_ref().and_then(|a| a.excitatory.as_ref())),
+        ("initial_inhibitory", alpha.as_ref().and_then(|a| a.inhibitory.as_ref())),
     ];
     for (argument, state) in states {
         if let Some(state) = state {
@@ -232,7 +245,7 @@ pub(crate) fn run_neuron<const D: usize>(
         });
     }
 
-    // The largest buffers are the stacked [S | U (| I)] output and, in the backward, its gradient.
+    // The largest buffers are the stacked [S | U | ...] output and, in the backward, its gradient.
     if let Some(limit) = max_binding_bytes(&device) {
         let needed = (rows * steps * neurons * dtype.size()) as u64;
         if needed > limit {
@@ -249,7 +262,7 @@ pub(crate) fn run_neuron<const D: usize>(
         Some(given) => given.reshape([1, neurons]),
         None => Tensor::<2>::zeros([1, neurons], (&device, dtype)),
     };
-    // Coefficient rows β, θ (α) (V); state rows U (I) (S[-1]).
+    // Coefficient rows β, θ (α) (V); state rows U (I) (S[-1]), or U E H for alpha.
     let mut coeff_rows = vec![("beta", coefficients(neuron, per_step, &device)?)];
     let mut state_rows = vec![state(initial)];
     if let Some(synaptic) = synaptic {
@@ -259,6 +272,11 @@ pub(crate) fn run_neuron<const D: usize>(
     if let Some(recurrent) = recurrent {
         coeff_rows.push(("recurrent_weight", coefficient_row(recurrent.weight, "recurrent_weight", per_step, &device, f32::is_finite, "a finite value")?));
         state_rows.push(state(recurrent.initial));
+    }
+    if let Some(alpha) = alpha {
+        coeff_rows.push(("alpha", coefficient_row(alpha.alpha, "alpha", per_step, &device, |v| (0.0..=1.0).contains(&v), "a finite value in [0, 1]")?));
+        state_rows.push(state(alpha.excitatory));
+        state_rows.push(state(alpha.inhibitory));
     }
     let widths: Vec<(&'static str, usize)> = coeff_rows.iter().map(|(name, r)| (*name, r.dims()[1])).collect();
     let len = common_length(&widths)?;
@@ -276,14 +294,9 @@ pub(crate) fn run_neuron<const D: usize>(
         neuron.spec,
         model,
     ));
-    let current = model.synaptic.then(|| stacked.clone().slice([2..3]).reshape(dims));
-    Ok((
-        LifOutput {
-            spikes: stacked.clone().slice([0..1]).reshape(dims),
-            membrane: stacked.slice([1..2]).reshape(dims),
-        },
-        current,
-    ))
+    let plane = |row: usize| stacked.clone().slice([row..row + 1]).reshape(dims);
+    let extra = (2..rows).map(plane).collect();
+    Ok((LifOutput { spikes: plane(0), membrane: plane(1) }, extra))
 }
 
 /// Packs β and θ into the `[2, L]` f32 tensor the kernels read (row 0 β, row 1 θ).

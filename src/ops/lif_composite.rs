@@ -172,3 +172,57 @@ fn neuron_composite(
     let currents = synaptic.map(|_| Tensor::cat(currents, 0));
     ((Tensor::cat(spikes, 0), Tensor::cat(mems, 0)), currents)
 }
+
+/// snnTorch `Alpha` over T steps, transcribed from its code: `input` `[T, N]`, the initial
+/// membrane, excitatory and inhibitory currents `[1, N]` each, α, β and θ `[N]`. The reset is
+/// always delayed. Returns `(spikes, membrane, excitatory, inhibitory)`, each `[T, N]`.
+#[allow(clippy::too_many_arguments)]
+pub fn alpha_composite(
+    input: Tensor<2>,
+    initial: Tensor<2>,
+    initial_excitatory: Tensor<2>,
+    initial_inhibitory: Tensor<2>,
+    alpha: Tensor<1>,
+    beta: Tensor<1>,
+    theta: Tensor<1>,
+    spec: LifSpec,
+) -> (Tensor<2>, Tensor<2>, Tensor<2>, Tensor<2>) {
+    let [steps, neurons] = input.dims();
+    let alpha = alpha.clamp(0.0, 1.0).reshape([1, neurons]);
+    let beta = beta.clamp(0.0, 1.0).reshape([1, neurons]);
+    let theta = theta.reshape([1, neurons]);
+    let tau = alpha.clone().log() / (beta.clone().log() - alpha.clone().log()) + 1.0;
+    let (mut mem, mut exc, mut inh) = (initial, initial_excitatory, initial_inhibitory);
+    let mut planes: [Vec<Tensor<2>>; 4] = Default::default();
+    for t in 0..steps {
+        let x = input.clone().slice([t..t + 1]);
+        let r = indicator(mem.clone() - theta.clone());
+        let exc_base = alpha.clone() * exc.clone() + x.clone();
+        let inh_base = beta.clone() * inh.clone() - x;
+        let mem_base = tau.clone() * (exc_base.clone() + inh_base.clone());
+        (exc, inh, mem) = match spec.reset {
+            // snnTorch subtracts (θ, β·H − X, −H[t-1]) times R.
+            ResetMode::Subtract => (
+                exc_base - theta.clone() * r.clone(),
+                inh_base.clone() - inh_base * r.clone(),
+                mem_base + inh.clone() * r,
+            ),
+            ResetMode::Zero | ResetMode::ZeroAll => {
+                let keep = r.neg() + 1.0;
+                (exc_base * keep.clone(), inh_base * keep.clone(), mem_base * keep)
+            }
+            ResetMode::None => (exc_base, inh_base, mem_base),
+        };
+        if let Some(quant) = spec.state_quant {
+            exc = quantize(exc, quant);
+            inh = quantize(inh, quant);
+            mem = quantize(mem, quant);
+        }
+        planes[0].push(spike(mem.clone() - theta.clone(), spec.surrogate));
+        planes[1].push(mem.clone());
+        planes[2].push(exc.clone());
+        planes[3].push(inh.clone());
+    }
+    let [spikes, membrane, excitatory, inhibitory] = planes.map(|p| Tensor::cat(p, 0));
+    (spikes, membrane, excitatory, inhibitory)
+}

@@ -81,8 +81,8 @@ pub fn recurrent<const D: usize>(input: Tensor<D>, initial: Option<RecurrentStat
     };
     let synaptic = neuron.alpha.as_ref().map(|alpha| SynapticPart { alpha, initial: current });
     let recurrent = Some(RecurrentPart { weight: &neuron.weight, initial: spikes });
-    let (LifOutput { spikes, membrane }, current) = run_neuron(input, membrane, synaptic, recurrent, &neuron.lif)?;
-    Ok(RecurrentOutput { spikes, membrane, synaptic: current })
+    let (LifOutput { spikes, membrane }, current) = run_neuron(input, membrane, synaptic, recurrent, None, &neuron.lif)?;
+    Ok(RecurrentOutput { spikes, membrane, synaptic: current.into_iter().next() })
 }
 
 /// One step with the state from the previous step (zeros if `None`), all shaped like `input`.

@@ -62,8 +62,8 @@ pub fn synaptic<const D: usize>(input: Tensor<D>, initial: Option<SynapticState<
         Some(state) => (Some(state.membrane), Some(state.synaptic)),
         None => (None, None),
     };
-    let (out, current) = run_neuron(input, membrane0, Some(SynapticPart { alpha: &neuron.alpha, initial: synaptic0 }), None, &neuron.lif)?;
-    Ok(SynapticOutput { spikes: out.spikes, synaptic: current.expect("synaptic runs return a current"), membrane: out.membrane })
+    let (out, mut current) = run_neuron(input, membrane0, Some(SynapticPart { alpha: &neuron.alpha, initial: synaptic0 }), None, None, &neuron.lif)?;
+    Ok(SynapticOutput { spikes: out.spikes, synaptic: current.remove(0), membrane: out.membrane })
 }
 
 /// One step: `input` and the state (from the previous step; zeros if `None`) share a shape.

@@ -4,6 +4,7 @@
 //! rounds to the storage dtype where the kernel stores. The CPU (Flex) backend runs these
 //! functions, and the kernel tests compare the GPU against them.
 
+pub mod alpha;
 pub mod ceilings;
 pub mod crossbar;
 pub mod lif;

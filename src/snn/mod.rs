@@ -1,5 +1,6 @@
 //! Spiking-network modules for Burn models.
 
+mod alpha;
 mod graded;
 mod lapicque;
 mod leaky;
@@ -11,6 +12,7 @@ pub mod spikegen;
 mod spiking_linear;
 mod synaptic;
 
+pub use alpha::{Alpha, AlphaConfig};
 pub use lapicque::{Lapicque, LapicqueConfig};
 pub use leaky::{Leaky, LeakyConfig};
 pub use precision::cast_weights;

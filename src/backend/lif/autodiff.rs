@@ -75,9 +75,9 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         match prep {
             OpsKind::Tracked(prep) => {
                 let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec, model);
-                // Only a neuron with an immediate reset needs X in the backward; otherwise keep
-                // nothing extra alive and hand the kernel the output as a stand-in it never reads.
-                let saved_input = if spec.backward_needs_input() { input } else { output.clone() };
+                // Keep X alive only for a backward that reads it; otherwise hand the kernel the
+                // output as a stand-in it never reads.
+                let saved_input = if model.backward_needs_input(&spec) { input } else { output.clone() };
                 prep.finish((saved_input, initial, coeffs, output.clone()), output)
             }
             OpsKind::UnTracked(prep) => prep.finish(B::lif_forward(input, initial, coeffs, spec, model)),

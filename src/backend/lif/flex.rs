@@ -8,6 +8,7 @@ use burn::tensor::DType;
 use super::{NeuronOps, lif_backward_shapes, stacked_shape};
 use crate::backend::flex_io::{device_tensor, host_values, storage};
 use crate::neuron::{LifSpec, NeuronModel};
+use crate::reference::alpha::{self, AlphaOutputs, AlphaProblem};
 use crate::reference::lif::{self, RecurrentState, SynapticState};
 
 /// Rows of a `[rows, len]` row-major buffer.
@@ -43,6 +44,25 @@ fn problem<'a>(
     }
 }
 
+/// The reference problem of an alpha neuron: coefficient rows β, θ, α; state rows U, E, H.
+fn alpha_problem<'a>(spec: LifSpec, dtype: DType, steps: usize, input: &'a [f32], initial: &'a [f32], coeffs: &'a [f32]) -> AlphaProblem<'a> {
+    let c = rows(coeffs, 3);
+    let s = rows(initial, 3);
+    AlphaProblem {
+        spec,
+        storage: storage(dtype),
+        num_steps: steps,
+        num_neurons: s[0].len(),
+        input,
+        initial_membrane: s[0],
+        initial_excitatory: s[1],
+        initial_inhibitory: s[2],
+        alpha: c[2],
+        beta: c[0],
+        theta: c[1],
+    }
+}
+
 impl NeuronOps for Flex {
     fn lif_forward(
         input: FloatTensor<Self>,
@@ -55,6 +75,11 @@ impl NeuronOps for Flex {
         let (input, shape, dtype) = host_values(input);
         let (initial, _, _) = host_values(initial);
         let (coeffs, _, _) = host_values(coeffs);
+        if model.alpha {
+            let out = alpha::alpha_forward(&alpha_problem(spec, dtype, shape[0], &input, &initial, &coeffs));
+            let stacked = [out.spikes, out.membrane, out.excitatory, out.inhibitory].concat();
+            return device_tensor(stacked, stacked_shape(&shape, &model), dtype, &like);
+        }
         let out = lif::lif_forward(&problem(spec, model, dtype, shape[0], &input, &initial, &coeffs));
         let mut stacked = out.spikes;
         stacked.extend(out.membrane);
@@ -79,6 +104,25 @@ impl NeuronOps for Flex {
         let (coeffs, _, _) = host_values(coeffs);
         let (grad, _, _) = host_values(grad);
         let plane = forward.len() / model.outputs();
+        let (input_shape, coeff_grad_shape) = lif_backward_shapes(&shape, model, coeff_grads);
+        if model.alpha {
+            let planes: Vec<&[f32]> = forward.chunks(plane).collect();
+            let outputs = AlphaOutputs {
+                spikes: planes[0].to_vec(),
+                membrane: planes[1].to_vec(),
+                excitatory: planes[2].to_vec(),
+                inhibitory: planes[3].to_vec(),
+            };
+            let g: Vec<&[f32]> = grad.chunks(plane).collect();
+            let problem = alpha_problem(spec, dtype, shape[1], &input, &initial, &coeffs);
+            let grads = alpha::alpha_backward(&problem, &outputs, [g[0], g[1], g[2], g[3]]);
+            let grad_input = [grads.input, grads.initial_membrane, grads.initial_excitatory, grads.initial_inhibitory].concat();
+            let grad_coeffs = if coeff_grads { [grads.beta, grads.theta, grads.alpha].concat() } else { vec![0.0; 3] };
+            return (
+                device_tensor(grad_input, input_shape, dtype, &like),
+                device_tensor(grad_coeffs, coeff_grad_shape, DType::F32, &like),
+            );
+        }
         let outputs = lif::LifOutputs {
             spikes: forward[..plane].to_vec(),
             membrane: forward[plane..2 * plane].to_vec(),
@@ -86,7 +130,6 @@ impl NeuronOps for Flex {
         };
         let problem = problem(spec, model, dtype, shape[1], &input, &initial, &coeffs);
         let grads = lif::lif_backward(&problem, &outputs, &grad[..plane], &grad[plane..2 * plane], &grad[2 * plane..]);
-        let (input_shape, coeff_grad_shape) = lif_backward_shapes(&shape, model, coeff_grads);
         let mut grad_input = grads.input;
         grad_input.extend(grads.initial);
         grad_input.extend(grads.initial_synaptic);
