@@ -1,12 +1,12 @@
 // Reverse-scan BPTT of the fused `Alpha` neuron: one invocation per neuron walks t = T-1 … 0
 // carrying dL/dE[t] and dL/dH[t] in registers. The unquantized currents E' and H' are rebuilt
-// from X[t] and the stored E[t-1], H[t-1]; the reset indicator from the stored U[t-1]. The
+// from X[t] and the saved E[t-1], H[t-1]; the reset indicator is the saved spike S[t-1]. The
 // membrane has no path to the next step (R is detached, as in snnTorch), so dL/dU[-1] is zero.
 
 @group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N]
 @group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // [U[-1] | E[-1] | H[-1]], each N
 @group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β | θ | α], each L
-@group(0) @binding(3) var<storage, read_write> forward: array<Elem>;     // [S | U | E | H], each [T, N]
+// binding 3: the saved forward state, read through stored_spike / stored_plane
 @group(0) @binding(4) var<storage, read_write> grad: array<Elem>;        // [dL/dS | dL/dU | dL/dE | dL/dH]
 // [dL/dX (T·N) | dL/dU[-1] | dL/dE[-1] | dL/dH[-1]], the last three N each
 @group(0) @binding(5) var<storage, read_write> grad_input: array<Elem>;
@@ -14,12 +14,12 @@
 @group(0) @binding(6) var<storage, read_write> grad_coeffs: array<f32>;
 @group(0) @binding(7) var<storage, read_write> params: LifParams;
 
-// Row `row` (1 U, 2 E, 3 H) of the stored state at step t - 1, or the initial state for t = 0.
-fn previous_state(row: u32, t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
+// Plane `plane` (1 U, 2 E, 3 H) of the saved state at step t - 1, or the initial state for t = 0.
+fn previous_state(plane: u32, t: u32, n: u32) -> f32 {
     if t > 0u {
-        return f32(forward[row * params.num_steps * num_neurons + i - num_neurons]);
+        return stored_plane(plane, t - 1u, n);
     }
-    return f32(initial[(row - 1u) * num_neurons + n]);
+    return f32(initial[(plane - 1u) * params.num_neurons + n]);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
@@ -51,15 +51,19 @@ fn main(
     for (var k = 0u; k < params.num_steps; k++) {
         let t = params.num_steps - 1u - k;
         let i = t * num_neurons + n;
-        let reset = step_indicator(previous_state(1u, t, i, n, num_neurons), theta);
-        let exc_previous = previous_state(2u, t, i, n, num_neurons);
-        let inh_previous = previous_state(3u, t, i, n, num_neurons);
+        // The delayed reset is the previous step's spike (read exactly, whatever the storage).
+        var reset = step_indicator(f32(initial[n]), theta);
+        if t > 0u {
+            reset = stored_spike(t - 1u, n);
+        }
+        let exc_previous = previous_state(2u, t, n);
+        let inh_previous = previous_state(3u, t, n);
         let x = f32(input[i]);
         let exc_base = alpha * exc_previous + x;
         let inh_base = beta * inh_previous - x;
 
         // The quantizer is straight-through: gradients pass it unchanged.
-        let sg = surrogate_grad(f32(forward[plane + i]) - theta, params.surrogate_a, params.surrogate_b);
+        let sg = surrogate_grad(stored_plane(1u, t, n) - theta, params.surrogate_a, params.surrogate_b);
         let g_s = f32(grad[i]);
         let g_mem = f32(grad[plane + i]) + g_s * sg;
         g_theta -= g_s * sg;

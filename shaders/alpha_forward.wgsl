@@ -37,6 +37,8 @@ fn main(
     var mem = f32(initial[n]);
     var exc = f32(initial[num_neurons + n]);
     var inh = f32(initial[2u * num_neurons + n]);
+    var bits = 0u;
+    var pending = vec3<f32>(0.0);
     for (var t = 0u; t < params.num_steps; t++) {
         let i = t * num_neurons + n;
         let reset = step_indicator(mem, theta);
@@ -59,9 +61,13 @@ fn main(
         exc = quantize(e);
         inh = quantize(h);
         mem = quantize(u);
-        output[i] = Elem(step_indicator(mem, theta));
+        let spike = step_indicator(mem, theta);
+        output[i] = Elem(spike);
         output[plane + i] = Elem(mem);
         output[2u * plane + i] = Elem(exc);
         output[3u * plane + i] = Elem(inh);
+        if COMPACT {
+            compact_store(t, n, spike, vec3<f32>(mem, exc, inh), &bits, &pending);
+        }
     }
 }

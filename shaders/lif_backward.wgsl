@@ -1,11 +1,12 @@
 // Reverse-scan BPTT for the fused LIF: one invocation per neuron walks t = T-1 … 0 carrying
-// dL/dU[t] in a register. It reads the stored forward outputs (S and U) instead of saving any
-// intermediate; the reset indicator is recomputed from U[t-1].
+// dL/dU[t] in a register. It reads the saved forward state (S and U, full or compact) instead
+// of saving any intermediate; the reset indicator is S[t-1] for a delayed reset and is
+// recomputed from U[t-1] for an immediate one.
 
 @group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N] (immediate reset only)
 @group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // [U[-1] | I[-1] | S[-1]], each N
 @group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β | θ | α | V], each L
-@group(0) @binding(3) var<storage, read_write> forward: array<Elem>;     // [S | U | I], each [T, N]
+// binding 3: the saved forward state, read through stored_spike / stored_plane
 @group(0) @binding(4) var<storage, read_write> grad: array<Elem>;        // [dL/dS | dL/dU | dL/dI]
 // [dL/dX (T·N) | dL/dU[-1] | dL/dI[-1] | dL/dS[-1]], the last three N each
 @group(0) @binding(5) var<storage, read_write> grad_input: array<Elem>;
@@ -16,7 +17,7 @@
 // S[t-1] of neuron n (the initial spike state for t = 0).
 fn previous_spike_of(t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
     if t > 0u {
-        return f32(forward[i - num_neurons]);
+        return stored_spike(t - 1u, n);
     }
     return f32(initial[SPIKE_STATE * num_neurons + n]);
 }
@@ -24,7 +25,7 @@ fn previous_spike_of(t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
 // I[t-1] of neuron n (the initial current for t = 0).
 fn previous_current(t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
     if t > 0u {
-        return f32(forward[2u * params.num_steps * num_neurons + i - num_neurons]);
+        return stored_plane(2u, t - 1u, n);
     }
     return f32(initial[SYNAPTIC_STATE * num_neurons + n]);
 }
@@ -75,13 +76,18 @@ fn main(
         let i = t * num_neurons + n;
         var previous: f32;
         if t > 0u {
-            previous = f32(forward[membrane_offset + i - num_neurons]);
+            previous = stored_plane(1u, t - 1u, n);
         } else {
             previous = f32(initial[n]);
         }
-        let reset = step_indicator(previous, theta);
-        let spike = f32(forward[i]);
-        var v = f32(forward[membrane_offset + i]);
+        // With a delayed reset R[t] is exactly the previous spike, which is saved exactly
+        // (a rounded U[t-1] could land on the other side of θ).
+        var reset = step_indicator(previous, theta);
+        if RESET_DELAY && t > 0u {
+            reset = stored_spike(t - 1u, n);
+        }
+        let spike = stored_spike(t, n);
+        var v = stored_plane(1u, t, n);
         if immediate_reset {
             var drive = f32(input[i]);
             if RECURRENT {

@@ -38,6 +38,10 @@ const SYNAPTIC: bool = {{ synaptic }};
 // snnTorch `RLeaky`/`RSynaptic` (one-to-one): the previous spike, weighted by V, joins the input,
 // X[t] + V·S[t-1]. Adds a V coefficient row (after α) and an S[-1] initial-state row (after I).
 const RECURRENT: bool = {{ recurrent }};
+// Forward only: also write the compact saved state (bit-packed spikes, f16 state planes) for
+// a memory-light backward. SAVED_PLANES state planes follow the spikes (U, then I, or E and H).
+const COMPACT: bool = {{ compact }};
+const SAVED_PLANES: u32 = {{ saved_planes }}u;
 const ALPHA_ROW: u32 = 2u;
 const RECURRENT_ROW: u32 = select(2u, 3u, SYNAPTIC);
 const SYNAPTIC_STATE: u32 = 1u;

@@ -38,6 +38,8 @@ fn main(
         recurrent_weight = coeffs[RECURRENT_ROW * params.coeff_len + c];
         previous_spike = f32(initial[SPIKE_STATE * num_neurons + n]);
     }
+    var bits = 0u;
+    var pending = vec3<f32>(0.0);
     for (var t = 0u; t < params.num_steps; t++) {
         let i = t * num_neurons + n;
         let reset = step_indicator(mem, theta);
@@ -65,5 +67,8 @@ fn main(
         previous_spike = spike;
         output[i] = Elem(spike);
         output[membrane_offset + i] = Elem(mem);
+        if COMPACT {
+            compact_store(t, n, spike, vec3<f32>(mem, syn, 0.0), &bits, &pending);
+        }
     }
 }

@@ -26,7 +26,7 @@ pub mod snn;
 pub mod train;
 
 pub use error::{NeuroError, Result};
-pub use neuron::{LifSpec, NeuronModel, ResetMode, StateQuant, Surrogate};
+pub use neuron::{LifSpec, NeuronModel, ResetMode, SavedState, StateQuant, Surrogate};
 pub use ops::alpha::{AlphaNeuron, AlphaOutput, AlphaState, alpha, alpha_step};
 pub use ops::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
 pub use ops::synaptic::{SynapticNeuron, SynapticOutput, SynapticState, synaptic, synaptic_step};

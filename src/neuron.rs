@@ -32,6 +32,21 @@ impl ResetMode {
     }
 }
 
+/// What the fused forward keeps for the backward pass when autodiff tracks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum SavedState {
+    /// The stored outputs themselves (spikes and states in the storage dtype): the backward
+    /// sees exactly what the forward returned.
+    #[default]
+    Full,
+    /// Memory-light BPTT: the forward also writes spikes bit-packed along time (1 bit per step)
+    /// and every state as f16 (2 bytes), and autodiff keeps only that, 0.27 bytes per neuron-step
+    /// per state instead of the full outputs (8 bytes for an f32 `Leaky`). Gradients are those
+    /// of the f16-rounded states (spikes and resets stay exact); states must stay within f16's
+    /// range (|U| < 65,504).
+    Compact,
+}
+
 /// Surrogate gradient of the Heaviside spike, as coded in snnTorch's `surrogate.py`.
 ///
 /// The forward pass is always `S = (U − θ > 0)`; the surrogate only shapes the backward pass.
@@ -243,6 +258,9 @@ pub struct LifSpec {
     /// runtime parameter of the kernels, not a separate variant.
     #[serde(default)]
     pub state_quant: Option<StateQuant>,
+    /// What autodiff keeps between forward and backward.
+    #[serde(default)]
+    pub saved_state: SavedState,
 }
 
 /// snnTorch's uniform `state_quant`: after each update the membrane snaps to the nearest of
@@ -314,6 +332,7 @@ impl LifSpec {
             reset_delay: true,
             surrogate: Surrogate::atan(),
             state_quant: None,
+            saved_state: SavedState::Full,
         }
     }
 
@@ -328,6 +347,7 @@ impl LifSpec {
                         reset_delay,
                         surrogate,
                         state_quant: None,
+                        saved_state: SavedState::Full,
                     });
                 }
             }

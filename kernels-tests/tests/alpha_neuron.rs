@@ -12,7 +12,7 @@ use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, valu
 
 fn neuron(reset: ResetMode, quant: Option<StateQuant>) -> AlphaNeuron {
     let mut neuron = AlphaNeuron::new(0.9, 0.8);
-    neuron.lif.spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant };
+    neuron.lif.spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant, ..LifSpec::default() };
     neuron
 }
 
@@ -164,7 +164,7 @@ fn gradients(device: &Device, reset: ResetMode, quant: Option<StateQuant>, fused
         let out = alpha(input.clone(), Some(state), &neuron).expect("valid");
         (out.spikes, out.membrane, out.excitatory, out.inhibitory)
     } else {
-        let spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant };
+        let spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant, ..LifSpec::default() };
         alpha_composite(input.clone(), u0.clone(), e0.clone(), h0.clone(), a.clone(), b.clone(), theta.clone(), spec)
     };
     let grads = (s * w(71) + u * w(72) + e * w(73) + h * w(74)).sum().backward();

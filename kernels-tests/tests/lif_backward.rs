@@ -39,7 +39,7 @@ fn golden_gradients_match_snntorch_on_gpu_and_cpu() {
             let beta = tensor(vec![0.8], [1], DType::F32, &device).require_grad();
             let theta = tensor(vec![1.0], [1], DType::F32, &device).require_grad();
             let input = tensor(x.clone(), [8, 3], DType::F32, &device).require_grad();
-            let spec = LifSpec { reset: case.reset, reset_delay: true, surrogate: case.surrogate, state_quant: None };
+            let spec = LifSpec { reset: case.reset, reset_delay: true, surrogate: case.surrogate, state_quant: None, ..LifSpec::default() };
             let neuron = LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec);
             let out = lif(input.clone(), None, &neuron).expect("valid call");
             let ws = tensor(ws.to_vec(), [1, 3], DType::F32, &device);
@@ -96,7 +96,7 @@ fn fused_backward_equals_autodiff_of_plain_tensor_ops() {
         for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None, ResetMode::ZeroAll] {
             for reset_delay in [true, false] {
                 for surrogate in surrogates {
-                    let spec = LifSpec { reset, reset_delay, surrogate, state_quant: None };
+                    let spec = LifSpec { reset, reset_delay, surrogate, state_quant: None, ..LifSpec::default() };
                     let fused = gradients(&device, spec, steps, 37, true);
                     let plain = gradients(&device, spec, steps, 37, false);
                     for (name, (f, p)) in ["X", "initial", "beta", "theta"].iter().zip(fused.iter().zip(&plain)) {
@@ -116,7 +116,7 @@ fn fused_backward_equals_autodiff_of_plain_tensor_ops() {
 #[test]
 fn cpu_backward_equals_autodiff_of_plain_tensor_ops() {
     let device = cpu().autodiff();
-    let spec = LifSpec { reset: ResetMode::Subtract, reset_delay: false, surrogate: Surrogate::atan(), state_quant: None };
+    let spec = LifSpec { reset: ResetMode::Subtract, reset_delay: false, surrogate: Surrogate::atan(), state_quant: None, ..LifSpec::default() };
     let fused = gradients(&device, spec, 25, 19, true);
     let plain = gradients(&device, spec, 25, 19, false);
     for (f, p) in fused.iter().zip(&plain) {
@@ -160,7 +160,7 @@ fn surrogate_values_match_the_reference_table_on_cpu_and_gpu() {
         // dΣS/dX is the surrogate.
         let device = gpu().autodiff();
         let input = tensor(xs.iter().map(|x| x + 1.0).collect(), [1, xs.len()], DType::F32, &device).require_grad();
-        let spec = LifSpec { reset: ResetMode::Subtract, reset_delay: true, surrogate, state_quant: None };
+        let spec = LifSpec { reset: ResetMode::Subtract, reset_delay: true, surrogate, state_quant: None, ..LifSpec::default() };
         let out = lif(input.clone(), None, &LifNeuron::new(0.9).with_spec(spec)).expect("valid call");
         let got = values(input.grad(&out.spikes.sum().backward()).expect("dX"));
         assert_close(&got, &expected, 1e-5, 1e-4, &format!("{surrogate:?} on the GPU"));

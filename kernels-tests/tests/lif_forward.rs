@@ -7,7 +7,7 @@ use burn_neuro::{LifNeuron, LifSpec, ResetMode, Surrogate, lif, lif_step};
 use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
 
 fn spec(reset: ResetMode, reset_delay: bool) -> LifSpec {
-    LifSpec { reset, reset_delay, surrogate: Surrogate::atan(), state_quant: None }
+    LifSpec { reset, reset_delay, surrogate: Surrogate::atan(), state_quant: None, ..LifSpec::default() }
 }
 
 /// β = 0.9, θ = 1, X = 0.3 for 12 steps, one neuron: returns (membrane, spikes).

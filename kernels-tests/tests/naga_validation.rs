@@ -6,7 +6,7 @@ use burn_neuro::kernels::crossbar::{CrossbarParams, CrossbarPass, CrossbarVarian
 use burn_neuro::kernels::ceilings::{Probe, probe_shader};
 use burn_neuro::kernels::lif::{LifParams, LifPass, lif_shader};
 use burn_neuro::kernels::spike_propagate::{PropagateParams, PropagatePass, spike_propagate_shader};
-use burn_neuro::neuron::{LifSpec, NeuronModel};
+use burn_neuro::neuron::{LifSpec, NeuronModel, SavedState};
 use naga::valid::{Capabilities, ValidationFlags, Validator};
 
 fn validate(source: &str, what: &str) -> naga::Module {
@@ -41,19 +41,22 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
     let mut count = 0;
     for dtype in [DType::F32, DType::F16] {
         for spec in LifSpec::all_variants() {
-            for pass in [LifPass::Forward, LifPass::Backward { coeff_grads: true }, LifPass::Backward { coeff_grads: false }] {
-                for model in NeuronModel::all() {
-                    let source = lif_shader(pass, &spec, dtype, model);
-                    assert!(source.contains("fn main("), "entry point must be `main`");
-                    validate(&source, &format!("{pass:?} {dtype:?} {spec:?} {model:?}"));
-                    count += 1;
+            for saved_state in [SavedState::Full, SavedState::Compact] {
+                let spec = LifSpec { saved_state, ..spec };
+                for pass in [LifPass::Forward, LifPass::Backward { coeff_grads: true }, LifPass::Backward { coeff_grads: false }] {
+                    for model in NeuronModel::all() {
+                        let source = lif_shader(pass, &spec, dtype, model);
+                        assert!(source.contains("fn main("), "entry point must be `main`");
+                        validate(&source, &format!("{pass:?} {dtype:?} {spec:?} {model:?}"));
+                        count += 1;
+                    }
                 }
             }
         }
     }
-    // 2 dtypes × 4 resets × 2 delays × 6 surrogates × 3 kernels × 5 neuron models (the alpha
-    // model renders its own kernel pair; lif_common is in every one).
-    assert_eq!(count, 1440);
+    // 2 dtypes × 4 resets × 2 delays × 6 surrogates × 2 saved states × 3 kernels × 5 neuron
+    // models (the alpha model renders its own kernel pair; lif_common is in every one).
+    assert_eq!(count, 2880);
 }
 
 #[test]

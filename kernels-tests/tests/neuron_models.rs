@@ -9,7 +9,7 @@ use burn_neuro::{LifSpec, ResetMode, Surrogate, SynapticNeuron, SynapticState, s
 use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
 
 fn spec(reset: ResetMode, reset_delay: bool, surrogate: Surrogate) -> LifSpec {
-    LifSpec { reset, reset_delay, surrogate, state_quant: None }
+    LifSpec { reset, reset_delay, surrogate, state_quant: None, ..LifSpec::default() }
 }
 
 /// snnTorch's per-step equations in f64: I = αI + X; U = βU + I − Rθ (subtract, delayed).

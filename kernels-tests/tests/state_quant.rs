@@ -15,7 +15,7 @@ fn coarse() -> StateQuant {
 }
 
 fn spec(reset: ResetMode, reset_delay: bool) -> LifSpec {
-    LifSpec { reset, reset_delay, surrogate: Surrogate::atan(), state_quant: Some(coarse()) }
+    LifSpec { reset, reset_delay, surrogate: Surrogate::atan(), state_quant: Some(coarse()), ..LifSpec::default() }
 }
 
 #[test]

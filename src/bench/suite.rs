@@ -12,7 +12,7 @@ use crate::ops::lif_composite::lif_composite;
 use crate::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
 use crate::analog::config::ReadNoise;
 use crate::analog::{CrossbarConfig, ProgrammedCrossbar};
-use crate::{LifNeuron, LifSpec, lif};
+use crate::{LifNeuron, LifSpec, SavedState, lif};
 
 /// Sizes and sample counts.
 #[derive(Debug, Clone)]
@@ -296,6 +296,9 @@ pub fn run(device: &Device, config: &SuiteConfig, mut progress: impl FnMut(&str)
         let zeros = Tensor::<2>::zeros([1, batch * n], &autodiff);
         let current = || x.clone().reshape([steps * batch, n]).matmul(weight.clone()).reshape([steps, batch * n]);
         let fused = || lif(current(), None, &neuron).expect("valid LIF call").spikes;
+        // Memory-light BPTT: bit-packed spikes and f16 membranes saved for the backward.
+        let compact_neuron = neuron.clone().with_spec(LifSpec { saved_state: SavedState::Compact, ..neuron.spec });
+        let compact = || lif(current(), None, &compact_neuron).expect("valid LIF call").spikes;
         let eager = || lif_composite(current(), zeros.clone(), beta.clone(), theta.clone(), LifSpec::snntorch_default()).0;
         let flops = 2.0 * (steps * batch * n * n) as f64;
         let case = |variant, pass| Case { family: "snn_harness", variant, pass, shape: vec![steps, batch, n], dtype: DType::F32, params: vec![("steps", steps as f64)], work: Work { flops, ..Work::default() } };
@@ -304,13 +307,18 @@ pub fn run(device: &Device, config: &SuiteConfig, mut progress: impl FnMut(&str)
             ("tensor_ops", "forward", sample(&autodiff, warmup, samples, || eager().detach())),
             ("fused", "forward+backward", sample(&autodiff, warmup, samples, || fused().sum().backward())),
             ("tensor_ops", "forward+backward", sample(&autodiff, warmup, samples, || eager().sum().backward())),
+            ("fused_compact", "forward+backward", sample(&autodiff, warmup, samples, || compact().sum().backward())),
         ];
-        let held = [held_for_backward(&autodiff, fused), held_for_backward(&autodiff, eager)];
+        let held = [
+            ("fused", held_for_backward(&autodiff, fused)),
+            ("tensor_ops", held_for_backward(&autodiff, eager)),
+            ("fused_compact", held_for_backward(&autodiff, compact)),
+        ];
         let mut medians = Vec::new();
         for (variant, pass, samples) in timed {
             let mut measured = result(case(variant, pass), samples, peaks);
             if pass == "forward+backward" {
-                measured.held_for_backward_bytes = held[usize::from(variant != "fused")];
+                measured.held_for_backward_bytes = held.iter().find(|(v, _)| *v == variant).and_then(|(_, bytes)| *bytes);
             }
             medians.push(measured.stats.median);
             results.push(measured);
@@ -318,6 +326,7 @@ pub fn run(device: &Device, config: &SuiteConfig, mut progress: impl FnMut(&str)
         }
         comparisons.push(Comparison { name: format!("snn harness fused vs tensor-op neuron, forward, n={n}, T={steps}"), speedup: medians[1] / medians[0] });
         comparisons.push(Comparison { name: format!("snn harness fused vs tensor-op neuron, forward+backward, n={n}, T={steps}"), speedup: medians[3] / medians[2] });
+        comparisons.push(Comparison { name: format!("snn harness compact vs full saved state, forward+backward, n={n}, T={steps}"), speedup: medians[2] / medians[4] });
     }
 
     // Crossbar VMM with every read-time non-ideality vs a plain matmul of the same shape.

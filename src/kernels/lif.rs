@@ -7,13 +7,16 @@ use burn::cubecl::CubeDim;
 use burn::tensor::DType;
 
 use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
-use crate::neuron::{LifSpec, NeuronModel};
+use crate::neuron::{LifSpec, NeuronModel, SavedState};
 
 const COMMON: &str = include_str!("../../shaders/lif_common.wgsl");
 const FORWARD: &str = include_str!("../../shaders/lif_forward.wgsl");
 const BACKWARD: &str = include_str!("../../shaders/lif_backward.wgsl");
 const ALPHA_FORWARD: &str = include_str!("../../shaders/alpha_forward.wgsl");
 const ALPHA_BACKWARD: &str = include_str!("../../shaders/alpha_backward.wgsl");
+const SAVED_FULL: &str = include_str!("../../shaders/lif_saved_full.wgsl");
+const SAVED_COMPACT: &str = include_str!("../../shaders/lif_saved_compact.wgsl");
+const SAVED_NONE: &str = include_str!("../../shaders/lif_saved_none.wgsl");
 
 /// Mirror of the WGSL `LifParams` struct (checked against naga's layout in the tests).
 #[repr(C)]
@@ -42,8 +45,17 @@ pub enum LifPass {
     Backward { coeff_grads: bool },
 }
 
-/// Renders the WGSL of one LIF kernel variant for a neuron model.
+/// Renders the WGSL of one LIF kernel variant for a neuron model. With
+/// `SavedState::Compact` the forward also writes the compact saved state (binding 5) and the
+/// backward reads it (binding 3) in place of the forward output.
 pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType, model: NeuronModel) -> String {
+    let compact = spec.saved_state == SavedState::Compact;
+    let saved = match (pass, compact) {
+        (LifPass::Forward, false) => SAVED_NONE,
+        (LifPass::Backward { .. }, false) => SAVED_FULL,
+        (_, true) => SAVED_COMPACT,
+    };
+    let saved_binding = if pass == LifPass::Forward { 5 } else { 3 };
     let (elem, enable) = wgsl_elem(dtype);
     let (body, coeff_grads) = match (pass, model.alpha) {
         (LifPass::Forward, false) => (FORWARD, false),
@@ -60,7 +72,7 @@ pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType, model: NeuronMode
         _ => 5,
     };
     render(
-        &format!("{COMMON}\n{body}"),
+        &format!("{COMMON}\n{saved}\n{body}"),
         &[
             ("enable_f16", enable.to_owned()),
             ("elem", elem.to_owned()),
@@ -71,6 +83,9 @@ pub fn lif_shader(pass: LifPass, spec: &LifSpec, dtype: DType, model: NeuronMode
             ("coeff_grads", coeff_grads.to_string()),
             ("synaptic", model.synaptic.to_string()),
             ("recurrent", model.recurrent.to_string()),
+            ("compact", compact.to_string()),
+            ("saved_planes", (model.outputs() - 1).to_string()),
+            ("saved_binding", saved_binding.to_string()),
         ],
     )
 }
@@ -97,6 +112,7 @@ impl KernelSource for LifKernel {
             self.spec.reset.shader_code(),
             self.spec.reset_delay,
             self.spec.surrogate.shader_name(),
+            self.spec.saved_state,
             self.model,
             WORKGROUP_SIZE,
         ))
@@ -130,10 +146,26 @@ fn params(spec: &LifSpec, num_steps: usize, num_neurons: usize, coeff_len: usize
 }
 
 fn launch(pass: LifPass, spec: &LifSpec, model: NeuronModel, like: &CubeTensor, num_neurons: usize, params: LifParams, buffers: Vec<CubeTensor>) {
+    launch_with_trailing(pass, spec, model, like, num_neurons, params, buffers, Vec::new());
+}
+
+/// Binds `buffers`, then the params block, then `trailing`, in binding order.
+#[allow(clippy::too_many_arguments)]
+fn launch_with_trailing(
+    pass: LifPass,
+    spec: &LifSpec,
+    model: NeuronModel,
+    like: &CubeTensor,
+    num_neurons: usize,
+    params: LifParams,
+    buffers: Vec<CubeTensor>,
+    trailing: Vec<CubeTensor>,
+) {
     let client = &like.client;
     let params = client.create_from_slice(bytemuck::bytes_of(&params));
     let mut bindings: Vec<_> = buffers.into_iter().map(|t| t.handle.binding()).collect();
     bindings.push(params.binding());
+    bindings.extend(trailing.into_iter().map(|t| t.handle.binding()));
     let kernel = LifKernel {
         pass,
         spec: *spec,
@@ -154,6 +186,26 @@ fn launch(pass: LifPass, spec: &LifSpec, model: NeuronModel, like: &CubeTensor, 
 ///
 /// Shapes and dtypes are validated by the public op before this is reached.
 pub fn lif_forward(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initial: CubeTensor, coeffs: CubeTensor) -> CubeTensor {
+    let spec = LifSpec { saved_state: SavedState::Full, ..*spec };
+    forward(&spec, model, input, initial, coeffs).0
+}
+
+/// [`lif_forward`] that also writes the compact saved state for a memory-light backward:
+/// returns the output and `[compact_saved_words(T, N, model)]` u32 words in an F32-typed tensor
+/// (bit patterns, never arithmetic).
+pub fn lif_forward_compact(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initial: CubeTensor, coeffs: CubeTensor) -> (CubeTensor, CubeTensor) {
+    let spec = LifSpec { saved_state: SavedState::Compact, ..*spec };
+    let (output, saved) = forward(&spec, model, input, initial, coeffs);
+    (output, saved.expect("a compact forward writes the saved state"))
+}
+
+/// u32 words of the compact saved state: ⌈T/32⌉·N spike words, then ⌈T/2⌉·N f16 pairs for
+/// each state plane.
+pub fn compact_saved_words(num_steps: usize, num_neurons: usize, model: NeuronModel) -> usize {
+    crate::reference::saved_state::compact_words(num_steps, num_neurons, model.outputs() - 1)
+}
+
+fn forward(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initial: CubeTensor, coeffs: CubeTensor) -> (CubeTensor, Option<CubeTensor>) {
     let input = into_contiguous(input);
     let initial = into_contiguous(initial);
     let coeffs = into_contiguous(coeffs);
@@ -165,7 +217,10 @@ pub fn lif_forward(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initia
     let mut out_shape = vec![model.outputs()];
     out_shape.extend_from_slice(&shape);
     let output = empty_like(&input, out_shape, input.dtype);
-    launch(
+    let saved = (spec.saved_state == SavedState::Compact)
+        .then(|| empty_like(&input, vec![compact_saved_words(num_steps, num_neurons, model)], DType::F32));
+    // Bindings 0–3, then the params block (4), then the saved words (5).
+    launch_with_trailing(
         LifPass::Forward,
         spec,
         model,
@@ -173,8 +228,9 @@ pub fn lif_forward(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initia
         num_neurons,
         params(spec, num_steps, num_neurons, coeff_len),
         vec![input.clone(), initial, coeffs, output.clone()],
+        saved.iter().cloned().collect(),
     );
-    output
+    (output, saved)
 }
 
 /// Backward pass. `forward` is the `[outputs, T, ...]` output of [`lif_forward`] and `grad` the
@@ -200,14 +256,15 @@ pub fn lif_backward(
     let coeffs = into_contiguous(coeffs);
     let forward = into_contiguous(forward);
     let grad = into_contiguous(grad);
-    let shape = forward.meta.shape().to_vec();
+    // `forward` is the output, or the compact saved words: shapes come from the gradient.
+    let shape = grad.meta.shape().to_vec();
     let num_steps = shape[1];
     let num_neurons = shape.iter().skip(2).product::<usize>();
     let coeff_len = coeffs.meta.shape()[1];
 
     let mut grad_shape = shape[1..].to_vec();
     grad_shape[0] = num_steps + model.states();
-    let grad_input = empty_like(&forward, grad_shape, forward.dtype);
+    let grad_input = empty_like(&grad, grad_shape, grad.dtype);
     let grad_coeffs = empty_like(&forward, vec![model.coeff_rows(), if coeff_grads { num_neurons } else { 1 }], DType::F32);
     launch(
         LifPass::Backward { coeff_grads },

@@ -14,7 +14,7 @@ use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use crate::backend::NeuronOps;
 use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
 use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, NeuronModel};
+use crate::neuron::{LifSpec, NeuronModel, SavedState};
 
 /// A neuron parameter (β or θ): one value for the whole layer, or a learnable tensor.
 #[derive(Debug, Clone)]
@@ -295,8 +295,15 @@ pub(crate) fn run_neuron<const D: usize>(
         model,
     ));
     let plane = |row: usize| stacked.clone().slice([row..row + 1]).reshape(dims);
+    let mut spikes = plane(0);
+    if neuron.spec.saved_state == SavedState::Compact {
+        // Planes are views of one buffer. A next layer keeps the spikes for its own backward;
+        // as a view they would keep the membranes alive too, undoing what the compact saved
+        // state saves. A copy gives them their own buffer.
+        spikes = spikes * 1.0;
+    }
     let extra = (2..rows).map(plane).collect();
-    Ok((LifOutput { spikes: plane(0), membrane: plane(1) }, extra))
+    Ok((LifOutput { spikes, membrane: plane(1) }, extra))
 }
 
 /// Packs β and θ into the `[2, L]` f32 tensor the kernels read (row 0 β, row 1 θ).

@@ -147,7 +147,8 @@ pub fn alpha_backward(p: &AlphaProblem, forward: &AlphaOutputs, grad: [&[f32]; 4
         let (mut g_alpha, mut g_beta, mut g_theta, mut g_tau) = (0.0f32, 0.0f32, 0.0f32, 0.0f32);
         for t in (0..steps).rev() {
             let i = t * neurons + n;
-            let reset = step_indicator(previous(&forward.membrane, p.initial_membrane, t), k.theta);
+            // The delayed reset is the previous spike, read exactly.
+            let reset = if t > 0 { forward.spikes[i - neurons] } else { step_indicator(p.initial_membrane[n], k.theta) };
             let exc_previous = previous(&forward.excitatory, p.initial_excitatory, t);
             let inh_previous = previous(&forward.inhibitory, p.initial_inhibitory, t);
             let x = p.input[i];

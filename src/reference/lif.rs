@@ -155,7 +155,8 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
 /// Runs the reverse-scan backward pass from the stored forward outputs.
 ///
 /// Spikes are read from `forward` (not recomputed from the rounded membrane, which can flip a
-/// spike at a tie in f16); the reset indicator is recomputed from the stored membrane.
+/// spike at a tie in f16); so is a delayed reset indicator (the previous spike), while an
+/// immediate one is recomputed from the stored membrane.
 ///
 /// `grad_synaptic` is dL/dI (ignored, may be empty, for LIF).
 pub fn lif_backward(
@@ -203,7 +204,9 @@ pub fn lif_backward(
         for t in (0..steps).rev() {
             let i = t * neurons + n;
             let previous = if t > 0 { forward.membrane[i - neurons] } else { p.initial[n] };
-            let reset = step_indicator(previous, theta);
+            // A delayed reset is exactly the previous spike (a rounded U[t-1] could land on the
+            // other side of θ).
+            let reset = if p.spec.reset_delay && t > 0 { forward.spikes[i - neurons] } else { step_indicator(previous, theta) };
             let spike = forward.spikes[i];
             let v = if immediate_reset {
                 let mut drive = p.input[i] + if p.recurrent.is_some() { recurrent_weight * previous_spike(t) } else { 0.0 };

@@ -8,6 +8,7 @@ pub mod alpha;
 pub mod ceilings;
 pub mod crossbar;
 pub mod lif;
+pub mod saved_state;
 pub mod spike_propagate;
 pub mod spikegen;
 

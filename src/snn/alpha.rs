@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 use super::graded::{grade, graded_factor};
 use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
+use crate::neuron::{LifSpec, ResetMode, SavedState, StateQuant, Surrogate};
 use crate::ops::alpha::{AlphaNeuron, AlphaOutput, AlphaState, alpha, alpha_step, check_decays};
 use crate::ops::lif::{LifNeuron, NeuronParameter};
 
@@ -42,6 +42,10 @@ pub struct AlphaConfig {
     /// Quantize both currents and the membrane after every update (snnTorch's `state_quant`).
     #[config(default = "None")]
     pub state_quant: Option<StateQuant>,
+    /// What autodiff keeps for the backward: `SavedState::Compact` for memory-light BPTT
+    /// (bit-packed spikes, f16 states).
+    #[config(default = "SavedState::Full")]
+    pub saved_state: SavedState,
 }
 
 /// A layer of alpha neurons on the fused kernels; α, β and θ are f32.
@@ -72,7 +76,7 @@ impl AlphaConfig {
         if !self.threshold.is_finite() {
             return Err(NeuroError::Range { argument: "threshold", value: self.threshold.to_string(), expected: "a finite value".into() });
         }
-        let spec = LifSpec { reset: self.reset, reset_delay: true, surrogate: self.surrogate, state_quant: self.state_quant };
+        let spec = LifSpec { reset: self.reset, reset_delay: true, surrogate: self.surrogate, state_quant: self.state_quant, saved_state: self.saved_state };
         spec.validate()?;
         let param = |value: f32, learn: bool| f32_param(vec![value; count], learn, device);
         let layer = Alpha {

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 use super::graded::{grade, graded_factor};
 use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
+use crate::neuron::{LifSpec, ResetMode, SavedState, StateQuant, Surrogate};
 use crate::ops::lapicque::{LapicqueNeuron, lapicque, lapicque_step};
 use crate::ops::lif::{LifOutput, NeuronParameter};
 
@@ -38,6 +38,10 @@ pub struct LapicqueConfig {
     pub learn_graded_spikes: bool,
     #[config(default = "None")]
     pub state_quant: Option<StateQuant>,
+    /// What autodiff keeps for the backward: `SavedState::Compact` for memory-light BPTT
+    /// (bit-packed spikes, f16 states).
+    #[config(default = "SavedState::Full")]
+    pub saved_state: SavedState,
 }
 
 impl LapicqueConfig {
@@ -70,7 +74,7 @@ impl LapicqueConfig {
             c: self.c,
             time_step: self.time_step,
             threshold,
-            spec: LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant },
+            spec: LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant, saved_state: self.saved_state },
         }
     }
 }

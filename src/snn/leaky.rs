@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 use super::graded::{grade, graded_factor};
 use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
+use crate::neuron::{LifSpec, ResetMode, SavedState, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
 
 /// Configuration of a [`Leaky`] layer; defaults follow snnTorch's `Leaky`.
@@ -50,6 +50,10 @@ pub struct LeakyConfig {
     /// Quantize the membrane after every update (snnTorch's `state_quant`).
     #[config(default = "None")]
     pub state_quant: Option<StateQuant>,
+    /// What autodiff keeps for the backward: `SavedState::Compact` for memory-light BPTT
+    /// (bit-packed spikes, f16 states).
+    #[config(default = "SavedState::Full")]
+    pub saved_state: SavedState,
 }
 
 /// A layer of leaky integrate-and-fire neurons running on the fused kernels.
@@ -107,7 +111,7 @@ impl LeakyConfig {
                 expected: "a finite value".into(),
             });
         }
-        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant };
+        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant, saved_state: self.saved_state };
         spec.validate()?;
         Ok(Leaky {
             beta: f32_param(betas, self.learn_beta, device),

@@ -12,7 +12,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
+use crate::neuron::{LifSpec, ResetMode, SavedState, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, NeuronParameter, flat_step_parameter, lif_step};
 use crate::ops::recurrent::{RecurrentNeuron, RecurrentOutput, RecurrentState, recurrent};
 use crate::ops::synaptic::{SynapticNeuron, SynapticState, synaptic_step};
@@ -55,6 +55,10 @@ pub struct RLeakyConfig {
     pub learn_threshold: bool,
     #[config(default = "None")]
     pub state_quant: Option<StateQuant>,
+    /// What autodiff keeps for the backward: `SavedState::Compact` for memory-light BPTT
+    /// (bit-packed spikes, f16 states).
+    #[config(default = "SavedState::Full")]
+    pub saved_state: SavedState,
     /// One β, θ, α and V per neuron (`features` of each) instead of one per layer.
     #[config(default = false)]
     pub per_neuron: bool,
@@ -95,7 +99,7 @@ impl RLeakyConfig {
                 return Err(NeuroError::Range { argument, value: value.to_string(), expected: "a finite value".into() });
             }
         }
-        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant };
+        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant, saved_state: self.saved_state };
         spec.validate()?;
         let count = if self.per_neuron { self.features } else { 1 };
         let param = |value: f32, learn: bool| f32_param(vec![value; count], learn, device);

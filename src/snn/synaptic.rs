@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 use super::graded::{grade, graded_factor};
 use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
+use crate::neuron::{LifSpec, ResetMode, SavedState, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, NeuronParameter};
 use crate::ops::synaptic::{SynapticNeuron, SynapticOutput, SynapticState, synaptic, synaptic_step};
 
@@ -43,6 +43,10 @@ pub struct SynapticConfig {
     /// Quantize the membrane after every update (snnTorch's `state_quant`).
     #[config(default = "None")]
     pub state_quant: Option<StateQuant>,
+    /// What autodiff keeps for the backward: `SavedState::Compact` for memory-light BPTT
+    /// (bit-packed spikes, f16 states).
+    #[config(default = "SavedState::Full")]
+    pub saved_state: SavedState,
 }
 
 /// A layer of synaptic (current-based) LIF neurons on the fused kernels; α, β and θ are f32.
@@ -72,7 +76,7 @@ impl SynapticConfig {
         if !self.threshold.is_finite() {
             return Err(NeuroError::Range { argument: "threshold", value: self.threshold.to_string(), expected: "a finite value".into() });
         }
-        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant };
+        let spec = LifSpec { reset: self.reset, reset_delay: self.reset_delay, surrogate: self.surrogate, state_quant: self.state_quant, saved_state: self.saved_state };
         spec.validate()?;
         let param = |value: f32, learn: bool| f32_param(vec![value; count], learn, device);
         Ok(Synaptic {

@@ -10,9 +10,10 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Slice, TensorMetadata};
 
 use super::NeuronOps;
-use crate::neuron::{LifSpec, NeuronModel};
+use crate::neuron::{LifSpec, NeuronModel, SavedState};
 
-/// Backward node of the fused LIF. State: (input or a stand-in, initial, coeffs, forward output).
+/// Backward node of the fused LIF. State: (input or a stand-in, initial, coeffs, forward output
+/// or compact saved state).
 #[derive(Debug)]
 struct LifBackward {
     spec: LifSpec,
@@ -74,14 +75,35 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         let coeffs = coeffs.into_primitive();
         match prep {
             OpsKind::Tracked(prep) => {
-                let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec, model);
+                // Full: the backward reads the output itself (alive as long as the node). Compact:
+                // only the bit-packed spikes and f16 states stay alive with the node; the output
+                // is freed once the caller drops it.
+                let (output, saved) = match spec.saved_state {
+                    SavedState::Full => {
+                        let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec, model);
+                        (output.clone(), output)
+                    }
+                    SavedState::Compact => B::lif_forward_compact(input.clone(), initial.clone(), coeffs.clone(), spec, model),
+                };
                 // Keep X alive only for a backward that reads it; otherwise hand the kernel the
-                // output as a stand-in it never reads.
-                let saved_input = if model.backward_needs_input(&spec) { input } else { output.clone() };
-                prep.finish((saved_input, initial, coeffs, output.clone()), output)
+                // initial state (already kept) as a stand-in it never reads.
+                let saved_input = if model.backward_needs_input(&spec) { input } else { initial.clone() };
+                prep.finish((saved_input, initial, coeffs, saved), output)
             }
             OpsKind::UnTracked(prep) => prep.finish(B::lif_forward(input, initial, coeffs, spec, model)),
         }
+    }
+
+    fn lif_forward_compact(
+        input: FloatTensor<Self>,
+        initial: FloatTensor<Self>,
+        coeffs: FloatTensor<Self>,
+        spec: LifSpec,
+        model: NeuronModel,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        // Only called on the inner backend by `lif_forward` above; not tracked itself.
+        let (output, saved) = B::lif_forward_compact(input.into_primitive(), initial.into_primitive(), coeffs.into_primitive(), spec, model);
+        (Self::from_inner(output), Self::from_inner(saved))
     }
 
     fn lif_backward(

@@ -18,6 +18,16 @@ impl NeuronOps for CubeBackend {
         lif::lif_forward(&spec, model, input, initial, coeffs)
     }
 
+    fn lif_forward_compact(
+        input: FloatTensor<Self>,
+        initial: FloatTensor<Self>,
+        coeffs: FloatTensor<Self>,
+        spec: LifSpec,
+        model: NeuronModel,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        lif::lif_forward_compact(&spec, model, input, initial, coeffs)
+    }
+
     fn lif_backward(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,

@@ -7,9 +7,10 @@ use burn::tensor::DType;
 
 use super::{NeuronOps, lif_backward_shapes, stacked_shape};
 use crate::backend::flex_io::{device_tensor, host_values, storage};
-use crate::neuron::{LifSpec, NeuronModel};
+use crate::neuron::{LifSpec, NeuronModel, SavedState};
 use crate::reference::alpha::{self, AlphaOutputs, AlphaProblem};
 use crate::reference::lif::{self, RecurrentState, SynapticState};
+use crate::reference::saved_state;
 
 /// Rows of a `[rows, len]` row-major buffer.
 fn rows(values: &[f32], count: usize) -> Vec<&[f32]> {
@@ -87,6 +88,23 @@ impl NeuronOps for Flex {
         device_tensor(stacked, stacked_shape(&shape, &model), dtype, &like)
     }
 
+    fn lif_forward_compact(
+        input: FloatTensor<Self>,
+        initial: FloatTensor<Self>,
+        coeffs: FloatTensor<Self>,
+        spec: LifSpec,
+        model: NeuronModel,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        let output = Self::lif_forward(input, initial, coeffs, spec, model);
+        let (stacked, shape, _) = host_values(output.clone());
+        let (steps, plane) = (shape[1], stacked.len() / shape[0]);
+        let planes: Vec<&[f32]> = stacked.chunks(plane).collect();
+        let words = saved_state::pack(planes[0], &planes[1..], steps, plane / steps);
+        let len = words.len();
+        let bits = words.into_iter().map(f32::from_bits).collect();
+        (output.clone(), device_tensor(bits, vec![len].into(), DType::F32, &output))
+    }
+
     fn lif_backward(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,
@@ -97,13 +115,21 @@ impl NeuronOps for Flex {
         model: NeuronModel,
         coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        let like = forward.clone();
-        let (forward, shape, dtype) = host_values(forward);
+        let like = grad.clone();
+        let (grad, shape, dtype) = host_values(grad);
         let (input, _, _) = host_values(input);
         let (initial, _, _) = host_values(initial);
         let (coeffs, _, _) = host_values(coeffs);
-        let (grad, _, _) = host_values(grad);
-        let plane = forward.len() / model.outputs();
+        let plane = grad.len() / model.outputs();
+        let forward = match spec.saved_state {
+            SavedState::Full => host_values(forward).0,
+            // The states as the f16 values they were saved as, stacked like the full output.
+            SavedState::Compact => {
+                let words: Vec<u32> = host_values(forward).0.iter().map(|w| w.to_bits()).collect();
+                let (spikes, states) = saved_state::unpack(&words, shape[1], plane / shape[1], model.outputs() - 1);
+                [vec![spikes], states].concat().concat()
+            }
+        };
         let (input_shape, coeff_grad_shape) = lif_backward_shapes(&shape, model, coeff_grads);
         if model.alpha {
             let planes: Vec<&[f32]> = forward.chunks(plane).collect();

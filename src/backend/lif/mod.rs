@@ -32,10 +32,24 @@ pub trait NeuronOps: Backend {
         model: NeuronModel,
     ) -> FloatTensor<Self>;
 
+    /// [`lif_forward`](NeuronOps::lif_forward) that also returns the compact saved state
+    /// (`SavedState::Compact`: bit-packed spikes and f16 states as u32 words in an F32-typed
+    /// `[words]` tensor) for a memory-light backward.
+    #[fusion(meta = lif_forward_compact_meta)]
+    fn lif_forward_compact(
+        input: FloatTensor<Self>,
+        initial: FloatTensor<Self>,
+        coeffs: FloatTensor<Self>,
+        spec: LifSpec,
+        model: NeuronModel,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>);
+
     /// Reverse-scan backward of [`lif_forward`](NeuronOps::lif_forward).
     ///
-    /// `forward` is the op's output and `grad` the gradient with respect to it; `input` is only
-    /// read by a LIF that resets immediately. Returns `[T + states, ...]` (dL/dX rows, then
+    /// `forward` is the op's output, or with `SavedState::Compact` the saved state of
+    /// [`lif_forward_compact`](NeuronOps::lif_forward_compact); `grad` is the gradient with
+    /// respect to the output; `input` is only read when `model.backward_needs_input(&spec)`.
+    /// Returns `[T + states, ...]` (dL/dX rows, then
     /// dL/d`initial` rows) and, when `coeff_grads`, `[rows, N]` f32 per-neuron coefficient
     /// gradients (a `[rows, 1]` placeholder otherwise).
     #[fusion(meta = lif_backward_meta)]
@@ -59,27 +73,38 @@ pub(crate) fn stacked_shape(input: &Shape, model: &NeuronModel) -> Shape {
 }
 
 /// Output shapes of the backward: `[T + states, ...]` in the state dtype and `[coeff_rows, N]`
-/// (or `[coeff_rows, 1]`) f32, where `forward` is `[outputs, T, ...]`.
-pub(crate) fn lif_backward_shapes(forward: &Shape, model: NeuronModel, coeff_grads: bool) -> (Shape, Shape) {
-    let mut grad_input: Vec<usize> = forward.iter().skip(1).copied().collect();
+/// (or `[coeff_rows, 1]`) f32, where `outputs` is the forward output's `[outputs, T, ...]`.
+pub(crate) fn lif_backward_shapes(outputs: &Shape, model: NeuronModel, coeff_grads: bool) -> (Shape, Shape) {
+    let mut grad_input: Vec<usize> = outputs.iter().skip(1).copied().collect();
     grad_input[0] += model.states();
-    let neurons: usize = if coeff_grads { forward.iter().skip(2).product() } else { 1 };
+    let neurons: usize = if coeff_grads { outputs.iter().skip(2).product() } else { 1 };
     (grad_input.into(), vec![model.coeff_rows(), neurons].into())
+}
+
+fn lif_forward_compact_meta(input: &TensorSpec, _initial: &TensorSpec, _coeffs: &TensorSpec, _spec: &LifSpec, model: &NeuronModel) -> (TensorSpec, TensorSpec) {
+    let steps = input.shape[0];
+    let neurons: usize = input.shape.iter().skip(1).product();
+    let words = crate::kernels::lif::compact_saved_words(steps, neurons, *model);
+    (
+        TensorSpec::new(stacked_shape(&input.shape, model), input.dtype),
+        TensorSpec::new(vec![words].into(), DType::F32),
+    )
 }
 
 fn lif_backward_meta(
     _input: &TensorSpec,
     _initial: &TensorSpec,
     _coeffs: &TensorSpec,
-    forward: &TensorSpec,
-    _grad: &TensorSpec,
+    _forward: &TensorSpec,
+    grad: &TensorSpec,
     _spec: &LifSpec,
     model: &NeuronModel,
     coeff_grads: &bool,
 ) -> (TensorSpec, TensorSpec) {
-    let (grad_input, grad_coeffs) = lif_backward_shapes(&forward.shape, *model, *coeff_grads);
+    // The gradient has the output's shape; `forward` may be the compact saved words.
+    let (grad_input, grad_coeffs) = lif_backward_shapes(&grad.shape, *model, *coeff_grads);
     (
-        TensorSpec::new(grad_input, forward.dtype),
+        TensorSpec::new(grad_input, grad.dtype),
         TensorSpec::new(grad_coeffs, DType::F32),
     )
 }

@@ -1,0 +1,148 @@
+//! Memory-light BPTT (`SavedState::Compact`): the packing itself, the GPU's saved words against
+//! the reference packing, unchanged forward outputs, and gradients — GPU = CPU reference on the
+//! same f16 states, and close to the full-precision backward — for every neuron model.
+
+use burn::backend::Dispatch;
+use burn::tensor::{DType, Device, Tensor};
+use burn_neuro::backend::NeuronOps;
+use burn_neuro::ops::recurrent::{RecurrentNeuron, RecurrentState, recurrent};
+use burn_neuro::ops::synaptic::{SynapticNeuron, SynapticState, synaptic};
+use burn_neuro::reference::saved_state::{compact_words, pack, unpack};
+use burn_neuro::{AlphaNeuron, AlphaState, LifNeuron, LifSpec, NeuronModel, ResetMode, SavedState, alpha, lif};
+use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
+
+#[test]
+fn packing_round_trips_spikes_exactly_and_states_as_f16() {
+    for steps in [1, 2, 31, 32, 33, 67] {
+        for neurons in [1, 7] {
+            let len = steps * neurons;
+            let spikes: Vec<f32> = uniform(len, 1, 0.0, 1.0).iter().map(|u| if *u < 0.4 { 1.0 } else { 0.0 }).collect();
+            let (a, b) = (uniform(len, 2, -3.0, 3.0), uniform(len, 3, -100.0, 100.0));
+            let words = pack(&spikes, &[&a, &b], steps, neurons);
+            assert_eq!(words.len(), compact_words(steps, neurons, 2));
+            assert_eq!(words.len(), steps.div_ceil(32) * neurons + 2 * steps.div_ceil(2) * neurons);
+            let (s, planes) = unpack(&words, steps, neurons, 2);
+            assert_eq!(s, spikes, "T={steps} N={neurons}");
+            assert_eq!(planes, vec![to_f16_values(&a), to_f16_values(&b)], "T={steps} N={neurons}");
+        }
+    }
+}
+
+/// Coefficient rows and initial-state rows for a model, as the public ops build them.
+fn raw_inputs(model: NeuronModel, steps: usize, neurons: usize, device: &Device) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+    let x = tensor(uniform(steps * neurons, 11, -0.3, 1.1), [steps, neurons], DType::F32, device);
+    let mut rows = vec![uniform(neurons, 12, 0.4, 0.8), uniform(neurons, 13, 0.6, 1.0)];
+    if model.synaptic || model.alpha {
+        rows.push(uniform(neurons, 14, 0.85, 0.95));
+    }
+    if model.recurrent {
+        rows.push(uniform(neurons, 15, -0.5, 0.5));
+    }
+    let coeffs = tensor(rows.concat(), [model.coeff_rows(), neurons], DType::F32, device);
+    let states: Vec<f32> = (0..model.states()).flat_map(|r| uniform(neurons, 20 + r as u64, 0.0, 1.0)).collect();
+    let initial = tensor(states, [model.states(), neurons], DType::F32, device);
+    (x, initial, coeffs)
+}
+
+#[test]
+fn gpu_saved_words_equal_the_reference_packing_of_the_outputs() {
+    let device = gpu();
+    for model in NeuronModel::all() {
+        for (steps, neurons) in [(1, 1), (5, 300), (33, 3), (67, 257)] {
+            let spec = if model.alpha { LifSpec { reset: ResetMode::Zero, ..LifSpec::default() } } else { LifSpec::snntorch_default() };
+            let (x, initial, coeffs) = raw_inputs(model, steps, neurons, &device);
+            let (output, saved) = Dispatch::lif_forward_compact(x.into_dispatch(), initial.into_dispatch(), coeffs.into_dispatch(), spec, model);
+            let output = values(Tensor::<3>::from_dispatch(output));
+            let words: Vec<u32> = values(Tensor::<1>::from_dispatch(saved)).iter().map(|w| w.to_bits()).collect();
+            let planes: Vec<&[f32]> = output.chunks(steps * neurons).collect();
+            let expected = pack(planes[0], &planes[1..], steps, neurons);
+            assert_eq!(words, expected, "{model:?} T={steps} N={neurons}");
+        }
+    }
+}
+
+/// One model's run: the public op with `saved_state`, returning every output plane and the
+/// gradient of every input (X, initial states, per-neuron coefficients).
+fn run(device: &Device, model: NeuronModel, reset: ResetMode, delay: bool, saved_state: SavedState) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+    let (steps, neurons) = (37, 23);
+    let spec = LifSpec { reset, reset_delay: delay, saved_state, ..LifSpec::default() };
+    let row = |seed, lo, hi| tensor(uniform(neurons, seed, lo, hi), [neurons], DType::F32, device).require_grad();
+    let state = |seed, lo, hi| tensor(uniform(neurons, seed, lo, hi), [1, neurons], DType::F32, device).require_grad();
+    let x = tensor(uniform(steps * neurons, 31, -0.3, 1.1), [steps, neurons], DType::F32, device).require_grad();
+    let (beta, theta, third) = (row(32, 0.4, 0.8), row(33, 0.6, 1.0), row(34, 0.85, 0.95));
+    let (u0, second0, third0) = (state(35, 0.0, 1.2), state(36, 0.0, 1.0), state(37, -1.0, 0.0));
+    let lif_part = LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec);
+    // Gradients of the [T, N] / [1, N] leaves, then of the per-neuron coefficients.
+    let mut leaves = vec![x.clone(), u0.clone()];
+    let mut coefficients = vec![beta.clone(), theta.clone()];
+    let outputs: Vec<Tensor<2>> = if model.alpha {
+        let neuron = AlphaNeuron { lif: lif_part, alpha: third.clone().into() };
+        let out = alpha(x, Some(AlphaState { excitatory: second0.clone(), inhibitory: third0.clone(), membrane: u0 }), &neuron).expect("valid");
+        leaves.extend([second0, third0]);
+        coefficients.push(third);
+        vec![out.spikes, out.membrane, out.excitatory, out.inhibitory]
+    } else if model.recurrent {
+        let weight = row(38, -0.5, 0.5);
+        let synaptic_alpha = model.synaptic.then(|| third.clone().into());
+        let neuron = RecurrentNeuron { lif: lif_part, weight: weight.clone().into(), alpha: synaptic_alpha };
+        let spikes0 = Tensor::<2>::zeros([1, neurons], device);
+        let out = recurrent(x, Some(RecurrentState { membrane: u0, spikes: spikes0, synaptic: model.synaptic.then(|| second0.clone()) }), &neuron).expect("valid");
+        coefficients.push(weight);
+        let mut planes = vec![out.spikes, out.membrane];
+        if model.synaptic {
+            leaves.push(second0);
+            coefficients.push(third);
+            planes.push(out.synaptic.expect("RSynaptic has a current"));
+        }
+        planes
+    } else if model.synaptic {
+        let neuron = SynapticNeuron { lif: lif_part, alpha: third.clone().into() };
+        let out = synaptic(x, Some(SynapticState { synaptic: second0.clone(), membrane: u0 }), &neuron).expect("valid");
+        leaves.push(second0);
+        coefficients.push(third);
+        vec![out.spikes, out.membrane, out.synaptic]
+    } else {
+        let out = lif(x, Some(u0), &lif_part).expect("valid");
+        vec![out.spikes, out.membrane]
+    };
+    let loss = outputs.iter().enumerate().fold(Tensor::<2>::zeros([steps, neurons], device), |acc, (k, plane)| {
+        acc + plane.clone() * tensor(uniform(steps * neurons, 40 + k as u64, -1.0, 1.0), [steps, neurons], DType::F32, device)
+    });
+    let grads = loss.sum().backward();
+    let mut grad_values: Vec<Vec<f32>> = leaves.iter().map(|leaf| values(leaf.grad(&grads).expect("tracked"))).collect();
+    grad_values.extend(coefficients.iter().map(|c| values(c.grad(&grads).expect("tracked"))));
+    (outputs.into_iter().map(values).collect(), grad_values)
+}
+
+fn cases() -> Vec<(NeuronModel, ResetMode, bool)> {
+    let mut cases = Vec::new();
+    for model in [NeuronModel::LEAKY, NeuronModel::SYNAPTIC, NeuronModel::RLEAKY, NeuronModel::RSYNAPTIC] {
+        for (reset, delay) in [(ResetMode::Subtract, true), (ResetMode::Subtract, false), (ResetMode::Zero, true), (ResetMode::ZeroAll, false)] {
+            cases.push((model, reset, delay));
+        }
+    }
+    for reset in [ResetMode::Zero, ResetMode::Subtract, ResetMode::None] {
+        cases.push((NeuronModel::ALPHA, reset, true));
+    }
+    cases
+}
+
+#[test]
+fn compact_outputs_equal_full_and_gradients_follow_the_f16_states() {
+    let (device, host) = (gpu().autodiff(), cpu().autodiff());
+    for (model, reset, delay) in cases() {
+        let what = format!("{model:?} {reset:?} delay={delay}");
+        let (full_out, full_grads) = run(&device, model, reset, delay, SavedState::Full);
+        let (compact_out, compact_grads) = run(&device, model, reset, delay, SavedState::Compact);
+        let (_, host_grads) = run(&host, model, reset, delay, SavedState::Compact);
+        assert_eq!(compact_out, full_out, "the forward outputs do not change, {what}");
+        assert_ne!(compact_grads, full_grads, "the compact backward runs on the f16 states, {what}");
+        for (k, ((c, h), f)) in compact_grads.iter().zip(&host_grads).zip(&full_grads).enumerate() {
+            let scale = f.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+            // GPU and CPU reference read the same f16 states: they agree to f32 rounding.
+            assert_close(c, h, 1e-5 * scale, 1e-5, &format!("gradient {k}, GPU vs CPU compact, {what}"));
+            // Against the full-precision states: f16's relative rounding, carried through T steps.
+            assert_close(c, f, 2e-2 * scale, 2e-2, &format!("gradient {k}, compact vs full, {what}"));
+        }
+    }
+}
