@@ -1,6 +1,6 @@
 //! The `RLeaky`/`RSynaptic` module: all-to-all recurrence through a `Linear` (one launch and one
 //! matmul per step) against the fused one-to-one kernel, snnTorch's bias at t = 0, learning,
-//! and errors.
+//! graded spikes, the single-step form, and errors.
 
 use burn::module::Param;
 use burn::tensor::{DType, Device, Tensor};
@@ -91,4 +91,46 @@ fn per_neuron_parameters_learn_one_value_per_feature() {
     let grads = layer.forward(x, None).expect("valid").membrane.sum().backward();
     assert_eq!(values(layer.beta.grad(&grads).expect("β learns")).len(), FEATURES);
     assert_eq!(values(layer.one_to_one.as_ref().expect("V").grad(&grads).expect("V learns")).len(), FEATURES);
+}
+
+/// Graded spikes: the recurrence sees the scaled spikes (snnTorch feeds `spk · gsf` back), so
+/// the fused one-to-one kernel (weight V·g) equals a diagonal all-to-all Linear fed the graded
+/// spikes, from a given initial state too; and a loop of `step` calls equals `forward`.
+#[test]
+fn graded_spikes_recur_scaled_and_steps_equal_the_multi_step_forward() {
+    use burn_neuro::ops::recurrent::RecurrentState;
+    let device = gpu();
+    let (steps, batch) = (9, 2);
+    let x = || tensor(uniform(steps * batch * FEATURES, 43, -0.2, 0.8), [steps, batch, FEATURES], DType::F32, &device);
+    let one_step = [1, batch, FEATURES];
+    let initial = |synaptic: bool| RecurrentState {
+        membrane: tensor(uniform(batch * FEATURES, 44, 0.0, 1.2), one_step, DType::F32, &device),
+        // Emitted spikes of a graded layer: 0 or g = 2.
+        spikes: tensor(uniform(batch * FEATURES, 45, 0.0, 1.0).iter().map(|u| if *u < 0.5 { 2.0 } else { 0.0 }).collect(), one_step, DType::F32, &device),
+        synaptic: synaptic.then(|| tensor(uniform(batch * FEATURES, 46, 0.0, 0.5), one_step, DType::F32, &device)),
+    };
+    for alpha in [None, Some(0.6)] {
+        let config = RLeakyConfig::new(0.85, FEATURES).with_alpha(alpha).with_graded_spikes_factor(2.0);
+        let one_to_one = config.clone().with_all_to_all(false).with_recurrent_weight(-0.3).init(&device).expect("valid");
+        let all_to_all = with_diagonal(config.init(&device).expect("valid"), -0.3, 0.0, &device);
+        for layer in [&one_to_one, &all_to_all] {
+            let whole = layer.forward(x(), Some(initial(alpha.is_some()))).expect("valid");
+            let spikes = values(whole.spikes.clone());
+            assert!(spikes.iter().all(|s| *s == 0.0 || *s == 2.0) && spikes.contains(&2.0), "graded spikes are emitted");
+            // Step by step from the same state.
+            let first = initial(alpha.is_some());
+            let squeeze = |t: Tensor<3>| t.reshape([batch, FEATURES]);
+            let mut state = RecurrentState { membrane: squeeze(first.membrane), spikes: squeeze(first.spikes), synaptic: first.synaptic.map(squeeze) };
+            let mut stepped = Vec::new();
+            for t in 0..steps {
+                let out = layer.step(x().slice([t..t + 1]).reshape([batch, FEATURES]), Some(state)).expect("valid");
+                stepped.extend(values(out.spikes.clone()));
+                state = RecurrentState { membrane: out.membrane, spikes: out.spikes, synaptic: out.synaptic };
+            }
+            assert_eq!(stepped, spikes, "step loop = forward, α = {alpha:?}");
+        }
+        let (a, b) = (one_to_one.forward(x(), Some(initial(alpha.is_some()))).expect("valid"), all_to_all.forward(x(), Some(initial(alpha.is_some()))).expect("valid"));
+        assert_eq!(values(a.spikes), values(b.spikes), "one-to-one (V·g) = diagonal all-to-all on graded spikes, α = {alpha:?}");
+        assert_close(&values(a.membrane), &values(b.membrane), 1e-6, 1e-6, "membrane");
+    }
 }

@@ -10,11 +10,12 @@ use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
+use super::graded::{grade, graded_factor};
 use super::parameter::f32_param;
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode, SavedState, StateQuant, Surrogate};
 use crate::ops::lif::{LifNeuron, NeuronParameter, flat_step_parameter, lif_step};
-use crate::ops::recurrent::{RecurrentNeuron, RecurrentOutput, RecurrentState, recurrent};
+use crate::ops::recurrent::{RecurrentNeuron, RecurrentOutput, RecurrentState, recurrent, recurrent_step};
 use crate::ops::synaptic::{SynapticNeuron, SynapticState, synaptic_step};
 
 /// Configuration of an [`RLeaky`] layer (an `RSynaptic` one when `alpha` is set); defaults
@@ -62,6 +63,12 @@ pub struct RLeakyConfig {
     /// One β, θ, α and V per neuron (`features` of each) instead of one per layer.
     #[config(default = false)]
     pub per_neuron: bool,
+    /// Scale of the emitted spikes (snnTorch's `graded_spikes_factor`); the recurrence sees
+    /// the scaled spikes, the reset the binary ones, as in snnTorch.
+    #[config(default = 1.0)]
+    pub graded_spikes_factor: f32,
+    #[config(default = false)]
+    pub learn_graded_spikes: bool,
 }
 
 /// A layer of recurrent LIF neurons; α, β, θ and V are f32 parameters, `[1]` or `[features]`.
@@ -75,6 +82,8 @@ pub struct RLeaky {
     pub one_to_one: Option<Param<Tensor<1>>>,
     /// The all-to-all recurrence, applied to the previous spikes.
     pub all_to_all: Option<Linear>,
+    /// Graded-spike factor `[1]`; `None` means plain binary spikes.
+    pub graded_spikes: Option<Param<Tensor<1>>>,
     #[module(skip)]
     pub features: usize,
     #[module(skip)]
@@ -116,6 +125,7 @@ impl RLeakyConfig {
             alpha: self.alpha.map(|alpha| param(alpha, self.learn_alpha)),
             one_to_one,
             all_to_all,
+            graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
             features: self.features,
             spec,
         })
@@ -124,7 +134,7 @@ impl RLeakyConfig {
 
 impl RLeaky {
     /// `input` is `[T, ..., features]`; the state is `[1, ..., features]` (zeros if `None`;
-    /// `synaptic` only for `RSynaptic`).
+    /// `synaptic` only for `RSynaptic`; `spikes` as this layer emits them, graded or not).
     pub fn forward<const D: usize>(&self, input: Tensor<D>, initial: Option<RecurrentState<D>>) -> Result<RecurrentOutput<D>> {
         let dims = input.dims();
         if D < 2 || dims[D - 1] != self.features || dims[0] == 0 {
@@ -132,73 +142,154 @@ impl RLeaky {
         }
         match (&self.one_to_one, &self.all_to_all) {
             (Some(weight), _) => {
-                let neuron = RecurrentNeuron { lif: self.lif(), weight: NeuronParameter::Tensor(weight.val()), alpha: self.alpha() };
-                recurrent(input, initial, &neuron)
+                let (input, initial) = self.fold_graded_initial_spikes(input, initial, weight)?;
+                let out = recurrent(input, initial, &self.one_to_one_neuron(weight))?;
+                Ok(RecurrentOutput { spikes: grade(out.spikes, &self.graded_spikes), ..out })
             }
-            (None, Some(linear)) => self.forward_all_to_all(input, initial, linear),
+            (None, Some(linear)) => {
+                let mut step_dims = dims;
+                step_dims[0] = 1;
+                let neurons = self.step_neurons(&step_dims[1..])?;
+                let mut state = self.first_state(&input, initial, step_dims)?;
+                let (mut spikes, mut membranes, mut currents) = (Vec::new(), Vec::new(), Vec::new());
+                for t in 0..dims[0] {
+                    let out = self.all_to_all_step(input.clone().slice([t..t + 1]), state, linear, &neurons)?;
+                    spikes.push(out.spikes.clone());
+                    membranes.push(out.membrane.clone());
+                    currents.extend(out.synaptic.clone());
+                    state = RecurrentState { membrane: out.membrane, spikes: out.spikes, synaptic: out.synaptic };
+                }
+                Ok(RecurrentOutput {
+                    spikes: Tensor::cat(spikes, 0),
+                    membrane: Tensor::cat(membranes, 0),
+                    synaptic: (!currents.is_empty()).then(|| Tensor::cat(currents, 0)),
+                })
+            }
             (None, None) => unreachable!("init builds one recurrence"),
         }
     }
 
-    /// One launch and one matmul per step: `X[t] + Linear(S[t-1])`, with S[-1] the initial
-    /// spikes (zeros by default, so the bias already enters at t = 0, as in snnTorch).
-    fn forward_all_to_all<const D: usize>(&self, input: Tensor<D>, initial: Option<RecurrentState<D>>, linear: &Linear) -> Result<RecurrentOutput<D>> {
+    /// One step: `input` is `[..., features]` and the state (from the previous step, zeros if
+    /// `None`) has the same shape.
+    pub fn step<const D: usize>(&self, input: Tensor<D>, state: Option<RecurrentState<D>>) -> Result<RecurrentOutput<D>> {
         let dims = input.dims();
-        let dtype = input.dtype();
-        let mut step_dims = dims;
-        step_dims[0] = 1;
-        let (mut membrane, mut spikes, mut current) = match initial {
-            Some(state) => (Some(state.membrane), state.spikes, state.synaptic),
-            None => (None, Tensor::zeros(step_dims, (&input.device(), dtype)), None),
+        if dims[D - 1] != self.features {
+            return Err(NeuroError::Shape { argument: "input", actual: dims.to_vec(), expected: format!("[..., {}]", self.features) });
+        }
+        match (&self.one_to_one, &self.all_to_all) {
+            (Some(weight), _) => {
+                let (input, state) = match (state, &self.graded_spikes) {
+                    // The emitted (scaled) spikes enter as V·S[t-1] added to the input; the
+                    // kernel, whose S[-1] is weighted by V·g, starts from no spike.
+                    (Some(state), Some(_)) => {
+                        if state.spikes.dims() != dims {
+                            return Err(NeuroError::Shape { argument: "state", actual: state.spikes.dims().to_vec(), expected: format!("{dims:?} (the shape of `input`)") });
+                        }
+                        let dtype = input.dtype();
+                        let input = input + state.spikes.clone() * weight.val().cast(dtype).reshape(last_axis::<D>(weight.val().dims()[0]));
+                        (input, Some(RecurrentState { spikes: state.spikes.zeros_like(), ..state }))
+                    }
+                    (state, _) => (input, state),
+                };
+                let out = recurrent_step(input, state, &self.one_to_one_neuron(weight))?;
+                Ok(RecurrentOutput { spikes: grade(out.spikes, &self.graded_spikes), ..out })
+            }
+            (None, Some(linear)) => {
+                let state = self.first_state(&input, state, dims)?;
+                self.all_to_all_step(input, state, linear, &self.step_neurons(&dims)?)
+            }
+            (None, None) => unreachable!("init builds one recurrence"),
+        }
+    }
+
+    /// The one-to-one neuron; with graded spikes the recurrence sees g·S, i.e. weight V·g.
+    fn one_to_one_neuron(&self, weight: &Param<Tensor<1>>) -> RecurrentNeuron {
+        let weight = match &self.graded_spikes {
+            Some(factor) => weight.val() * factor.val(),
+            None => weight.val(),
         };
-        if spikes.dims() != step_dims {
-            return Err(NeuroError::Shape { argument: "initial_spike", actual: spikes.dims().to_vec(), expected: format!("{step_dims:?}") });
+        RecurrentNeuron { lif: self.lif(), weight: NeuronParameter::Tensor(weight), alpha: self.alpha() }
+    }
+
+    /// With graded spikes, the given initial spikes (already scaled) enter as V·S[-1] added to
+    /// the first input, and the kernel starts from no spike: exact without dividing by g.
+    fn fold_graded_initial_spikes<const D: usize>(
+        &self,
+        input: Tensor<D>,
+        initial: Option<RecurrentState<D>>,
+        weight: &Param<Tensor<1>>,
+    ) -> Result<(Tensor<D>, Option<RecurrentState<D>>)> {
+        let (Some(state), Some(_)) = (initial.clone(), &self.graded_spikes) else {
+            return Ok((input, initial));
+        };
+        let mut one_step = input.dims();
+        one_step[0] = 1;
+        if state.spikes.dims() != one_step {
+            return Err(NeuroError::Shape { argument: "initial_spike", actual: state.spikes.dims().to_vec(), expected: format!("{one_step:?}") });
         }
-        if current.is_some() && self.alpha.is_none() {
-            return Err(NeuroError::Shape { argument: "initial_synaptic", actual: step_dims.to_vec(), expected: "none: an RLeaky layer has no synaptic current".into() });
-        }
-        // Built once: per-neuron parameters are tiled to the step's size here, not every step.
-        let flat = |parameter: &NeuronParameter, argument| flat_step_parameter(parameter, argument, &step_dims[1..]);
+        let steps = input.dims()[0];
+        let dtype = input.dtype();
+        let v = weight.val();
+        let v_dims = last_axis::<D>(v.dims()[0]);
+        let first = input.clone().slice([0..1]) + state.spikes.clone() * v.cast(dtype).reshape(v_dims);
+        let input = if steps == 1 { first } else { Tensor::cat(vec![first, input.slice([1..steps])], 0) };
+        Ok((input, Some(RecurrentState { spikes: state.spikes.zeros_like(), ..state })))
+    }
+
+    /// The step's LIF and (for `RSynaptic`) synaptic neuron, with per-neuron parameters tiled
+    /// to one step of `step_dims` once rather than at every step.
+    fn step_neurons(&self, step_dims: &[usize]) -> Result<(LifNeuron, Option<SynapticNeuron>)> {
+        let flat = |parameter: &NeuronParameter, argument| flat_step_parameter(parameter, argument, step_dims);
         let lif = self.lif();
         let lif = LifNeuron { spec: lif.spec, beta: flat(&lif.beta, "beta")?, threshold: flat(&lif.threshold, "threshold")? };
-        let synaptic_neuron = match self.alpha() {
+        let synaptic = match self.alpha() {
             Some(alpha) => Some(SynapticNeuron { lif: lif.clone(), alpha: flat(&alpha, "alpha")? }),
             None => None,
         };
-        let weight_dtype = linear.weight.val().dtype();
-        let (mut all_spikes, mut membranes, mut currents) = (Vec::new(), Vec::new(), Vec::new());
-        for t in 0..dims[0] {
-            let drive = input.clone().slice([t..t + 1]) + linear.forward(spikes.cast(weight_dtype)).cast(dtype);
-            match &synaptic_neuron {
-                Some(neuron) => {
-                    let state = match (membrane.take(), current.take()) {
-                        (None, None) => None,
-                        (m, c) => Some(SynapticState {
-                            membrane: m.unwrap_or_else(|| drive.zeros_like()),
-                            synaptic: c.unwrap_or_else(|| drive.zeros_like()),
-                        }),
-                    };
-                    let out = synaptic_step(drive, state, neuron)?;
-                    currents.push(out.synaptic.clone());
-                    current = Some(out.synaptic);
-                    membrane = Some(out.membrane.clone());
-                    membranes.push(out.membrane);
-                    spikes = out.spikes;
-                }
-                None => {
-                    let out = lif_step(drive, membrane.take(), &lif)?;
-                    membrane = Some(out.membrane.clone());
-                    membranes.push(out.membrane);
-                    spikes = out.spikes;
+        Ok((lif, synaptic))
+    }
+
+    /// The state before an all-to-all step: the given one, checked, or zeros.
+    fn first_state<const D: usize>(&self, like: &Tensor<D>, state: Option<RecurrentState<D>>, dims: [usize; D]) -> Result<RecurrentState<D>> {
+        let zeros = || Tensor::zeros(dims, (&like.device(), like.dtype()));
+        let state = state.unwrap_or_else(|| RecurrentState { membrane: zeros(), spikes: zeros(), synaptic: self.alpha.as_ref().map(|_| zeros()) });
+        for (argument, tensor) in [("initial", Some(&state.membrane)), ("initial_spike", Some(&state.spikes)), ("initial_synaptic", state.synaptic.as_ref())] {
+            if let Some(tensor) = tensor {
+                if tensor.dims() != dims {
+                    return Err(NeuroError::Shape { argument, actual: tensor.dims().to_vec(), expected: format!("{dims:?}") });
                 }
             }
-            all_spikes.push(spikes.clone());
         }
-        Ok(RecurrentOutput {
-            spikes: Tensor::cat(all_spikes, 0),
-            membrane: Tensor::cat(membranes, 0),
-            synaptic: (!currents.is_empty()).then(|| Tensor::cat(currents, 0)),
-        })
+        if state.synaptic.is_some() && self.alpha.is_none() {
+            return Err(NeuroError::Shape { argument: "initial_synaptic", actual: dims.to_vec(), expected: "none: an RLeaky layer has no synaptic current".into() });
+        }
+        Ok(state)
+    }
+
+    /// `X[t] + Linear(S[t-1])` (S as emitted, graded or not), then one neuron step. A zero
+    /// initial spike state still passes the bias, as in snnTorch.
+    fn all_to_all_step<const D: usize>(
+        &self,
+        input: Tensor<D>,
+        state: RecurrentState<D>,
+        linear: &Linear,
+        (lif, synaptic): &(LifNeuron, Option<SynapticNeuron>),
+    ) -> Result<RecurrentOutput<D>> {
+        let dtype = input.dtype();
+        let weight_dtype = linear.weight.val().dtype();
+        let drive = input + linear.forward(state.spikes.cast(weight_dtype)).cast(dtype);
+        let (spikes, membrane, current) = match synaptic {
+            Some(neuron) => {
+                let current = state.synaptic.unwrap_or_else(|| drive.zeros_like());
+                let out = synaptic_step(drive, Some(SynapticState { membrane: state.membrane, synaptic: current }), neuron)?;
+                (out.spikes, out.membrane, Some(out.synaptic))
+            }
+            None => {
+                let out = lif_step(drive, Some(state.membrane), lif)?;
+                (out.spikes, out.membrane, None)
+            }
+        };
+        Ok(RecurrentOutput { spikes: grade(spikes, &self.graded_spikes), membrane, synaptic: current })
     }
 
     fn lif(&self) -> LifNeuron {
@@ -208,4 +299,11 @@ impl RLeaky {
     fn alpha(&self) -> Option<NeuronParameter> {
         self.alpha.as_ref().map(|alpha| NeuronParameter::Tensor(alpha.val()))
     }
+}
+
+/// `[1, ..., 1, len]`: a per-feature vector broadcast along the last axis.
+fn last_axis<const D: usize>(len: usize) -> [usize; D] {
+    let mut dims = [1; D];
+    dims[D - 1] = len;
+    dims
 }
