@@ -150,7 +150,6 @@ fn launch(pass: LifPass, spec: &LifSpec, model: NeuronModel, like: &CubeTensor, 
 }
 
 /// Binds `buffers`, then the params block, then `trailing`, in binding order.
-#[allow(clippy::too_many_arguments)]
 fn launch_with_trailing(
     pass: LifPass,
     spec: &LifSpec,

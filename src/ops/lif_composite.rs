@@ -79,7 +79,6 @@ pub fn lif_composite(
 /// snnTorch `RLeaky`/`RSynaptic` with one-to-one recurrence: `V·S[t-1]` (V `[N]`, initial spike
 /// `[1, N]`) joins the input, then the optional synaptic filter `(α, initial current)`. Returns
 /// `(spikes, membrane, current)` (the current only with the filter).
-#[allow(clippy::too_many_arguments)]
 pub fn recurrent_composite(
     input: Tensor<2>,
     initial: Tensor<2>,
@@ -176,7 +175,6 @@ fn neuron_composite(
 /// snnTorch `Alpha` over T steps, transcribed from its code: `input` `[T, N]`, the initial
 /// membrane, excitatory and inhibitory currents `[1, N]` each, α, β and θ `[N]`. The reset is
 /// always delayed. Returns `(spikes, membrane, excitatory, inhibitory)`, each `[T, N]`.
-#[allow(clippy::too_many_arguments)]
 pub fn alpha_composite(
     input: Tensor<2>,
     initial: Tensor<2>,
