@@ -167,15 +167,18 @@ fn gradients(device: &Device, reset: ResetMode, quant: Option<StateQuant>, fused
         let spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant, ..LifSpec::default() };
         alpha_composite(input.clone(), u0.clone(), e0.clone(), h0.clone(), a.clone(), b.clone(), theta.clone(), spec)
     };
+    let outputs = [s.clone(), u.clone(), e.clone(), h.clone()].map(|t| values(t));
     let grads = (s * w(71) + u * w(72) + e * w(73) + h * w(74)).sum().backward();
-    vec![
+    let mut all = outputs.to_vec();
+    all.extend([
         values(input.grad(&grads).expect("dX")),
         values(e0.grad(&grads).expect("dE0")),
         values(h0.grad(&grads).expect("dH0")),
         values(a.grad(&grads).expect("dα")),
         values(b.grad(&grads).expect("dβ")),
         values(theta.grad(&grads).expect("dθ")),
-    ]
+    ]);
+    all
 }
 
 #[test]
@@ -184,9 +187,15 @@ fn fused_gradients_equal_autodiff_of_the_composite_form() {
         for reset in [ResetMode::Zero, ResetMode::Subtract, ResetMode::None] {
             for quant in [None, Some(coarse())] {
                 let (fused, composite) = (gradients(&device, reset, quant, true), gradients(&device, reset, quant, false));
-                for (name, (f, c)) in ["X", "E0", "H0", "alpha", "beta", "theta"].iter().zip(fused.iter().zip(&composite)) {
+                let names = ["S", "U", "E", "H", "dX", "dE0", "dH0", "dalpha", "dbeta", "dtheta"];
+                // The forward planes against the per-op form to 1e-6 (its spike is H + φ − φ,
+                // one f32 rounding off 1), then the gradients.
+                for (name, (f, c)) in names.iter().zip(fused.iter().zip(&composite)).take(4) {
+                    assert_close(f, c, 1e-6, 1e-6, &format!("{name}, {reset:?} quant={}", quant.is_some()));
+                }
+                for (name, (f, c)) in names.iter().zip(fused.iter().zip(&composite)).skip(4) {
                     let scale = c.iter().fold(1.0f32, |m, v| m.max(v.abs()));
-                    assert_close(f, c, 1e-5 * scale, 1e-5, &format!("dL/d{name}, {reset:?} quant={}", quant.is_some()));
+                    assert_close(f, c, 1e-5 * scale, 1e-5, &format!("{name}, {reset:?} quant={}", quant.is_some()));
                 }
             }
         }
@@ -260,4 +269,41 @@ fn module_learns_alpha_beta_threshold_and_runs_on_cpu() {
         assert!(g.iter().any(|v| *v != 0.0), "a gradient reaches every parameter");
         assert_close(g, c, 1e-5, 1e-5, "GPU and CPU gradients");
     }
+}
+
+/// A loop of f16 single steps rounds every state to f16 between calls ("f16 per op"): it
+/// matches the reference run one step at a time with its outputs fed back, spike for spike.
+#[test]
+fn f16_steps_match_per_step_f16_emulation() {
+    let device = gpu();
+    let (steps, neurons) = (16, 500);
+    let x = to_f16_values(&uniform(steps * neurons, 91, -0.2, 1.4));
+    let neuron = neuron(ResetMode::Zero, None);
+    let (mut membrane, mut excitatory, mut inhibitory) = (vec![0.0; neurons], vec![0.0; neurons], vec![0.0; neurons]);
+    let mut state: Option<AlphaState<1>> = None;
+    let mut fired = 0.0;
+    for t in 0..steps {
+        let input = x[t * neurons..(t + 1) * neurons].to_vec();
+        let out = alpha_step(tensor(input.clone(), [neurons], DType::F16, &device), state, &neuron).expect("valid");
+        let expected = reference::alpha_forward(&reference::AlphaProblem {
+            spec: neuron.lif.spec,
+            storage: Storage::F16,
+            num_steps: 1,
+            num_neurons: neurons,
+            input: &input,
+            initial_membrane: &membrane,
+            initial_excitatory: &excitatory,
+            initial_inhibitory: &inhibitory,
+            alpha: &[0.9],
+            beta: &[0.8],
+            theta: &[1.0],
+        });
+        let spikes = values(out.spikes.clone());
+        assert_eq!(spikes, expected.spikes, "step {t}");
+        fired += spikes.iter().sum::<f32>();
+        assert_close(&values(out.membrane.clone()), &expected.membrane, 1e-3, 1e-3, &format!("membrane, step {t}"));
+        (membrane, excitatory, inhibitory) = (expected.membrane, expected.excitatory, expected.inhibitory);
+        state = Some(AlphaState { excitatory: out.excitatory, inhibitory: out.inhibitory, membrane: out.membrane });
+    }
+    assert!(fired > 0.0, "the layer fires");
 }
