@@ -167,7 +167,7 @@ fn gradients(device: &Device, reset: ResetMode, quant: Option<StateQuant>, fused
         let spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant, ..LifSpec::default() };
         alpha_composite(input.clone(), u0.clone(), e0.clone(), h0.clone(), a.clone(), b.clone(), theta.clone(), spec)
     };
-    let outputs = [s.clone(), u.clone(), e.clone(), h.clone()].map(|t| values(t));
+    let outputs = [s.clone(), u.clone(), e.clone(), h.clone()].map(values);
     let grads = (s * w(71) + u * w(72) + e * w(73) + h * w(74)).sum().backward();
     let mut all = outputs.to_vec();
     all.extend([
