@@ -1,13 +1,13 @@
 //! The README's examples as one program (kept compiling by `cargo test`, which builds examples):
 //! a `burn::nn::Linear` + `Leaky` layer over 25 steps, snnTorch's encoders with a recurrent,
-//! state-quantized layer, and a crossbar programmed once and read twice. `cargo run --release --example quickstart`.
+//! state-quantized layer, an `Alpha` layer, and a crossbar programmed once and read twice. `cargo run --release --example quickstart`.
 
 use burn::nn::LinearConfig;
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_neuro::analog::{CrossbarConfig, ProgrammedCrossbar};
-use burn_neuro::StateQuant;
+use burn_neuro::{SavedState, StateQuant};
 use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, latency, rate};
-use burn_neuro::snn::{Leaky, LeakyConfig, RLeakyConfig, loss};
+use burn_neuro::snn::{AlphaConfig, Leaky, LeakyConfig, RLeakyConfig, loss};
 
 fn main() -> burn_neuro::Result<()> {
     let device = Device::wgpu(Default::default()); // or Device::flex() for the CPU path
@@ -17,7 +17,7 @@ fn main() -> burn_neuro::Result<()> {
     let x = Tensor::<3>::random([25, 128, 784], Distribution::Bernoulli(0.1), &device); // [T, batch, inputs]
     let out = neuron.forward(fc.forward(x), None)?; // all 25 steps in one launch
     let (spikes, membrane) = (out.spikes, out.membrane); // [25, 128, 1000] each
-    println!("spikes {:?}, mean rate {:.4}", spikes.dims(), spikes.mean().into_scalar::<f32>());
+    println!("spikes {:?}, mean rate {:.4}", spikes.dims(), spikes.clone().mean().into_scalar::<f32>());
     println!("membrane {:?}", membrane.dims());
 
     let pixels = Tensor::<2>::random([128, 784], Distribution::Uniform(0.0, 1.0), &device);
@@ -31,6 +31,11 @@ fn main() -> burn_neuro::Result<()> {
     let targets = Tensor::<1, burn::tensor::Int>::zeros([128], &device);
     let accuracy = loss::accuracy_rate(out.spikes, targets, loss::OutputCode { population: 1 })?;
     println!("untrained recurrent layer, read as 784 classes against class 0: accuracy {accuracy:.3}");
+
+    // snnTorch's Alpha neuron; for training, keep only bit-packed spikes and f16 states for BPTT.
+    let alpha = AlphaConfig::new(0.9, 0.8).with_saved_state(SavedState::Compact).init(&device)?;
+    let out = alpha.forward(spikes, None)?;
+    println!("alpha layer: membrane {:?}, mean rate {:.4}", out.membrane.dims(), out.spikes.mean().into_scalar::<f32>());
 
     let weight = Tensor::<2>::random([256, 64], Distribution::Uniform(-0.5, 0.5), &device); // [inputs, outputs]
     let x = Tensor::<2>::random([8, 256], Distribution::Uniform(-1.0, 1.0), &device);
