@@ -1,5 +1,6 @@
 //! `burn-neuro train`: a short run on the generated digits learns in f16 and f32, a resumed run
-//! continues at the same optimizer step with the same numbers, and errors are one clear line.
+//! continues at the same optimizer step with the same numbers, memory-light BPTT holds less for
+//! the same losses, and errors are one clear line.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -106,5 +107,20 @@ fn train_errors_are_one_clear_line() {
     if let Some(plain) = burn_neuro::adapters::list_adapters().iter().find(|a| !a.shader_f16) {
         let index = plain.index.to_string();
         assert_one_line_error(&train(&out, &["--device", &index, "--precision", "f16"]), "SHADER_F16");
+    }
+}
+
+#[test]
+fn memory_light_training_holds_less_and_learns_the_same() {
+    let (full, light) = (scratch("full-state"), scratch("light-state"));
+    assert_success(&train(&full, &["--precision", "f32", "--epochs", "1"]));
+    let stdout = assert_success(&train(&light, &["--precision", "f32", "--epochs", "1", "--memory-light"]));
+    assert!(stdout.contains("held for backward"), "{stdout}");
+    let (full, light) = (&metrics(&full)[0], &metrics(&light)[0]);
+    let (held_full, held_light) = (full.held_for_backward_bytes.expect("reported"), light.held_for_backward_bytes.expect("reported"));
+    assert!(held_light < held_full, "compact saved state: {held_light} bytes held vs {held_full}");
+    // Same data, seed and order; only the backward's states are f16: the losses stay close.
+    for (a, b) in full.batch_losses.iter().zip(&light.batch_losses) {
+        assert!((a - b).abs() <= 0.02 * a.abs(), "losses {:?} vs {:?}", full.batch_losses, light.batch_losses);
     }
 }

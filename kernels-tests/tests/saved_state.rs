@@ -49,7 +49,7 @@ fn gpu_saved_words_equal_the_reference_packing_of_the_outputs() {
     let device = gpu();
     for model in NeuronModel::all() {
         for (steps, neurons) in [(1, 1), (5, 300), (33, 3), (67, 257)] {
-            let spec = if model.alpha { LifSpec { reset: ResetMode::Zero, ..LifSpec::default() } } else { LifSpec::snntorch_default() };
+            let spec = if model.alpha { LifSpec { reset: ResetMode::Zero, ..LifSpec::snntorch_default() } } else { LifSpec::snntorch_default() };
             let (x, initial, coeffs) = raw_inputs(model, steps, neurons, &device);
             let (output, saved) = Dispatch::lif_forward_compact(x.into_dispatch(), initial.into_dispatch(), coeffs.into_dispatch(), spec, model);
             let output = values(Tensor::<3>::from_dispatch(output));
@@ -144,5 +144,40 @@ fn compact_outputs_equal_full_and_gradients_follow_the_f16_states() {
             // Against the full-precision states: f16's relative rounding, carried through T steps.
             assert_close(c, f, 2e-2 * scale, 2e-2, &format!("gradient {k}, compact vs full, {what}"));
         }
+    }
+}
+
+/// In f16 storage the kernels' element type must come from the gradient, not from the saved
+/// words (u32 in an F32-typed buffer): the compact backward gives the full one's gradients.
+#[test]
+fn f16_storage_compact_backward_matches_full() {
+    let device = gpu().autodiff();
+    let (steps, neurons) = (25, 300);
+    for model in NeuronModel::all() {
+        let mut results = Vec::new();
+        for saved_state in [SavedState::Full, SavedState::Compact] {
+            let x = tensor(uniform(steps * neurons, 51, -0.3, 1.1), [steps, neurons], DType::F16, &device).require_grad();
+            let spec = LifSpec { reset: ResetMode::Zero, saved_state, ..LifSpec::snntorch_default() };
+            let lif_part = LifNeuron::new(0.7).with_spec(spec);
+            let planes = if model.alpha {
+                let out = alpha(x.clone(), None, &AlphaNeuron { lif: lif_part, alpha: 0.9.into() }).expect("valid");
+                vec![out.spikes, out.membrane]
+            } else if model.recurrent {
+                let neuron = RecurrentNeuron { lif: lif_part, weight: 0.3.into(), alpha: model.synaptic.then(|| 0.8.into()) };
+                let out = recurrent(x.clone(), None, &neuron).expect("valid");
+                vec![out.spikes, out.membrane]
+            } else if model.synaptic {
+                let out = synaptic(x.clone(), None, &SynapticNeuron { lif: lif_part, alpha: 0.8.into() }).expect("valid");
+                vec![out.spikes, out.membrane]
+            } else {
+                let out = lif(x.clone(), None, &lif_part).expect("valid");
+                vec![out.spikes, out.membrane]
+            };
+            let w = tensor(uniform(steps * neurons, 52, -1.0, 1.0), [steps, neurons], DType::F16, &device);
+            let grads = (planes[0].clone() * w.clone() + planes[1].clone() * w).sum().backward();
+            results.push(values(x.grad(&grads).expect("dX")));
+        }
+        assert!(results[1].iter().all(|g| g.is_finite()), "{model:?}: finite gradients");
+        assert_close(&results[1], &results[0], 1e-2, 1e-2, &format!("{model:?} f16 compact vs full"));
     }
 }

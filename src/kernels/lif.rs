@@ -264,15 +264,16 @@ pub fn lif_backward(
     let mut grad_shape = shape[1..].to_vec();
     grad_shape[0] = num_steps + model.states();
     let grad_input = empty_like(&grad, grad_shape, grad.dtype);
-    let grad_coeffs = empty_like(&forward, vec![model.coeff_rows(), if coeff_grads { num_neurons } else { 1 }], DType::F32);
+    let grad_coeffs = empty_like(&grad, vec![model.coeff_rows(), if coeff_grads { num_neurons } else { 1 }], DType::F32);
     launch(
         LifPass::Backward { coeff_grads },
         spec,
         model,
-        &forward,
+        // The kernel's storage dtype is the gradient's: `forward` may be the u32 saved words.
+        &grad,
         num_neurons,
         params(spec, num_steps, num_neurons, coeff_len),
-        vec![input, initial, coeffs, forward.clone(), grad, grad_input.clone(), grad_coeffs.clone()],
+        vec![input, initial, coeffs, forward, grad.clone(), grad_input.clone(), grad_coeffs.clone()],
     );
     (grad_input, grad_coeffs)
 }

@@ -13,7 +13,7 @@ use burn::tensor::module::{conv2d, max_pool2d};
 use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{DType, Device, Tensor};
 
-use crate::neuron::Surrogate;
+use crate::neuron::{SavedState, Surrogate};
 use crate::snn::{Leaky, LeakyConfig};
 
 /// Output layer activity over time: `[T, batch, classes]` each.
@@ -25,6 +25,10 @@ pub struct SpikingOutput {
 /// A classifier over `[batch, pixels]` images, run for `steps` time steps in `dtype`.
 pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static {
     fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput;
+
+    /// Every neuron layer keeps `saved_state` for its backward (memory-light BPTT with
+    /// `SavedState::Compact`).
+    fn with_saved_state(self, saved_state: SavedState) -> Self;
 }
 
 fn linear(x: Tensor<2>, layer: &Linear, dtype: DType) -> Tensor<2> {
@@ -82,6 +86,13 @@ impl SpikingClassifier for SnnMlp {
         let out = self.lif2.forward(out.reshape([steps, batch, classes]), None).expect("shapes checked by construction");
         SpikingOutput { spikes: out.spikes, membrane: out.membrane }
     }
+
+    fn with_saved_state(mut self, saved_state: SavedState) -> Self {
+        for layer in [&mut self.lif1, &mut self.lif2] {
+            layer.spec.saved_state = saved_state;
+        }
+        self
+    }
 }
 
 /// snnTorch tutorial 6: conv 12@5×5 → max-pool 2 → Leaky → conv 64@5×5 → max-pool 2 → Leaky →
@@ -122,5 +133,12 @@ impl SpikingClassifier for Csnn {
         let classes = out.dims()[1];
         let out = self.lif3.forward(out.reshape([steps, batch, classes]), None).expect("shapes checked by construction");
         SpikingOutput { spikes: out.spikes, membrane: out.membrane }
+    }
+
+    fn with_saved_state(mut self, saved_state: SavedState) -> Self {
+        for layer in [&mut self.lif1, &mut self.lif2, &mut self.lif3] {
+            layer.spec.saved_state = saved_state;
+        }
+        self
     }
 }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{Dataset, shuffled};
 use super::model::SpikingClassifier;
+use crate::neuron::SavedState;
 use crate::chart::{Series, line_chart};
 
 /// What one training run does.
@@ -27,6 +28,9 @@ pub struct TrainSettings {
     pub batch_size: usize,
     pub learning_rate: f64,
     pub steps: usize,
+    /// What the neuron layers keep for BPTT (`Compact`: memory-light).
+    #[serde(default)]
+    pub saved_state: SavedState,
 }
 
 impl TrainSettings {
@@ -47,6 +51,10 @@ pub struct EpochMetrics {
     pub seconds: f64,
     /// Loss of every batch of this epoch.
     pub batch_losses: Vec<f64>,
+    /// Device memory the first batch's forward pass (loss included) held for its backward;
+    /// `None` where the backend does not report memory.
+    #[serde(default)]
+    pub held_for_backward_bytes: Option<u64>,
 }
 
 /// What a checkpoint folder records besides the model and optimizer files.
@@ -135,7 +143,7 @@ pub fn train<M: SpikingClassifier>(
             .map_err(|e| format!("--resume: {}: {e}", checkpoint.join("optimizer.bpk").display()))?;
         metrics = state.metrics;
     }
-    let mut model = model.to_device(device).train();
+    let mut model = model.with_saved_state(settings.saved_state).to_device(device).train();
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let steps = settings.steps;
     let started = Instant::now();
@@ -148,15 +156,21 @@ pub fn train<M: SpikingClassifier>(
         progress.epoch_start(epoch, batches.len());
         let (mut loss_sum, mut right, mut seen) = (0.0, 0usize, 0usize);
         let mut batch_losses = Vec::with_capacity(batches.len());
-        for indices in batches {
+        let mut held_for_backward_bytes = None;
+        for (index, indices) in batches.into_iter().enumerate() {
             let (images, labels) = batch_tensors(train_set, indices, device);
             let batch = indices.len();
+            // Measured once per epoch: each reading waits for the device.
+            let before = if index == 0 { crate::device::bytes_in_use(device) } else { None };
             let out = model.forward(images, steps, settings.dtype());
             // Σ_t CE(U[t], y): the mean over the T·B stacked steps times T.
             let classes = out.spikes.dims()[2];
             let logits = out.membrane.reshape([steps * batch, classes]).cast(DType::F32);
             let targets = labels.clone().unsqueeze_dim::<2>(0).repeat_dim(0, steps).reshape([steps * batch]);
             let loss = loss_fn.forward(logits, targets) * steps as f32;
+            if let Some(before) = before {
+                held_for_backward_bytes = crate::device::bytes_in_use(device).map(|after| after.saturating_sub(before));
+            }
             let value = loss.clone().into_data().iter::<f32>().next().unwrap_or(f32::NAN) as f64;
             if !value.is_finite() {
                 return Err(format!("training diverged at epoch {epoch}, step {global_step}: loss {value}"));
@@ -179,6 +193,7 @@ pub fn train<M: SpikingClassifier>(
             test_accuracy,
             seconds: epoch_start.elapsed().as_secs_f64(),
             batch_losses,
+            held_for_backward_bytes,
         };
         progress.epoch_end(&epoch_metrics);
         metrics.push(epoch_metrics);
@@ -219,9 +234,10 @@ pub fn write_reports(out: &Path, metrics: &[EpochMetrics]) -> Result<Vec<PathBuf
         let path = out.join(name);
         std::fs::write(&path, text).map(|_| path.clone()).map_err(|e| format!("{}: {e}", path.display()))
     };
-    let mut csv = String::from("epoch,global_step,train_loss,train_accuracy,test_accuracy,seconds\n");
+    let mut csv = String::from("epoch,global_step,train_loss,train_accuracy,test_accuracy,seconds,held_for_backward_bytes\n");
     for m in metrics {
-        csv.push_str(&format!("{},{},{:.6},{:.6},{:.6},{:.3}\n", m.epoch, m.global_step, m.train_loss, m.train_accuracy, m.test_accuracy, m.seconds));
+        let held = m.held_for_backward_bytes.map_or(String::new(), |b| b.to_string());
+        csv.push_str(&format!("{},{},{:.6},{:.6},{:.6},{:.3},{held}\n", m.epoch, m.global_step, m.train_loss, m.train_accuracy, m.test_accuracy, m.seconds));
     }
     let mut paths = vec![write("metrics.csv", csv)?];
     paths.push(write("metrics.json", serde_json::to_string_pretty(metrics).map_err(|e| e.to_string())?)?);

@@ -6,6 +6,7 @@ use std::time::Instant;
 use burn::tensor::Device;
 use burn_neuro::adapters::list_adapters;
 use burn_neuro::train::data::{Dataset, idx, synthetic};
+use burn_neuro::SavedState;
 use burn_neuro::train::model::{Csnn, SnnMlp};
 use burn_neuro::train::run::{EpochMetrics, Progress, TrainOutcome, TrainSettings, train};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -63,6 +64,10 @@ pub struct TrainArgs {
     /// Continue from the checkpoint in `--out`.
     #[arg(long)]
     resume: bool,
+    /// Memory-light BPTT: the neurons keep only bit-packed spikes and f16 states for the
+    /// backward pass. Saves memory with --precision f32; in f16 the states are f16 already.
+    #[arg(long)]
+    memory_light: bool,
 }
 
 struct Bar {
@@ -81,8 +86,9 @@ impl Progress for Bar {
         self.bar.inc(1);
     }
     fn epoch_end(&mut self, m: &EpochMetrics) {
+        let held = m.held_for_backward_bytes.map_or(String::new(), |b| format!(", {:.1} MiB held for backward", b as f64 / (1u64 << 20) as f64));
         let line = format!(
-            "epoch {}: train loss {:.4}, train acc {:.2}%, test acc {:.2}%, {:.1} s",
+            "epoch {}: train loss {:.4}, train acc {:.2}%, test acc {:.2}%, {:.1} s{held}",
             m.epoch + 1,
             m.train_loss,
             100.0 * m.train_accuracy,
@@ -160,6 +166,7 @@ fn run_one(args: &TrainArgs, precision: Precision, device: &Device, train_set: &
         batch_size: args.batch_size,
         learning_rate: learning_rate(args),
         steps: args.steps,
+        saved_state: if args.memory_light { SavedState::Compact } else { SavedState::Full },
     };
     if precision == Precision::F16 && !device.supports_dtype(burn::tensor::DType::F16) {
         return Err("--precision f16: this adapter lacks SHADER_F16; use --precision f32".into());
