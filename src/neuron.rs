@@ -43,9 +43,9 @@ pub enum SavedState {
     /// and every state as f16 (2 bytes), and autodiff keeps only that, 0.27 bytes per neuron-step
     /// per state instead of the full outputs (8 bytes for an f32 `Leaky`). Gradients are those
     /// of the f16-rounded states (spikes and resets stay exact); states must stay within f16's
-    /// range (|U| < 65,504). With f16 storage the states are f16 already: only the spikes
-    /// shrink, and the returned spikes' own buffer (see `ops::lif`) can cost as much as that
-    /// saves when the next layer keeps them.
+    /// range (|U| < 65,504). The returned spikes get their own buffer (see `ops::lif`); a next
+    /// layer that keeps them densely for its own backward holds that buffer — feed them to a
+    /// binary spike propagation (`PropagateOptions::binary`), which keeps them as bits.
     Compact,
 }
 

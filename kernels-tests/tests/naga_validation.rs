@@ -207,3 +207,19 @@ fn spikegen_rate_validates_and_its_params_match() {
     assert_eq!(members, offsets!(neurons, steps, first_spike_time, seed_lo, seed_hi, _pad0, _pad1, _pad2));
     assert_eq!(span as usize, std::mem::size_of::<RateParams>());
 }
+
+#[test]
+fn spike_pack_and_spike_unpack_validate_and_share_params() {
+    use burn_neuro::kernels::spike_pack::{PackParams, PackPass, spike_pack_shader};
+    for pass in [PackPass::Pack, PackPass::Unpack] {
+        for dtype in [DType::F32, DType::F16] {
+            let module = validate(&spike_pack_shader(pass, dtype), &format!("{pass:?} {dtype:?}"));
+            let (members, span) = struct_layout(&module, "PackParams");
+            macro_rules! offsets {
+                ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(PackParams, $field) as u32)),*] };
+            }
+            assert_eq!(members, offsets!(rows, columns, words_per_row, column_blocks));
+            assert_eq!(span as usize, std::mem::size_of::<PackParams>());
+        }
+    }
+}

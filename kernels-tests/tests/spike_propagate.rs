@@ -120,6 +120,68 @@ fn gradients_equal_the_dense_path() {
     }
 }
 
+/// Checked binary spikes: the backward rebuilds them from bits, and every gradient equals the
+/// unpacked path's, sparse and dense, on the GPU and the CPU.
+#[test]
+fn binary_mode_gradients_from_packed_spikes_equal_the_plain_path() {
+    for device in [gpu(), cpu()] {
+        for density in [0.0, 0.02, 0.3, 1.0] {
+            for mode in [Propagation::Sparse, Propagation::Dense] {
+                let plain = gradients(&device, PropagateOptions { mode, binary: false }, density);
+                let packed = gradients(&device, PropagateOptions { mode, binary: true }, density);
+                for (name, (a, b)) in ["spikes", "weight", "bias"].iter().zip(packed.iter().zip(&plain)) {
+                    assert_eq!(a, b, "dL/d{name}, {mode:?}, density {density}, {device:?}");
+                }
+            }
+        }
+    }
+}
+
+/// What the forward keeps alive for the backward when the spikes are a fresh tensor (as a
+/// neuron layer's output is): f32 spikes in plain mode, 1 bit per spike in binary mode.
+#[test]
+fn binary_mode_keeps_the_spikes_as_bits_for_the_backward() {
+    let device = gpu().autodiff();
+    let (rows, inputs, outputs) = (64, 4096, 64);
+    let w = tensor(uniform(inputs * outputs, 13, -1.0, 1.0), [inputs, outputs], DType::F32, &device).require_grad();
+    let source = tensor(spikes(rows, inputs, 0.02, 14), [rows, inputs], DType::F32, &device);
+    let held = |binary: bool| {
+        let before = burn_neuro::device::bytes_in_use(&device).expect("wgpu reports memory");
+        // A fresh buffer, dropped by the caller once the forward returns.
+        let y = spike_propagate(source.clone() * 1.0, w.clone(), None, PropagateOptions { mode: Propagation::Sparse, binary }).expect("valid");
+        let after = burn_neuro::device::bytes_in_use(&device).expect("wgpu reports memory");
+        drop(y);
+        after.saturating_sub(before)
+    };
+    let (plain, packed) = (held(false), held(true));
+    let f32_spikes = (rows * inputs * 4) as u64;
+    assert!(plain >= f32_spikes, "plain mode keeps the f32 spikes: {plain} bytes");
+    // Bits (f32_spikes / 32) plus the output and allocation rounding.
+    assert!(packed < f32_spikes / 16, "binary mode keeps bits: {packed} vs {plain} bytes");
+}
+
+#[test]
+fn packing_round_trips_and_matches_the_reference() {
+    use burn::backend::Dispatch;
+    use burn_neuro::backend::PropagationOps;
+    use burn_neuro::reference::spike_propagate::{pack_rows, unpack_rows};
+    let device = gpu();
+    // One spike; odd widths around a word and a workgroup; > 65,535 workgroups (70,000 rows).
+    for (rows, columns) in [(1, 1), (3, 31), (5, 33), (2, 257), (7, 1000), (70_000, 40)] {
+        for dtype in [DType::F32, DType::F16] {
+            let s = spikes(rows, columns, 0.3, 12);
+            let packed = Dispatch::spike_pack(tensor(s.clone(), [rows, columns], dtype, &device).into_dispatch());
+            let words = values(Tensor::<2>::from_dispatch(packed.clone()));
+            let words: Vec<u32> = words.iter().map(|w| w.to_bits()).collect();
+            assert_eq!(words, pack_rows(&s, rows, columns), "{rows}×{columns} {dtype:?}");
+            let back = Tensor::<2>::from_dispatch(Dispatch::spike_unpack(packed, columns, dtype));
+            assert_eq!(back.dtype(), dtype);
+            assert_eq!(values(back), s, "{rows}×{columns} {dtype:?}");
+            assert_eq!(unpack_rows(&words, rows, columns), s);
+        }
+    }
+}
+
 #[test]
 fn auto_mode_goes_sparse_below_the_break_even_density() {
     let device = gpu();

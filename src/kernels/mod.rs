@@ -7,6 +7,7 @@
 pub mod ceilings;
 pub mod crossbar;
 pub mod lif;
+pub mod spike_pack;
 pub mod spike_propagate;
 pub mod spikegen;
 

@@ -4,7 +4,8 @@
 //! `W [N_in, N_out]` (the layout of `burn::nn::Linear`). The sparse path compacts each row's
 //! active inputs on the GPU and accumulates only those rows of W, in ascending input order, so
 //! every run gives bit-identical results. Its backward computes dL/dW only from active inputs
-//! and dL/dS densely (`dY·Wᵀ`, which the previous layer's surrogate gradient needs).
+//! and dL/dS densely (`dY·Wᵀ`, which the previous layer's surrogate gradient needs). With
+//! checked binary spikes the backward keeps them bit-packed (`shaders/spike_pack.wgsl`).
 
 use burn::backend::Dispatch;
 use burn::tensor::{Int, Tensor};
@@ -44,7 +45,9 @@ impl Default for Propagation {
 pub struct PropagateOptions {
     pub mode: Propagation,
     /// Spikes must be exactly 0 or 1: checked on every call (one small device read); a
-    /// negative, NaN or graded value is an error naming `spikes`.
+    /// negative, NaN or graded value is an error naming `spikes`. In exchange, autodiff keeps
+    /// the spikes for dL/dW bit-packed (1 bit each instead of 32 in f32), on the sparse and the
+    /// dense path.
     pub binary: bool,
 }
 
@@ -102,7 +105,10 @@ pub fn spike_propagate_with_report(
         Propagation::Dense => false,
         Propagation::Auto { break_even } => density.is_some_and(|d| d < break_even),
     };
-    let output = if sparse {
+    let output = if options.binary {
+        // Checked binary: whichever path runs, the backward keeps the spikes as bits.
+        Tensor::from_dispatch(Dispatch::spike_propagate_binary(spikes.into_dispatch(), weight.into_dispatch(), sparse))
+    } else if sparse {
         Tensor::from_dispatch(Dispatch::spike_propagate(spikes.into_dispatch(), weight.into_dispatch()))
     } else {
         spikes.matmul(weight)

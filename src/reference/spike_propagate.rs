@@ -36,3 +36,24 @@ pub fn spike_propagate(storage: Storage, spikes: &[f32], rows: usize, inputs: us
 pub fn spike_weight_grad(storage: Storage, spikes: &[f32], rows: usize, inputs: usize, grad_output: &[f32], outputs: usize) -> Vec<f32> {
     gather_accumulate(storage, inputs, rows, outputs, |i, r| spikes[r * inputs + i], grad_output)
 }
+
+/// Bit-packs `spikes [rows, columns]`: bit `c % 32` of word `(r, c / 32)` is set where the spike
+/// is non-zero (the layout of `shaders/spike_pack.wgsl`).
+pub fn pack_rows(spikes: &[f32], rows: usize, columns: usize) -> Vec<u32> {
+    let words = columns.div_ceil(32);
+    let mut packed = vec![0u32; rows * words];
+    for r in 0..rows {
+        for c in 0..columns {
+            if spikes[r * columns + c] != 0.0 {
+                packed[r * words + c / 32] |= 1 << (c % 32);
+            }
+        }
+    }
+    packed
+}
+
+/// Inverse of [`pack_rows`]: 0/1 spikes `[rows, columns]`.
+pub fn unpack_rows(packed: &[u32], rows: usize, columns: usize) -> Vec<f32> {
+    let words = columns.div_ceil(32);
+    (0..rows * columns).map(|i| ((packed[(i / columns) * words + (i % columns) / 32] >> ((i % columns) % 32)) & 1) as f32).collect()
+}

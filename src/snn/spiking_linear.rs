@@ -22,7 +22,8 @@ pub struct SpikingLinearConfig {
     /// Sparse, dense, or chosen from the measured activity.
     #[config(default = "Propagation::default()")]
     pub propagation: Propagation,
-    /// Reject spikes that are not exactly 0 or 1.
+    /// Reject spikes that are not exactly 0 or 1 (one device read per call); the backward
+    /// then keeps the input spikes as bits.
     #[config(default = false)]
     pub binary: bool,
     /// Weight initializer (that of `burn::nn::LinearConfig` by default).

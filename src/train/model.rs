@@ -14,6 +14,7 @@ use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
 use burn::tensor::{DType, Device, Tensor};
 
 use crate::neuron::{SavedState, Surrogate};
+use crate::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
 use crate::snn::{Leaky, LeakyConfig};
 
 /// Output layer activity over time: `[T, batch, classes]` each.
@@ -27,7 +28,7 @@ pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static 
     fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput;
 
     /// Every neuron layer keeps `saved_state` for its backward (memory-light BPTT with
-    /// `SavedState::Compact`).
+    /// `SavedState::Compact`; the MLP's second layer then also keeps its input spikes as bits).
     fn with_saved_state(self, saved_state: SavedState) -> Self;
 }
 
@@ -37,6 +38,18 @@ fn linear(x: Tensor<2>, layer: &Linear, dtype: DType) -> Tensor<2> {
         Some(bias) => y + bias.val().cast(dtype).unsqueeze_dim(0),
         None => y,
     }
+}
+
+/// `linear` for a neuron layer's binary spikes. Memory-light runs go through the checked
+/// binary propagation, whose backward keeps the spikes as bits for dL/dW (the dense matmul is
+/// the same); otherwise a plain matmul.
+fn synapse(spikes: Tensor<2>, layer: &Linear, dtype: DType, memory_light: bool) -> Tensor<2> {
+    if !memory_light {
+        return linear(spikes, layer, dtype);
+    }
+    let options = PropagateOptions { mode: Propagation::Dense, binary: true };
+    spike_propagate(spikes, layer.weight.val().cast(dtype), layer.bias.as_ref().map(|b| b.val().cast(dtype)), options)
+        .expect("a Leaky layer without graded spikes emits binary spikes of the weight's dtype")
 }
 
 fn conv(x: Tensor<4>, layer: &Conv2d, dtype: DType) -> Tensor<4> {
@@ -81,7 +94,8 @@ impl SpikingClassifier for SnnMlp {
         let current = linear(images.cast(dtype), &self.fc1, dtype);
         let hidden = current.dims()[1];
         let spikes = self.lif1.forward(over_time::<2, 3>(current, steps), None).expect("shapes checked by construction").spikes;
-        let out = linear(spikes.reshape([steps * batch, hidden]), &self.fc2, dtype);
+        let memory_light = self.lif1.spec.saved_state == SavedState::Compact;
+        let out = synapse(spikes.reshape([steps * batch, hidden]), &self.fc2, dtype, memory_light);
         let classes = out.dims()[1];
         let out = self.lif2.forward(out.reshape([steps, batch, classes]), None).expect("shapes checked by construction");
         SpikingOutput { spikes: out.spikes, membrane: out.membrane }

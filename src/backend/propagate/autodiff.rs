@@ -6,7 +6,8 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Autodiff, AutodiffBackend};
+use burn::backend::{Autodiff, AutodiffBackend, TensorMetadata};
+use burn::tensor::DType;
 
 use super::PropagationOps;
 
@@ -55,5 +56,64 @@ impl<B: PropagationOps, C: CheckpointStrategy> PropagationOps for Autodiff<B, C>
     fn spike_weight_grad(spikes: FloatTensor<Self>, grad_output: FloatTensor<Self>) -> FloatTensor<Self> {
         // Used inside backward passes; not differentiated again.
         Self::from_inner(B::spike_weight_grad(spikes.into_primitive(), grad_output.into_primitive()))
+    }
+
+    fn spike_propagate_binary(spikes: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self> {
+        let spikes_tracked = spikes.is_tracked();
+        let weight_tracked = weight.is_tracked();
+        let columns = spikes.shape()[1];
+        let prep = BinaryPropagateBackward { sparse, columns }
+            .prepare::<C>([spikes.node(), weight.node()])
+            .compute_bound()
+            .stateful();
+        let spikes = spikes.into_primitive();
+        let weight = weight.into_primitive();
+        match prep {
+            OpsKind::Tracked(prep) => {
+                let output = B::spike_propagate_binary(spikes.clone(), weight.clone(), sparse);
+                // dL/dW needs the spikes, kept as bits (the dense spikes are freed with the
+                // caller's copy); dL/dspikes needs the weight.
+                let dtype = spikes.dtype();
+                let packed = weight_tracked.then(|| (B::spike_pack(spikes), dtype));
+                prep.finish((packed, spikes_tracked.then_some(weight)), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(B::spike_propagate_binary(spikes, weight, sparse)),
+        }
+    }
+
+    fn spike_pack(spikes: FloatTensor<Self>) -> FloatTensor<Self> {
+        Self::from_inner(B::spike_pack(spikes.into_primitive()))
+    }
+
+    fn spike_unpack(packed: FloatTensor<Self>, columns: usize, dtype: DType) -> FloatTensor<Self> {
+        Self::from_inner(B::spike_unpack(packed.into_primitive(), columns, dtype))
+    }
+}
+
+/// Backward of the binary propagation: the spikes come back from their bit-packed form.
+#[derive(Debug)]
+struct BinaryPropagateBackward {
+    sparse: bool,
+    columns: usize,
+}
+
+impl<B: PropagationOps> Backward<B, 2> for BinaryPropagateBackward {
+    /// Packed spikes and their dtype (for dL/dW), and weight (for dL/dspikes), each kept only
+    /// if that gradient is wanted.
+    type State = (Option<(FloatTensor<B>, DType)>, Option<FloatTensor<B>>);
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_spikes, node_weight] = ops.parents;
+        let grad = grads.consume::<B>(&ops.node);
+        let (packed, weight) = ops.state;
+        if let (Some(node), Some(weight)) = (node_spikes, weight) {
+            let grad_spikes = B::float_matmul(grad.clone(), B::float_transpose(weight));
+            grads.register::<B>(node.id, grad_spikes);
+        }
+        if let (Some(node), Some((packed, dtype))) = (node_weight, packed) {
+            let spikes = B::spike_unpack(packed, self.columns, dtype);
+            let grad_weight = if self.sparse { B::spike_weight_grad(spikes, grad) } else { B::float_matmul(B::float_transpose(spikes), grad) };
+            grads.register::<B>(node.id, grad_weight);
+        }
     }
 }

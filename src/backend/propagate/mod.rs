@@ -1,11 +1,13 @@
-//! Event-driven spike propagation: sparse `S·W` and its sparse weight gradient `Sᵀ·dY`.
+//! Event-driven spike propagation: sparse `S·W` and its sparse weight gradient `Sᵀ·dY`, and
+//! bit-packed spikes for a memory-light backward.
 
 mod autodiff;
 mod cube;
 mod flex;
 
+use burn::backend::fusion::custom::TensorSpec;
 use burn::backend::{Backend, backend_extension, tensor::FloatTensor};
-use burn::tensor::Shape;
+use burn::tensor::{DType, Shape};
 
 /// Spike propagation ops.
 #[backend_extension(Cube, Fusion, Autodiff, Flex)]
@@ -18,6 +20,30 @@ pub trait PropagationOps: Backend {
     /// `spikesᵀ · grad_output → [N_in, N_out]`, touching `grad_output` only for active spikes.
     #[fusion(dtype = grad_output, shape = weight_grad_shape(spikes, grad_output))]
     fn spike_weight_grad(spikes: FloatTensor<Self>, grad_output: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// `spikes · weight` for binary spikes, by the sparse kernels or (`sparse == false`) a dense
+    /// matmul. Under autodiff the spikes are kept bit-packed for dL/dW (1 bit per spike).
+    #[fusion(dtype = weight, shape = product_shape(spikes, weight))]
+    fn spike_propagate_binary(spikes: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self>;
+
+    /// Bit-packs binary spikes `[R, N]` into `[R, ⌈N/32⌉]` u32 words (an F32-typed tensor of bit
+    /// patterns): bit `c % 32` of word `(r, c / 32)` is set where the spike is non-zero.
+    #[fusion(dtype = DType::F32, shape = packed_shape(spikes))]
+    fn spike_pack(spikes: FloatTensor<Self>) -> FloatTensor<Self>;
+
+    /// The words of [`spike_pack`](PropagationOps::spike_pack) back to `[R, columns]` 0/1 spikes
+    /// of `dtype`.
+    #[fusion(meta = spike_unpack_meta)]
+    fn spike_unpack(packed: FloatTensor<Self>, columns: usize, dtype: DType) -> FloatTensor<Self>;
+}
+
+/// `[R, N]` → `[R, ⌈N/32⌉]` words.
+pub(crate) fn packed_shape(spikes: &Shape) -> Shape {
+    vec![spikes[0], spikes[1].div_ceil(32)].into()
+}
+
+fn spike_unpack_meta(packed: &TensorSpec, columns: &usize, dtype: &DType) -> TensorSpec {
+    TensorSpec::new(vec![packed.shape[0], *columns].into(), *dtype)
 }
 
 /// `[R, N_in] · [N_in, N_out] → [R, N_out]`.

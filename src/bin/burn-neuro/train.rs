@@ -65,7 +65,7 @@ pub struct TrainArgs {
     #[arg(long)]
     resume: bool,
     /// Memory-light BPTT: the neurons keep only bit-packed spikes and f16 states for the
-    /// backward pass. Saves memory with --precision f32; in f16 the states are f16 already.
+    /// backward pass, and the MLP's second layer its input spikes as bits.
     #[arg(long)]
     memory_light: bool,
 }
