@@ -130,23 +130,10 @@ impl Leaky {
 
     /// Truncated BPTT: runs `[T, ...]` in chunks of `chunk` steps (one fused launch each) and
     /// carries the membrane across chunk boundaries *detached*, so gradients flow back at most
-    /// `chunk` steps and the graph of earlier chunks can be freed.
+    /// `chunk` steps and the graph of earlier chunks can be freed. Every neuron layer has the
+    /// same through [`truncated::forward_truncated`](super::truncated::forward_truncated).
     pub fn forward_truncated<const D: usize>(&self, input: Tensor<D>, initial: Option<Tensor<D>>, chunk: usize) -> Result<LifOutput<D>> {
-        let steps = input.dims()[0];
-        if chunk == 0 {
-            return Err(NeuroError::Range { argument: "chunk", value: "0".into(), expected: "at least 1 step".into() });
-        }
-        let neuron = self.neuron();
-        let (mut spikes, mut membranes) = (Vec::new(), Vec::new());
-        let mut state = initial;
-        for start in (0..steps.max(1)).step_by(chunk) {
-            let end = (start + chunk).min(steps);
-            let out = lif(input.clone().slice([start..end]), state.map(|s| s.detach()), &neuron)?;
-            state = Some(out.membrane.clone().slice([end - start - 1..end - start]));
-            spikes.push(out.spikes);
-            membranes.push(out.membrane);
-        }
-        Ok(self.graded(LifOutput { spikes: Tensor::cat(spikes, 0), membrane: Tensor::cat(membranes, 0) }))
+        super::truncated::forward_truncated(self, input, initial, chunk)
     }
 
     /// One step: `membrane` is the state from the previous step (zeros if `None`).

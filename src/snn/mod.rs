@@ -11,6 +11,7 @@ mod recurrent;
 pub mod spikegen;
 mod spiking_linear;
 mod synaptic;
+pub mod truncated;
 
 pub use alpha::{Alpha, AlphaConfig};
 pub use lapicque::{Lapicque, LapicqueConfig};
