@@ -40,12 +40,13 @@ pub enum SavedState {
     #[default]
     Full,
     /// Memory-light BPTT: the forward also writes spikes bit-packed along time (1 bit per step)
-    /// and every state as f16 (2 bytes), and autodiff keeps only that, 0.27 bytes per neuron-step
-    /// per state instead of the full outputs (8 bytes for an f32 `Leaky`). Gradients are those
-    /// of the f16-rounded states (spikes and resets stay exact); states must stay within f16's
-    /// range (|U| < 65,504). The returned spikes get their own buffer (see `ops::lif`); a next
-    /// layer that keeps them densely for its own backward holds that buffer — feed them to a
-    /// binary spike propagation (`PropagateOptions::binary`), which keeps them as bits.
+    /// and every state as f16 (2 bytes per step), and autodiff keeps only that: 2.1 bytes per
+    /// neuron-step for a `Leaky` instead of its full outputs (8 bytes in f32). Gradients are
+    /// those of the f16-rounded states: spikes and delayed resets stay exact, an immediate
+    /// reset is re-thresholded from the f16 membrane. States must stay within f16's range
+    /// (|U| < 65,504). The returned spikes get their own buffer (see `ops::lif`); a next layer
+    /// that keeps them densely for its own backward holds that buffer — feed them to a binary
+    /// spike propagation (`PropagateOptions::binary`), which keeps them as bits.
     Compact,
 }
 
