@@ -28,7 +28,8 @@ pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static 
     fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput;
 
     /// Every neuron layer keeps `saved_state` for its backward (memory-light BPTT with
-    /// `SavedState::Compact`; the MLP's second layer then also keeps its input spikes as bits).
+    /// `SavedState::Compact`; the fully connected layers fed spikes then also keep them as
+    /// bits).
     fn with_saved_state(self, saved_state: SavedState) -> Self;
 }
 
@@ -143,7 +144,8 @@ impl SpikingClassifier for Csnn {
         let s1 = self.lif1.forward(over_time::<4, 5>(c1, steps), None).expect("shapes checked by construction").spikes;
         let c2 = max_pool2d(conv(s1.reshape([steps * batch, 12, 12, 12]), &self.conv2, dtype), pool()); // [T·B, 64, 4, 4]
         let s2 = self.lif2.forward(c2.reshape([steps, batch, 64, 4, 4]), None).expect("shapes checked by construction").spikes;
-        let out = linear(s2.reshape([steps * batch, 64 * 4 * 4]), &self.fc, dtype);
+        let memory_light = self.lif2.spec.saved_state == SavedState::Compact;
+        let out = synapse(s2.reshape([steps * batch, 64 * 4 * 4]), &self.fc, dtype, memory_light);
         let classes = out.dims()[1];
         let out = self.lif3.forward(out.reshape([steps, batch, classes]), None).expect("shapes checked by construction");
         SpikingOutput { spikes: out.spikes, membrane: out.membrane }
