@@ -223,3 +223,43 @@ fn spike_pack_and_spike_unpack_validate_and_share_params() {
         }
     }
 }
+
+/// Which files a LIF kernel is rendered from: the neuron model picks the body
+/// (lif_forward/lif_backward.wgsl or alpha_forward/alpha_backward.wgsl), the saved state the
+/// snippet that stores or reads it (lif_saved_none.wgsl, lif_saved_full.wgsl,
+/// lif_saved_compact.wgsl at binding 5 in the forward and 3 in the backward).
+#[test]
+fn lif_kernels_are_rendered_from_the_right_files() {
+    // A line only that file has, checked to be in it.
+    let files = [
+        ("lif_forward", include_str!("../../shaders/lif_forward.wgsl"), "let v = quantize(integrate(beta, theta, mem, drive, reset));"),
+        ("lif_backward", include_str!("../../shaders/lif_backward.wgsl"), "fn previous_spike_of("),
+        ("alpha_forward", include_str!("../../shaders/alpha_forward.wgsl"), "let exc_base = alpha * exc + x;"),
+        ("alpha_backward", include_str!("../../shaders/alpha_backward.wgsl"), "let tau_grads = alpha_tau_grad(alpha, beta);"),
+        ("lif_saved_none", include_str!("../../shaders/lif_saved_none.wgsl"), "pending: ptr<function, vec3<f32>>) {}"),
+        ("lif_saved_full", include_str!("../../shaders/lif_saved_full.wgsl"), "@group(0) @binding(3) var<storage, read_write> forward: array<Elem>;"),
+    ];
+    for (name, text, marker) in &files {
+        assert!(text.contains(marker), "{name} holds its marker");
+    }
+    let compact_marker = "var<storage, read_write> saved: array<u32>;";
+    assert!(include_str!("../../shaders/lif_saved_compact.wgsl").contains(compact_marker));
+    let has = |source: &str, name: &str| source.contains(files.iter().find(|(n, _, _)| *n == name).expect("listed").2);
+    for model in NeuronModel::all() {
+        for saved_state in [SavedState::Full, SavedState::Compact] {
+            let spec = LifSpec { saved_state, ..LifSpec::snntorch_default() };
+            let forward = lif_shader(LifPass::Forward, &spec, DType::F32, model);
+            let backward = lif_shader(LifPass::Backward { coeff_grads: true }, &spec, DType::F32, model);
+            let what = format!("{model:?} {saved_state:?}");
+            assert_eq!(has(&forward, "alpha_forward"), model.alpha, "{what}");
+            assert_eq!(has(&forward, "lif_forward"), !model.alpha, "{what}");
+            assert_eq!(has(&backward, "alpha_backward"), model.alpha, "{what}");
+            assert_eq!(has(&backward, "lif_backward"), !model.alpha, "{what}");
+            let compact = saved_state == SavedState::Compact;
+            assert_eq!(forward.contains(&format!("@binding(5) {compact_marker}")), compact, "{what}");
+            assert_eq!(has(&forward, "lif_saved_none"), !compact, "{what}");
+            assert_eq!(backward.contains(&format!("@binding(3) {compact_marker}")), compact, "{what}");
+            assert_eq!(has(&backward, "lif_saved_full"), !compact, "{what}");
+        }
+    }
+}
