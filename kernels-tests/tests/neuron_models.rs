@@ -436,6 +436,12 @@ fn lapicque_module_matches_the_op_and_learns_its_threshold() {
     assert!((beta.c - 10.0).abs() < 1e-4);
     let err = LapicqueConfig::new(1.0, 1.0).with_time_step(2.0).init(&device).unwrap_err();
     assert!(err.to_string().contains("time_step"), "{err}");
+    // One learnable θ per neuron: each gets its own gradient.
+    let per_neuron = LapicqueConfig::new(2.0, 3.0).with_neurons(Some(20)).with_learn_threshold(true).init(&device).expect("valid");
+    let grads = per_neuron.forward(x(), None).expect("valid").membrane.sum().backward();
+    let d_theta = values(per_neuron.threshold.grad(&grads).expect("θ learns"));
+    assert_eq!(d_theta.len(), 20);
+    assert!(LapicqueConfig::new(2.0, 3.0).with_neurons(Some(0)).init(&device).is_err());
 }
 
 #[test]

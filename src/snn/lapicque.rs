@@ -32,6 +32,9 @@ pub struct LapicqueConfig {
     pub surrogate: Surrogate,
     #[config(default = false)]
     pub learn_threshold: bool,
+    /// One θ per neuron (this many) instead of one per layer (R and C stay per layer).
+    #[config(default = "None")]
+    pub neurons: Option<usize>,
     #[config(default = 1.0)]
     pub graded_spikes_factor: f32,
     #[config(default = false)]
@@ -58,8 +61,12 @@ impl LapicqueConfig {
             return Err(NeuroError::Range { argument: "threshold", value: self.threshold.to_string(), expected: "a finite value".into() });
         }
         neuron.spec.validate()?;
+        let count = self.neurons.unwrap_or(1);
+        if count == 0 {
+            return Err(NeuroError::Range { argument: "neurons", value: "0".into(), expected: "at least 1".into() });
+        }
         Ok(Lapicque {
-            threshold: f32_param(vec![self.threshold], self.learn_threshold, device),
+            threshold: f32_param(vec![self.threshold; count], self.learn_threshold, device),
             graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
             r: self.r,
             c: self.c,
@@ -79,7 +86,8 @@ impl LapicqueConfig {
     }
 }
 
-/// A layer of Lapicque neurons; θ (and the graded-spike factor) are f32 parameters.
+/// A layer of Lapicque neurons; θ (`[1]` or one per neuron) and the graded-spike factor are
+/// f32 parameters.
 #[derive(Module, Debug)]
 pub struct Lapicque {
     pub threshold: Param<Tensor<1>>,
