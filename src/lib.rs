@@ -8,7 +8,7 @@
 //! - [`snn`]: Burn modules ([`snn::Leaky`]) to put next to `burn::nn` layers;
 //! - [`ops`]: checked functions on `Tensor<D>` ([`ops::lif::lif`], [`ops::lif::lif_step`]);
 //! - [`backend`]: the `#[backend_extension]` trait and its Cube / Fusion / Autodiff / Flex impls;
-//! - [`kernels`]: launchers of the WGSL in `shaders/`; [`reference`]: the CPU spec of each kernel.
+//! - [`kernels`]: launchers of the WGSL in `shaders/`; [`reference`](mod@reference): the CPU spec of each kernel.
 
 pub mod adapters;
 pub mod analog;
