@@ -3,7 +3,7 @@
 // iterative bound management, then the tiles' outputs summed digitally.
 //
 // A workgroup owns ROWS batch rows and one column tile; invocation `local` owns columns
-// local + k·WORKGROUP_SIZE of it (k < cols_per_thread <= 4). For each row tile the quantised
+// local + k·WORKGROUP_SIZE of it (k < COLS <= 4). For each row tile the quantised
 // inputs of all ROWS rows are staged in workgroup memory a chunk at a time; every conductance
 // pair an invocation loads serves all ROWS rows, and consecutive invocations read consecutive
 // columns, so the loads coalesce. Each row keeps its own noise-management scale α and
@@ -11,7 +11,10 @@
 // the others retry.
 
 const ROWS: u32 = {{ rows }}u;
-const SLOTS: u32 = ROWS * 4u;  // per-invocation accumulators: ROWS rows × up to 4 columns
+// Columns per invocation, ⌈tile_cols / WORKGROUP_SIZE⌉ (1 to 4). A constant, so the loops over
+// rows and columns unroll and the accumulators below stay in registers.
+const COLS: u32 = {{ cols_per_thread }}u;
+const SLOTS: u32 = ROWS * COLS;  // per-invocation accumulators: ROWS rows × COLS columns
 
 @group(0) @binding(0) var<storage, read_write> input: array<Elem>;   // [batch, inputs]
 @group(0) @binding(1) var<storage, read_write> planes: array<f32>;   // see crossbar_program.wgsl
@@ -148,20 +151,22 @@ fn main(
                 workgroupBarrier();
                 let count = min(WORKGROUP_SIZE, rows - chunk);
                 for (var j = 0u; j < count; j++) {
+                    // This input of every row, read from workgroup memory once per column pass.
+                    var xs: array<f32, ROWS>;
                     for (var r = 0u; r < ROWS; r++) {
-                        let x = quantized[r * WORKGROUP_SIZE + j];
-                        sq_norm[r] += x * x;
+                        xs[r] = quantized[r * WORKGROUP_SIZE + j];
+                        sq_norm[r] += xs[r] * xs[r];
                     }
                     let position = f32(chunk + j) / f32(rows);
                     let ramp = 1.0 - (1.0 - position) * (1.0 - position);
-                    for (var k = 0u; k < p.cols_per_thread; k++) {
+                    for (var k = 0u; k < COLS; k++) {
                         let column = local + k * WORKGROUP_SIZE;
                         if column < p.tile_cols && col_tile * p.tile_cols + column < p.outputs {
                             let pair = device_pair(p, row0 + chunk + j, col_tile * p.tile_cols + column);
                             for (var r = 0u; r < ROWS; r++) {
                                 if reading[r] {
-                                    let x = quantized[r * WORKGROUP_SIZE + j];
-                                    let s = r * 4u + k;
+                                    let x = xs[r];
+                                    let s = r * COLS + k;
                                     acc[s] += pair.x * x;
                                     if IR_DROP {
                                         abs_acc[s] += abs(pair.x) * abs(x);
@@ -191,11 +196,11 @@ fn main(
                 if !reading[r] {
                     continue;
                 }
-                for (var k = 0u; k < p.cols_per_thread; k++) {
+                for (var k = 0u; k < COLS; k++) {
                     let column = local + k * WORKGROUP_SIZE;
                     let global_column = col_tile * p.tile_cols + column;
                     if column < p.tile_cols && global_column < p.outputs {
-                        let s = r * 4u + k;
+                        let s = r * COLS + k;
                         var value = acc[s];
                         if IR_DROP {
                             let a = f32(rows) / p.ir_drop_g_ratio * abs_acc[s];
@@ -240,11 +245,11 @@ fn main(
         }
 
         for (var r = 0u; r < rows_here; r++) {
-            for (var k = 0u; k < p.cols_per_thread; k++) {
+            for (var k = 0u; k < COLS; k++) {
                 let column = local + k * WORKGROUP_SIZE;
                 let global_column = col_tile * p.tile_cols + column;
                 if column < p.tile_cols && global_column < p.outputs {
-                    let s = r * 4u + k;
+                    let s = r * COLS + k;
                     total[s] += y[s] * alpha[r] * beta[r];
                     if TRACES {
                         let at = ((b0 + r) * p.row_tiles + row_tile) * p.outputs + global_column;
@@ -257,11 +262,11 @@ fn main(
     }
     let gain = scales[0] * scales[1];
     for (var r = 0u; r < rows_here; r++) {
-        for (var k = 0u; k < p.cols_per_thread; k++) {
+        for (var k = 0u; k < COLS; k++) {
             let column = local + k * WORKGROUP_SIZE;
             let global_column = col_tile * p.tile_cols + column;
             if column < p.tile_cols && global_column < p.outputs {
-                output[(b0 + r) * p.outputs + global_column] = Elem(total[r * 4u + k] * gain);
+                output[(b0 + r) * p.outputs + global_column] = Elem(total[r * COLS + k] * gain);
             }
         }
     }

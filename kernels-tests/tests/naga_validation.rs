@@ -143,7 +143,9 @@ fn crossbar_variants() -> Vec<CrossbarVariant> {
                     for ir_drop in [false, true] {
                         for traces in [false, true] {
                             for transposed in [false, true] {
-                                all.push(CrossbarVariant { programming_noise, drift, noise_management, read_noise, ir_drop, traces, transposed });
+                                // Every column count (1 to 4) in turn across the variants.
+                                let cols_per_thread = 1 + all.len() as u32 % 4;
+                                all.push(CrossbarVariant { programming_noise, drift, noise_management, read_noise, ir_drop, traces, transposed, cols_per_thread });
                             }
                         }
                     }

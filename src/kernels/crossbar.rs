@@ -78,6 +78,9 @@ pub struct CrossbarVariant {
     pub traces: bool,
     /// Read Wᵀ: the analog backward pass.
     pub transposed: bool,
+    /// Columns per read invocation, ⌈tile_cols / WORKGROUP_SIZE⌉ (1 to 4): a constant of the
+    /// read kernel so its accumulators stay in registers.
+    pub cols_per_thread: u32,
 }
 
 /// Everything the kernels need to know about a crossbar, derived from its configuration.
@@ -160,6 +163,7 @@ impl CrossbarSettings {
             ir_drop: config.ir_drop > 0.0,
             traces: false,
             transposed: false,
+            cols_per_thread: params.cols_per_thread,
         };
         CrossbarSettings { params, variant }
     }
@@ -175,6 +179,7 @@ impl CrossbarSettings {
         p.row_tiles = p.inputs.div_ceil(p.tile_rows);
         p.col_tiles = p.outputs.div_ceil(p.tile_cols);
         p.cols_per_thread = p.tile_cols.div_ceil(WORKGROUP_SIZE);
+        t.variant.cols_per_thread = p.cols_per_thread;
         p.batch = batch as u32;
         p.max_bound_factor = 0.0;
         p.call |= 1 << 23;
@@ -255,6 +260,7 @@ pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DTy
             ("traces", variant.traces.to_string()),
             ("transposed", variant.transposed.to_string()),
             ("rows", READ_ROWS.to_string()),
+            ("cols_per_thread", variant.cols_per_thread.to_string()),
         ],
     )
 }
@@ -344,7 +350,7 @@ pub fn drift(planes: CubeTensor, params: &DriftParams) -> CubeTensor {
     let output = empty_like(&planes, vec![2, shape[1], shape[2]], DType::F32);
     let client = &planes.client;
     let params_handle = client.create_from_slice(bytemuck::bytes_of(params));
-    let variant = CrossbarVariant { programming_noise: 0, drift: true, noise_management: 0, read_noise: 0, ir_drop: false, traces: false, transposed: false };
+    let variant = CrossbarVariant { programming_noise: 0, drift: true, noise_management: 0, read_noise: 0, ir_drop: false, traces: false, transposed: false, cols_per_thread: 1 };
     let kernel = CrossbarKernel { pass: CrossbarPass::Drift, variant, dtype: DType::F32 };
     client.launch(
         Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
