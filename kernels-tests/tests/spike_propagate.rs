@@ -141,16 +141,26 @@ fn binary_mode_gradients_from_packed_spikes_equal_the_plain_path() {
 fn packing_round_trips_and_matches_the_reference() {
     use burn::backend::Dispatch;
     use burn_neuro::backend::PropagationOps;
-    use burn_neuro::reference::spike_propagate::{pack_rows, unpack_rows};
+    use burn_neuro::reference::spike_propagate::{pack_rows, spike_counts, unpack_rows};
     let device = gpu();
     // One spike; odd widths around a word and a workgroup; > 65,535 workgroups (70,000 rows).
     for (rows, columns) in [(1, 1), (3, 31), (5, 33), (2, 257), (7, 1000), (70_000, 40)] {
         for dtype in [DType::F32, DType::F16] {
-            let s = spikes(rows, columns, 0.3, 12);
-            let packed = Dispatch::spike_pack(tensor(s.clone(), [rows, columns], dtype, &device).into_dispatch());
+            let mut s = spikes(rows, columns, 0.3, 12);
+            // A few entries that binary mode must count as invalid (still active).
+            if rows * columns > 40 {
+                s[7] = 0.5;
+                s[rows * columns - 2] = -1.0;
+            }
+            let (packed, counts) = Dispatch::spike_pack(tensor(s.clone(), [rows, columns], dtype, &device).into_dispatch());
             let words = values(Tensor::<2>::from_dispatch(packed.clone()));
             let words: Vec<u32> = words.iter().map(|w| w.to_bits()).collect();
             assert_eq!(words, pack_rows(&s, rows, columns), "{rows}×{columns} {dtype:?}");
+            let counts: Vec<u32> = values(Tensor::<1>::from_dispatch(counts)).iter().map(|c| c.to_bits()).collect();
+            let (active, invalid) = spike_counts(&s);
+            assert_eq!(counts, vec![active, invalid], "{rows}×{columns} {dtype:?}");
+            assert_eq!(invalid, if rows * columns > 40 { 2 } else { 0 });
+            let s: Vec<f32> = s.iter().map(|v| if *v != 0.0 { 1.0 } else { 0.0 }).collect();
             let back = Tensor::<2>::from_dispatch(Dispatch::spike_unpack(packed, columns, dtype));
             assert_eq!(back.dtype(), dtype);
             assert_eq!(values(back), s, "{rows}×{columns} {dtype:?}");

@@ -75,21 +75,23 @@ fn params(rows: usize, columns: usize) -> PackParams {
 }
 
 /// `spikes [rows, columns]` (binary) → `[rows, ⌈columns/32⌉]` u32 words in an F32-typed tensor
-/// (bit patterns, never arithmetic).
-pub fn spike_pack(spikes: CubeTensor) -> CubeTensor {
+/// (bit patterns, never arithmetic), and `[active, invalid]` counts as two u32 in an F32-typed
+/// `[2]` tensor.
+pub fn spike_pack(spikes: CubeTensor) -> (CubeTensor, CubeTensor) {
     let spikes = into_contiguous(spikes);
     let [rows, columns] = [spikes.meta.shape()[0], spikes.meta.shape()[1]];
     let params = params(rows, columns);
     let packed = empty_like(&spikes, vec![rows, words_per_row(columns)], DType::F32);
     let client = spikes.client.clone();
     let params_handle = client.create_from_slice(bytemuck::bytes_of(&params));
+    let counts = CubeTensor::new_contiguous(client.clone(), spikes.device.clone(), vec![2].into(), client.create_from_slice(bytemuck::cast_slice(&[0u32; 2])), DType::F32);
     client.launch(
         Box::new(SourceKernel::new(PackKernel { pass: PackPass::Pack, dtype: spikes.dtype }, CubeDim::new_1d(WORKGROUP_SIZE))),
         // One workgroup per (row, block of WORKGROUP_SIZE columns).
         grid_1d(rows * params.column_blocks as usize, 1),
-        KernelArguments::new().with_buffers(vec![spikes.handle.binding(), packed.handle.clone().binding(), params_handle.binding()]),
+        KernelArguments::new().with_buffers(vec![spikes.handle.binding(), packed.handle.clone().binding(), params_handle.binding(), counts.handle.clone().binding()]),
     );
-    packed
+    (packed, counts)
 }
 
 /// The words of [`spike_pack`] → `[rows, columns]` 0/1 spikes of `dtype`.

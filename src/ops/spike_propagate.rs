@@ -44,10 +44,10 @@ impl Default for Propagation {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct PropagateOptions {
     pub mode: Propagation,
-    /// Spikes must be exactly 0 or 1: checked on every call (one small device read); a
-    /// negative, NaN or graded value is an error naming `spikes`. In exchange, autodiff keeps
-    /// the spikes for dL/dW bit-packed (1 bit each instead of 32 in f32), on the sparse and the
-    /// dense path.
+    /// Spikes must be exactly 0 or 1: checked on every call by the kernel that bit-packs them
+    /// (one small device read); a negative, NaN or graded value is an error naming `spikes`.
+    /// In exchange, autodiff keeps the spikes for dL/dW bit-packed (1 bit each instead of 32 in
+    /// f32), on the sparse and the dense path.
     pub binary: bool,
 }
 
@@ -86,32 +86,37 @@ pub fn spike_propagate_with_report(
     }
     debug_assert_eq!(inputs, weight_inputs);
 
-    let measure = options.binary || matches!(options.mode, Propagation::Auto { .. });
-    let density = if measure {
-        let (active, invalid) = activity(&spikes, options.binary)?;
-        if invalid > 0 {
-            return Err(NeuroError::Range {
-                argument: "spikes",
-                value: format!("{invalid} entries that are neither 0 nor 1"),
-                expected: "binary spikes (0 or 1; negative, NaN and graded values are rejected in binary mode)".into(),
-            });
+    // Binary mode packs the spikes (what its backward keeps) and counts active and invalid
+    // entries in the same pass; Auto mode alone counts with tensor ops. Either is one read.
+    let packed = options.binary.then(|| {
+        let (packed, counts) = Dispatch::spike_pack(spikes.clone().into_dispatch());
+        let counts: Vec<u32> = Tensor::<1>::from_dispatch(counts).into_data().iter::<f32>().map(f32::to_bits).collect();
+        (packed, counts[0] as usize, counts[1] as usize)
+    });
+    let density = match &packed {
+        Some((_, active, invalid)) => {
+            if *invalid > 0 {
+                return Err(NeuroError::Range {
+                    argument: "spikes",
+                    value: format!("{invalid} entries that are neither 0 nor 1"),
+                    expected: "binary spikes (0 or 1; negative, NaN and graded values are rejected in binary mode)".into(),
+                });
+            }
+            Some(*active as f32 / (rows * inputs) as f32)
         }
-        Some(active as f32 / (rows * inputs) as f32)
-    } else {
-        None
+        None if matches!(options.mode, Propagation::Auto { .. }) => Some(active_count(&spikes) as f32 / (rows * inputs) as f32),
+        None => None,
     };
     let sparse = match options.mode {
         Propagation::Sparse => true,
         Propagation::Dense => false,
         Propagation::Auto { break_even } => density.is_some_and(|d| d < break_even),
     };
-    let output = if options.binary {
+    let output = match packed {
         // Checked binary: whichever path runs, the backward keeps the spikes as bits.
-        Tensor::from_dispatch(Dispatch::spike_propagate_binary(spikes.into_dispatch(), weight.into_dispatch(), sparse))
-    } else if sparse {
-        Tensor::from_dispatch(Dispatch::spike_propagate(spikes.into_dispatch(), weight.into_dispatch()))
-    } else {
-        spikes.matmul(weight)
+        Some((packed, _, _)) => Tensor::from_dispatch(Dispatch::spike_propagate_packed(spikes.into_dispatch(), packed, weight.into_dispatch(), sparse)),
+        None if sparse => Tensor::from_dispatch(Dispatch::spike_propagate(spikes.into_dispatch(), weight.into_dispatch())),
+        None => spikes.matmul(weight),
     };
     let output = match bias {
         Some(bias) => output + bias.reshape([1, outputs]),
@@ -177,19 +182,8 @@ fn validate(spikes: &Tensor<2>, weight: &Tensor<2>, bias: Option<&Tensor<1>>) ->
     Ok(())
 }
 
-/// Counts non-zero entries and (when `binary`) entries that are not exactly 0 or 1, with one
-/// device read.
-fn activity(spikes: &Tensor<2>, binary: bool) -> Result<(usize, usize)> {
+/// Non-zero entries (NaN included), with one device read.
+fn active_count(spikes: &Tensor<2>) -> usize {
     let active: Tensor<1, Int> = spikes.clone().not_equal_elem(0.0).int().sum();
-    let invalid: Tensor<1, Int> = if binary {
-        let ok = spikes.clone().equal_elem(0.0).bool_or(spikes.clone().equal_elem(1.0));
-        ok.bool_not().int().sum()
-    } else {
-        Tensor::zeros([1], &spikes.device())
-    };
-    let counts: Vec<i64> = Tensor::cat(vec![active, invalid], 0)
-        .into_data()
-        .iter::<i64>()
-        .collect();
-    Ok((counts[0] as usize, counts[1] as usize))
+    active.into_data().iter::<i64>().next().unwrap_or(0) as usize
 }

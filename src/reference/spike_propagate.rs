@@ -57,3 +57,11 @@ pub fn unpack_rows(packed: &[u32], rows: usize, columns: usize) -> Vec<f32> {
     let words = columns.div_ceil(32);
     (0..rows * columns).map(|i| ((packed[(i / columns) * words + (i % columns) / 32] >> ((i % columns) % 32)) & 1) as f32).collect()
 }
+
+/// `(active, invalid)`: the non-zero spikes (NaN included) and those that are neither 0 nor 1,
+/// as `shaders/spike_pack.wgsl` counts them.
+pub fn spike_counts(spikes: &[f32]) -> (u32, u32) {
+    let active = spikes.iter().filter(|s| **s != 0.0).count() as u32;
+    let invalid = spikes.iter().filter(|s| !(**s == 0.0 || **s == 1.0)).count() as u32;
+    (active, invalid)
+}

@@ -58,7 +58,7 @@ impl<B: PropagationOps, C: CheckpointStrategy> PropagationOps for Autodiff<B, C>
         Self::from_inner(B::spike_weight_grad(spikes.into_primitive(), grad_output.into_primitive()))
     }
 
-    fn spike_propagate_binary(spikes: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self> {
+    fn spike_propagate_packed(spikes: FloatTensor<Self>, packed: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self> {
         let spikes_tracked = spikes.is_tracked();
         let weight_tracked = weight.is_tracked();
         let columns = spikes.shape()[1];
@@ -67,22 +67,25 @@ impl<B: PropagationOps, C: CheckpointStrategy> PropagationOps for Autodiff<B, C>
             .compute_bound()
             .stateful();
         let spikes = spikes.into_primitive();
+        let packed = packed.into_primitive();
         let weight = weight.into_primitive();
         match prep {
             OpsKind::Tracked(prep) => {
-                let output = B::spike_propagate_binary(spikes.clone(), weight.clone(), sparse);
-                // dL/dW needs the spikes, kept as bits (the dense spikes are freed with the
-                // caller's copy); dL/dspikes needs the weight.
                 let dtype = spikes.dtype();
-                let packed = weight_tracked.then(|| (B::spike_pack(spikes), dtype));
-                prep.finish((packed, spikes_tracked.then_some(weight)), output)
+                let output = B::spike_propagate_packed(spikes, packed.clone(), weight.clone(), sparse);
+                // dL/dW needs the spikes: the bits stand in for them (the dense spikes are freed
+                // with the caller's copy); dL/dspikes needs the weight.
+                let state = (weight_tracked.then_some((packed, dtype)), spikes_tracked.then_some(weight));
+                prep.finish(state, output)
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::spike_propagate_binary(spikes, weight, sparse)),
+            OpsKind::UnTracked(prep) => prep.finish(B::spike_propagate_packed(spikes, packed, weight, sparse)),
         }
     }
 
-    fn spike_pack(spikes: FloatTensor<Self>) -> FloatTensor<Self> {
-        Self::from_inner(B::spike_pack(spikes.into_primitive()))
+    fn spike_pack(spikes: FloatTensor<Self>) -> (FloatTensor<Self>, FloatTensor<Self>) {
+        // Bits and counts are data, not differentiated.
+        let (packed, counts) = B::spike_pack(spikes.into_primitive());
+        (Self::from_inner(packed), Self::from_inner(counts))
     }
 
     fn spike_unpack(packed: FloatTensor<Self>, columns: usize, dtype: DType) -> FloatTensor<Self> {

@@ -18,11 +18,11 @@ impl PropagationOps for CubeBackend {
         spike_propagate::spike_weight_grad(spikes, grad_output)
     }
 
-    fn spike_propagate_binary(spikes: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self> {
+    fn spike_propagate_packed(spikes: FloatTensor<Self>, _packed: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self> {
         if sparse { spike_propagate::spike_propagate(spikes, weight) } else { Self::float_matmul(spikes, weight) }
     }
 
-    fn spike_pack(spikes: FloatTensor<Self>) -> FloatTensor<Self> {
+    fn spike_pack(spikes: FloatTensor<Self>) -> (FloatTensor<Self>, FloatTensor<Self>) {
         spike_pack::spike_pack(spikes)
     }
 

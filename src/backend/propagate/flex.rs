@@ -27,15 +27,20 @@ impl PropagationOps for Flex {
         device_tensor(out, weight_grad_shape(&spike_shape, &grad_shape), dtype, &like)
     }
 
-    fn spike_propagate_binary(spikes: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self> {
+    fn spike_propagate_packed(spikes: FloatTensor<Self>, _packed: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self> {
         if sparse { Self::spike_propagate(spikes, weight) } else { Self::float_matmul(spikes, weight) }
     }
 
-    fn spike_pack(spikes: FloatTensor<Self>) -> FloatTensor<Self> {
+    fn spike_pack(spikes: FloatTensor<Self>) -> (FloatTensor<Self>, FloatTensor<Self>) {
         let like = spikes.clone();
         let (spikes, shape, _) = host_values(spikes);
         let words = reference::pack_rows(&spikes, shape[0], shape[1]);
-        device_tensor(words.into_iter().map(f32::from_bits).collect(), packed_shape(&shape), DType::F32, &like)
+        let (active, invalid) = reference::spike_counts(&spikes);
+        let bits = |values: Vec<u32>| values.into_iter().map(f32::from_bits).collect();
+        (
+            device_tensor(bits(words), packed_shape(&shape), DType::F32, &like),
+            device_tensor(bits(vec![active, invalid]), vec![2].into(), DType::F32, &like),
+        )
     }
 
     fn spike_unpack(packed: FloatTensor<Self>, columns: usize, dtype: DType) -> FloatTensor<Self> {

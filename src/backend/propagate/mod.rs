@@ -22,14 +22,17 @@ pub trait PropagationOps: Backend {
     fn spike_weight_grad(spikes: FloatTensor<Self>, grad_output: FloatTensor<Self>) -> FloatTensor<Self>;
 
     /// `spikes · weight` for binary spikes, by the sparse kernels or (`sparse == false`) a dense
-    /// matmul. Under autodiff the spikes are kept bit-packed for dL/dW (1 bit per spike).
+    /// matmul. `packed` is the spikes' [`spike_pack`](PropagationOps::spike_pack) form (not
+    /// differentiated): under autodiff it is what dL/dW keeps, 1 bit per spike.
     #[fusion(dtype = weight, shape = product_shape(spikes, weight))]
-    fn spike_propagate_binary(spikes: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self>;
+    fn spike_propagate_packed(spikes: FloatTensor<Self>, packed: FloatTensor<Self>, weight: FloatTensor<Self>, sparse: bool) -> FloatTensor<Self>;
 
     /// Bit-packs binary spikes `[R, N]` into `[R, ⌈N/32⌉]` u32 words (an F32-typed tensor of bit
-    /// patterns): bit `c % 32` of word `(r, c / 32)` is set where the spike is non-zero.
-    #[fusion(dtype = DType::F32, shape = packed_shape(spikes))]
-    fn spike_pack(spikes: FloatTensor<Self>) -> FloatTensor<Self>;
+    /// patterns): bit `c % 32` of word `(r, c / 32)` is set where the spike is non-zero. Also
+    /// returns `[active, invalid]` (u32 bit patterns in an F32-typed `[2]` tensor): the non-zero
+    /// spikes and those that are neither 0 nor 1, counted in the same pass.
+    #[fusion(meta = spike_pack_meta)]
+    fn spike_pack(spikes: FloatTensor<Self>) -> (FloatTensor<Self>, FloatTensor<Self>);
 
     /// The words of [`spike_pack`](PropagationOps::spike_pack) back to `[R, columns]` 0/1 spikes
     /// of `dtype`.
@@ -40,6 +43,10 @@ pub trait PropagationOps: Backend {
 /// `[R, N]` → `[R, ⌈N/32⌉]` words.
 pub(crate) fn packed_shape(spikes: &Shape) -> Shape {
     vec![spikes[0], spikes[1].div_ceil(32)].into()
+}
+
+fn spike_pack_meta(spikes: &TensorSpec) -> (TensorSpec, TensorSpec) {
+    (TensorSpec::new(packed_shape(&spikes.shape), DType::F32), TensorSpec::new(vec![2].into(), DType::F32))
 }
 
 fn spike_unpack_meta(packed: &TensorSpec, columns: &usize, dtype: &DType) -> TensorSpec {
