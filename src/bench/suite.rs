@@ -276,6 +276,25 @@ pub fn run(device: &Device, config: &SuiteConfig, mut progress: impl FnMut(&str)
         comparisons.push(Comparison { name: format!("spike_propagate sparse vs dense, density {:.1}%", density * 100.0), speedup });
         sweep.push((density, speedup));
     }
+    // Checked binary mode packs the spikes (what its backward keeps) and counts them in one
+    // kernel, then reads two counters: its cost over the plain sparse path at the sparsest
+    // density of the sweep.
+    if let Some(&density) = config.densities.first() {
+        let s = spikes(rows, size, density, &plain);
+        let events = density * (rows * size * size) as f64;
+        let mut medians = [0.0; 2];
+        for (slot, (variant, binary)) in [("sparse", false), ("sparse_binary", true)].into_iter().enumerate() {
+            let options = PropagateOptions { mode: Propagation::Sparse, binary };
+            let timed = sample(&plain, warmup, samples, || spike_propagate(s.clone(), weight.clone(), None, options).expect("valid propagation"));
+            let work = Work { bytes: 4.0 * (2.0 * (rows * size) as f64 + events), flops: 2.0 * events, events };
+            let case = Case { family: "spike_propagate_binary", variant, pass: "forward", shape: vec![rows, size, size], dtype: DType::F32, params: vec![("density", density)], work };
+            let measured = result(case, timed, peaks);
+            medians[slot] = measured.stats.median;
+            results.push(measured);
+            progress(&format!("spike_propagate {variant} density {density}"));
+        }
+        comparisons.push(Comparison { name: format!("spike_propagate checked binary vs plain sparse, density {:.1}%", density * 100.0), speedup: medians[0] / medians[1] });
+    }
     // Open Neuromorphic SNN harness: Linear(n → n) + Leaky over [T, 16, n], forward and
     // forward+backward, with our fused neuron and with the same neuron as tensor ops (an eager
     // snnTorch-style loop).
