@@ -145,12 +145,8 @@ fn params(spec: &LifSpec, num_steps: usize, num_neurons: usize, coeff_len: usize
     }
 }
 
-fn launch(pass: LifPass, spec: &LifSpec, model: NeuronModel, like: &CubeTensor, num_neurons: usize, params: LifParams, buffers: Vec<CubeTensor>) {
-    launch_with_trailing(pass, spec, model, like, num_neurons, params, buffers, Vec::new());
-}
-
 /// Binds `buffers`, then the params block, then `trailing`, in binding order.
-fn launch_with_trailing(
+fn launch(
     pass: LifPass,
     spec: &LifSpec,
     model: NeuronModel,
@@ -219,7 +215,7 @@ fn forward(spec: &LifSpec, model: NeuronModel, input: CubeTensor, initial: CubeT
     let saved = (spec.saved_state == SavedState::Compact)
         .then(|| empty_like(&input, vec![compact_saved_words(num_steps, num_neurons, model)], DType::F32));
     // Bindings 0–3, then the params block (4), then the saved words (5).
-    launch_with_trailing(
+    launch(
         LifPass::Forward,
         spec,
         model,
@@ -274,6 +270,7 @@ pub fn lif_backward(
         num_neurons,
         params(spec, num_steps, num_neurons, coeff_len),
         vec![input, initial, coeffs, forward, grad.clone(), grad_input.clone(), grad_coeffs.clone()],
+        Vec::new(),
     );
     (grad_input, grad_coeffs)
 }

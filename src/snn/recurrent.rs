@@ -142,7 +142,15 @@ impl RLeaky {
         }
         match (&self.one_to_one, &self.all_to_all) {
             (Some(weight), _) => {
-                let (input, initial) = self.fold_graded_initial_spikes(input, initial, weight)?;
+                let (input, initial) = match (initial, &self.graded_spikes) {
+                    (Some(state), Some(_)) => {
+                        let steps = dims[0];
+                        let (first, state) = self.fold_graded_spikes(input.clone().slice([0..1]), state, weight, "initial_spike")?;
+                        let input = if steps == 1 { first } else { Tensor::cat(vec![first, input.slice([1..steps])], 0) };
+                        (input, Some(state))
+                    }
+                    (initial, _) => (input, initial),
+                };
                 let out = recurrent(input, initial, &self.one_to_one_neuron(weight))?;
                 Ok(RecurrentOutput { spikes: grade(out.spikes, &self.graded_spikes), ..out })
             }
@@ -179,15 +187,9 @@ impl RLeaky {
         match (&self.one_to_one, &self.all_to_all) {
             (Some(weight), _) => {
                 let (input, state) = match (state, &self.graded_spikes) {
-                    // The emitted (scaled) spikes enter as V·S[t-1] added to the input; the
-                    // kernel, whose S[-1] is weighted by V·g, starts from no spike.
                     (Some(state), Some(_)) => {
-                        if state.spikes.dims() != dims {
-                            return Err(NeuroError::Shape { argument: "state", actual: state.spikes.dims().to_vec(), expected: format!("{dims:?} (the shape of `input`)") });
-                        }
-                        let dtype = input.dtype();
-                        let input = input + state.spikes.clone() * weight.val().cast(dtype).reshape(last_axis::<D>(weight.val().dims()[0]));
-                        (input, Some(RecurrentState { spikes: state.spikes.zeros_like(), ..state }))
+                        let (input, state) = self.fold_graded_spikes(input, state, weight, "state")?;
+                        (input, Some(state))
                     }
                     (state, _) => (input, state),
                 };
@@ -211,29 +213,24 @@ impl RLeaky {
         RecurrentNeuron { lif: self.lif(), weight: NeuronParameter::Tensor(weight), alpha: self.alpha() }
     }
 
-    /// With graded spikes, the given initial spikes (already scaled) enter as V·S[-1] added to
-    /// the first input, and the kernel starts from no spike: exact without dividing by g.
-    fn fold_graded_initial_spikes<const D: usize>(
+    /// With graded spikes, the given (already scaled) spikes enter as V·S added to `input`, one
+    /// step shaped like them, and the kernel, whose S[-1] is weighted by V·g, starts from no
+    /// spike: exact without dividing by g.
+    fn fold_graded_spikes<const D: usize>(
         &self,
         input: Tensor<D>,
-        initial: Option<RecurrentState<D>>,
+        state: RecurrentState<D>,
         weight: &Param<Tensor<1>>,
-    ) -> Result<(Tensor<D>, Option<RecurrentState<D>>)> {
-        let (Some(state), Some(_)) = (initial.clone(), &self.graded_spikes) else {
-            return Ok((input, initial));
-        };
-        let mut one_step = input.dims();
-        one_step[0] = 1;
-        if state.spikes.dims() != one_step {
-            return Err(NeuroError::Shape { argument: "initial_spike", actual: state.spikes.dims().to_vec(), expected: format!("{one_step:?}") });
+        argument: &'static str,
+    ) -> Result<(Tensor<D>, RecurrentState<D>)> {
+        let dims = input.dims();
+        if state.spikes.dims() != dims {
+            return Err(NeuroError::Shape { argument, actual: state.spikes.dims().to_vec(), expected: format!("{dims:?}") });
         }
-        let steps = input.dims()[0];
-        let dtype = input.dtype();
         let v = weight.val();
-        let v_dims = last_axis::<D>(v.dims()[0]);
-        let first = input.clone().slice([0..1]) + state.spikes.clone() * v.cast(dtype).reshape(v_dims);
-        let input = if steps == 1 { first } else { Tensor::cat(vec![first, input.slice([1..steps])], 0) };
-        Ok((input, Some(RecurrentState { spikes: state.spikes.zeros_like(), ..state })))
+        let v = v.clone().cast(input.dtype()).reshape(last_axis::<D>(v.dims()[0]));
+        let input = input + state.spikes.clone() * v;
+        Ok((input, RecurrentState { spikes: state.spikes.zeros_like(), ..state }))
     }
 
     /// The step's LIF and (for `RSynaptic`) synaptic neuron, with per-neuron parameters tiled
