@@ -5,9 +5,9 @@
 use burn::nn::LinearConfig;
 use burn::tensor::{Device, Distribution, Tensor};
 use burn_neuro::analog::{CrossbarConfig, ProgrammedCrossbar};
-use burn_neuro::{SavedState, StateQuant};
 use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, latency, rate};
 use burn_neuro::snn::{AlphaConfig, Leaky, LeakyConfig, RLeakyConfig, loss};
+use burn_neuro::{SavedState, StateQuant};
 
 fn main() -> burn_neuro::Result<()> {
     let device = Device::wgpu(Default::default()); // or Device::flex() for the CPU path
@@ -15,7 +15,7 @@ fn main() -> burn_neuro::Result<()> {
     let neuron: Leaky = LeakyConfig::new(0.95).with_learn_beta(true).init(&device)?;
 
     let x = Tensor::<3>::random([25, 128, 784], Distribution::Bernoulli(0.1), &device); // [T, batch, inputs]
-    let out = neuron.forward(fc.forward(x), None)?; // all 25 steps in one launch
+    let out = neuron.forward(fc.forward(x), None); // all 25 steps in one launch
     let (spikes, membrane) = (out.spikes, out.membrane); // [25, 128, 1000] each
     println!("spikes {:?}, mean rate {:.4}", spikes.dims(), spikes.clone().mean().into_scalar::<f32>());
     println!("membrane {:?}", membrane.dims());
@@ -23,18 +23,22 @@ fn main() -> burn_neuro::Result<()> {
     let pixels = Tensor::<2>::random([128, 784], Distribution::Uniform(0.0, 1.0), &device);
     let trains: Tensor<3> = rate(pixels.clone(), 25, RateOptions { seed: 1, ..Default::default() })?;
     let first: Tensor<3> = latency(pixels, 25, LatencyOptions { linear: true, normalize: true, ..Default::default() })?;
-    println!("rate code: {:.4} spikes per step and input; latency code: {} spikes", trains.clone().mean().into_scalar::<f32>(), first.sum().into_scalar::<f32>());
+    println!(
+        "rate code: {:.4} spikes per step and input; latency code: {} spikes",
+        trains.clone().mean().into_scalar::<f32>(),
+        first.sum().into_scalar::<f32>()
+    );
 
     // All-to-all recurrence (a Linear on the previous spikes), 8-bit membrane as in state_quant().
     let recurrent = RLeakyConfig::new(0.9, 784).with_state_quant(Some(StateQuant::snntorch_default())).init(&device)?;
-    let out = recurrent.forward(trains, None)?;
+    let out = recurrent.forward(trains, None);
     let targets = Tensor::<1, burn::tensor::Int>::zeros([128], &device);
     let accuracy = loss::accuracy_rate(out.spikes, targets, loss::OutputCode { population: 1 })?;
     println!("untrained recurrent layer, read as 784 classes against class 0: accuracy {accuracy:.3}");
 
     // snnTorch's Alpha neuron; for training, keep only bit-packed spikes and f16 states for BPTT.
     let alpha = AlphaConfig::new(0.9, 0.8).with_saved_state(SavedState::Compact).init(&device)?;
-    let out = alpha.forward(spikes, None)?;
+    let out = alpha.forward(spikes, None); // spikes, excitatory, inhibitory, membrane
     println!("alpha layer: membrane {:?}, mean rate {:.4}", out.membrane.dims(), out.spikes.mean().into_scalar::<f32>());
 
     let weight = Tensor::<2>::random([256, 64], Distribution::Uniform(-0.5, 0.5), &device); // [inputs, outputs]

@@ -4,30 +4,13 @@
 // ĝ = g_prog / g_max; the result is clamped at 0. Input: the programmed [g+, g−, ν+, ν−]
 // planes; output: [g+, g−] at time t (read like a crossbar without drift).
 
-struct DriftParams {
-    devices: u32,       // inputs · outputs
-    seed_lo: u32,
-    seed_hi: u32,
-    realisation: u32,   // selects the read-noise draw
-    log_time_ratio: f32,  // ln(t / t0), 0 when t <= t0
-    read_noise_factor: f32, // √ln((t + t_read)/(2·t_read)); 0 turns read noise off
-    inv_g_max: f32,
-    _pad0: u32,
-}
-
-const DRIFT_STREAM: u32 = 0xFFFFFFFEu;
-
 @group(0) @binding(0) var<storage, read_write> programmed: array<f32>;  // [4, devices]
 @group(0) @binding(1) var<storage, read_write> drifted: array<f32>;     // [2, devices]
 @group(0) @binding(2) var<storage, read_write> params: DriftParams;
 
-@compute @workgroup_size({{ workgroup_size }}, 1, 1)
-fn main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) num_workgroups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    let i = (workgroup.y * num_workgroups.x + workgroup.x) * {{ workgroup_size }}u + local;
+@compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+    let i = linear_index(workgroup, num_workgroups, local);
     let p = params;
     if i >= p.devices {
         return;

@@ -54,12 +54,8 @@ fn program_device(goal: f32, device: u32, polarity: u32) -> vec2<f32> {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
-fn main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) num_workgroups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    let i = (workgroup.y * num_workgroups.x + workgroup.x) * WORKGROUP_SIZE + local;
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+    let i = linear_index(workgroup, num_workgroups, local);
     let n = params.inputs * params.outputs;
     if i >= n {
         return;

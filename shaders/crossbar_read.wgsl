@@ -56,16 +56,12 @@ fn device_pair(p: CrossbarParams, row: u32, column: u32) -> vec3<f32> {
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
-fn main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) num_workgroups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     if local == 0u {
         shared_params = params;
     }
     let p = workgroupUniformLoad(&shared_params);
-    let block = workgroup.y * num_workgroups.x + workgroup.x;
+    let block = workgroup_index(workgroup, num_workgroups);
     let row_groups = (p.batch + ROWS - 1u) / ROWS;
     if block >= row_groups * p.col_tiles {
         return;

@@ -3,9 +3,6 @@
 // of saving any intermediate; the reset indicator is S[t-1] for a delayed reset and is
 // recomputed from U[t-1] for an immediate one.
 
-@group(0) @binding(0) var<storage, read_write> input: array<Elem>;       // X [T, N] (immediate reset only)
-@group(0) @binding(1) var<storage, read_write> initial: array<Elem>;     // [U[-1] | I[-1] | S[-1]], each N
-@group(0) @binding(2) var<storage, read_write> coeffs: array<f32>;       // [β | θ | α | V], each L
 // binding 3: the saved forward state, read through stored_spike / stored_plane
 @group(0) @binding(4) var<storage, read_write> grad: array<Elem>;        // [dL/dS | dL/dU | dL/dI]
 // [dL/dX (T·N) | dL/dU[-1] | dL/dI[-1] | dL/dS[-1]], the last three N each
@@ -19,48 +16,41 @@ fn previous_spike_of(t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
     if t > 0u {
         return stored_spike(t - 1u, n);
     }
-    return f32(initial[SPIKE_STATE * num_neurons + n]);
+    return f32(initial[SPIKES_STATE * num_neurons + n]);
 }
 
 // I[t-1] of neuron n (the initial current for t = 0).
 fn previous_current(t: u32, i: u32, n: u32, num_neurons: u32) -> f32 {
     if t > 0u {
-        return stored_plane(2u, t - 1u, n);
+        return stored_plane(SYNAPTIC_PLANE, t - 1u, n);
     }
     return f32(initial[SYNAPTIC_STATE * num_neurons + n]);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
-fn main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) num_workgroups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    let n = neuron_index(workgroup, num_workgroups, local);
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+    let n = linear_index(workgroup, num_workgroups, local);
     let num_neurons = params.num_neurons;
-    if n >= num_neurons {
-        return;
-    }
+    if n >= num_neurons { return; }
     let c = n % params.coeff_len;
-    let beta_raw = coeffs[c];
+    let beta_raw = coefficient(BETA_ROW, c);
     let beta = clamp(beta_raw, 0.0, 1.0);
-    let theta = coeffs[params.coeff_len + c];
+    let theta = coefficient(THRESHOLD_ROW, c);
     let a = params.surrogate_a;
     let b = params.surrogate_b;
     let num_steps = params.num_steps;
-    let membrane_offset = num_steps * num_neurons;
+    let plane = num_steps * num_neurons;
     // An immediate reset needs the drive (X, plus α·I[t-1] for a synaptic neuron) to rebuild
     // the pre-reset potential, which is not stored.
-    let immediate_reset = !RESET_DELAY && RESET_MODE != 2u;
-    let synaptic_offset = 2u * membrane_offset;
+    let immediate_reset = !RESET_DELAY && RESET_MODE != RESET_NONE;
     var alpha_raw = 0.0;
     if SYNAPTIC {
-        alpha_raw = coeffs[ALPHA_ROW * params.coeff_len + c];
+        alpha_raw = coefficient(ALPHA_ROW, c);
     }
     let alpha = clamp(alpha_raw, 0.0, 1.0);
     var recurrent_weight = 0.0;
     if RECURRENT {
-        recurrent_weight = coeffs[RECURRENT_ROW * params.coeff_len + c];
+        recurrent_weight = coefficient(RECURRENT_ROW, c);
     }
     // dL/dS[t] flowing back from step t+1's recurrent input.
     var carry_spike = 0.0;
@@ -76,9 +66,9 @@ fn main(
         let i = t * num_neurons + n;
         var previous: f32;
         if t > 0u {
-            previous = stored_plane(1u, t - 1u, n);
+            previous = stored_plane(MEMBRANE_PLANE, t - 1u, n);
         } else {
-            previous = f32(initial[n]);
+            previous = f32(initial[MEMBRANE_STATE * num_neurons + n]);
         }
         // With a delayed reset R[t] is exactly the previous spike, which is saved exactly
         // (a rounded U[t-1] could land on the other side of θ).
@@ -87,7 +77,7 @@ fn main(
             reset = stored_spike(t - 1u, n);
         }
         let spike = stored_spike(t, n);
-        var v = stored_plane(1u, t, n);
+        var v = stored_plane(MEMBRANE_PLANE, t, n);
         if immediate_reset {
             var drive = f32(input[i]);
             if RECURRENT {
@@ -101,13 +91,13 @@ fn main(
             v = quantize(integrate(beta, theta, previous, drive, reset));
         }
         let sg = surrogate_grad(v - theta, a, b);
-        let g_u = f32(grad[membrane_offset + i]) + carry;
-        let g_s = f32(grad[i]) + carry_spike;
+        let g_u = f32(grad[MEMBRANE_PLANE * plane + i]) + carry;
+        let g_s = f32(grad[SPIKES_PLANE * plane + i]) + carry_spike;
         var g_v: f32;
         if !immediate_reset {
             g_theta -= g_s * sg;
             g_v = g_u + g_s * sg;
-        } else if RESET_MODE == 0u {
+        } else if RESET_MODE == RESET_SUBTRACT {
             // U = V - (S - R)·θ with S = H(V - θ).
             g_theta += g_u * (reset - spike + theta * sg) - g_s * sg;
             g_v = g_u * (1.0 - theta * sg) + g_s * sg;
@@ -118,12 +108,12 @@ fn main(
         }
         // The drive (X, or I) enters V scaled by 1 − R in the zero-all mode.
         var g_drive = g_v;
-        if RESET_MODE == 3u {
+        if RESET_MODE == RESET_ZERO_ALL {
             g_drive = g_v * (1.0 - reset);
         }
         if SYNAPTIC {
             // I[t] feeds U[t] and I[t+1]: dL/dI[t] = g_drive + (dL/dI[t] from outside) + α·dL/dI[t+1].
-            let g_syn = g_drive + f32(grad[synaptic_offset + i]) + carry_syn;
+            let g_syn = g_drive + f32(grad[SYNAPTIC_PLANE * plane + i]) + carry_syn;
             g_alpha += g_syn * previous_current(t, i, n, num_neurons);
             carry_syn = g_syn * alpha;
             grad_input[i] = Elem(g_syn);
@@ -140,11 +130,11 @@ fn main(
                 carry_spike = g_drive * recurrent_weight;
             }
         }
-        if RESET_MODE == 0u {
+        if RESET_MODE == RESET_SUBTRACT {
             g_beta += g_v * previous;
             g_theta -= reset * g_v;
             carry = g_v * beta;
-        } else if RESET_MODE == 1u || RESET_MODE == 3u {
+        } else if RESET_MODE == RESET_ZERO || RESET_MODE == RESET_ZERO_ALL {
             g_beta += g_v * (1.0 - reset) * previous;
             carry = g_v * beta * (1.0 - reset);
         } else {
@@ -152,19 +142,19 @@ fn main(
             carry = g_v * beta;
         }
     }
-    grad_input[membrane_offset + n] = Elem(carry);
+    grad_input[plane + MEMBRANE_STATE * num_neurons + n] = Elem(carry);
     if SYNAPTIC {
-        grad_input[membrane_offset + SYNAPTIC_STATE * num_neurons + n] = Elem(carry_syn);
+        grad_input[plane + SYNAPTIC_STATE * num_neurons + n] = Elem(carry_syn);
     }
     if RECURRENT {
-        grad_input[membrane_offset + SPIKE_STATE * num_neurons + n] = Elem(carry_spike);
+        grad_input[plane + SPIKES_STATE * num_neurons + n] = Elem(carry_spike);
     }
     if !COEFF_GRADS {
         return;
     }
     // The clamp passes the gradient only where 0 <= β <= 1 (as torch's clamp does).
-    grad_coeffs[n] = select(0.0, g_beta, beta_raw >= 0.0 && beta_raw <= 1.0);
-    grad_coeffs[num_neurons + n] = g_theta;
+    grad_coeffs[BETA_ROW * num_neurons + n] = select(0.0, g_beta, beta_raw >= 0.0 && beta_raw <= 1.0);
+    grad_coeffs[THRESHOLD_ROW * num_neurons + n] = g_theta;
     if SYNAPTIC {
         grad_coeffs[ALPHA_ROW * num_neurons + n] = select(0.0, g_alpha, alpha_raw >= 0.0 && alpha_raw <= 1.0);
     }

@@ -11,11 +11,7 @@
 @group(0) @binding(5) var<storage, read_write> params: PropagateParams;
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
-fn main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) num_workgroups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     let p = params;
     let block = workgroup_index(workgroup, num_workgroups);
     let a = block / p.column_blocks;

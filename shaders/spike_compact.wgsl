@@ -12,11 +12,7 @@ var<workgroup> shared_params: PropagateParams;
 var<workgroup> scan: array<u32, WORKGROUP_SIZE>;
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
-fn main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) num_workgroups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     // Storage reads are non-uniform to WGSL; loading the parameters through workgroup memory
     // makes the loop bounds uniform, as the barriers below require.
     if local == 0u {

@@ -5,20 +5,7 @@
 // workgroup's WORKGROUP_SIZE / 32 words, which the first invocations then store.
 // The same pass counts the active spikes (non-zero, NaN included) and the invalid ones
 // (neither 0 nor 1), so checking binary input and measuring density need no other pass.
-{{ enable_f16 }}
-
-alias Elem = {{ elem }};
-const WORKGROUP_SIZE: u32 = {{ workgroup_size }}u;
 const WORDS: u32 = WORKGROUP_SIZE / 32u;
-
-// Layout is mirrored by `PackParams` in src/kernels/spike_pack.rs.
-struct PackParams {
-    rows: u32,
-    columns: u32,
-    words_per_row: u32,
-    // Workgroups per row: ⌈columns / WORKGROUP_SIZE⌉.
-    column_blocks: u32,
-}
 
 @group(0) @binding(0) var<storage, read_write> spikes: array<Elem>;
 @group(0) @binding(1) var<storage, read_write> packed: array<u32>;
@@ -30,14 +17,10 @@ var<workgroup> bits: array<atomic<u32>, WORDS>;
 var<workgroup> tally: array<atomic<u32>, 2>;
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
-fn main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) num_workgroups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
     let p = params;
     // Large launches fold into a 2-D grid (a dimension holds at most 65,535 workgroups).
-    let block = workgroup.y * num_workgroups.x + workgroup.x;
+    let block = workgroup_index(workgroup, num_workgroups);
     let row = block / p.column_blocks;
     let chunk = block % p.column_blocks;
     if local < WORDS {

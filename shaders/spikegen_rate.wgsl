@@ -2,34 +2,14 @@
 // per step, from counter-based randomness keyed by (seed, i, t), so the same seed gives the
 // same spike trains on every device and in the CPU reference. Steps before
 // `first_spike_time` stay silent.
-{{ enable_f16 }}
-
-alias Elem = {{ elem }};
-const WORKGROUP_SIZE: u32 = {{ workgroup_size }}u;
-const RATE_STREAM: u32 = 0x52415445u; // "RATE"
-
-struct RateParams {
-    neurons: u32,
-    steps: u32,
-    first_spike_time: u32,
-    seed_lo: u32,
-    seed_hi: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
 
 @group(0) @binding(0) var<storage, read_write> probability: array<f32>;  // [N], in [0, 1]
 @group(0) @binding(1) var<storage, read_write> spikes: array<Elem>;      // [T, N]
 @group(0) @binding(2) var<storage, read_write> params: RateParams;
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
-fn main(
-    @builtin(workgroup_id) workgroup: vec3<u32>,
-    @builtin(num_workgroups) num_workgroups: vec3<u32>,
-    @builtin(local_invocation_index) local: u32,
-) {
-    let i = (workgroup.y * num_workgroups.x + workgroup.x) * WORKGROUP_SIZE + local;
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
+    let i = linear_index(workgroup, num_workgroups, local);
     let p = params;
     if i >= p.neurons {
         return;

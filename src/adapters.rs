@@ -9,24 +9,33 @@ use burn::tensor::{Device, DeviceKind};
 pub struct AdapterReport {
     /// Position in [`list_adapters`]'s answer.
     pub index: usize,
+    /// Adapter name as the driver reports it.
     pub name: String,
     /// Vulkan, Metal, Dx12, Gl, ...
     pub backend: String,
     /// DiscreteGpu, IntegratedGpu, VirtualGpu, Cpu, Other.
     pub device_type: String,
+    /// Driver name.
     pub driver: String,
+    /// Driver version details.
     pub driver_info: String,
     /// `SHADER_F16`: our f16 kernels run here.
     pub shader_f16: bool,
     /// `SUBGROUP` operations, with the subgroup size range.
     pub subgroups: bool,
+    /// Smallest and largest subgroup size (0, 0 without subgroups).
     pub subgroup_size: (u32, u32),
     /// `TIMESTAMP_QUERY`: device-side timing for benchmarks.
     pub timestamps: bool,
+    /// Largest workgroup count in one dispatch dimension.
     pub max_workgroups_per_dimension: u32,
+    /// Largest invocations per workgroup.
     pub max_invocations_per_workgroup: u32,
+    /// Workgroup (shared) memory per workgroup, bytes.
     pub max_workgroup_storage_bytes: u32,
+    /// Storage buffers one shader stage may bind.
     pub max_storage_buffers_per_stage: u32,
+    /// Largest storage buffer binding, bytes.
     pub max_storage_binding_bytes: u64,
     #[serde(skip)]
     kind: DeviceKind,
@@ -58,10 +67,8 @@ impl AdapterReport {
 
 /// Every adapter wgpu finds, on every native graphics API compiled in.
 pub fn list_adapters() -> Vec<AdapterReport> {
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends: wgpu::Backends::all(),
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
+    let instance =
+        wgpu::Instance::new(wgpu::InstanceDescriptor { backends: wgpu::Backends::all(), ..wgpu::InstanceDescriptor::new_without_display_handle() });
     let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
     let mut seen: Vec<(wgpu::Backend, wgpu::DeviceType)> = Vec::new();
     adapters

@@ -23,14 +23,8 @@ static REGISTERED: Mutex<Vec<(Device, wgpu::Features)>> = Mutex::new(Vec::new())
 /// against the features the device was really created with.
 pub fn register_wgpu_setup(setup: WgpuSetup) -> Result<Device> {
     let features = setup.device.features();
-    let device = Device::wgpu_options()
-        .setup(setup)
-        .init()
-        .map_err(|e| NeuroError::Device(format!("registering the wgpu setup failed: {e}")))?;
-    REGISTERED
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .push((device.clone(), features));
+    let device = Device::wgpu_options().setup(setup).init().map_err(|e| NeuroError::Device(format!("registering the wgpu setup failed: {e}")))?;
+    REGISTERED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((device.clone(), features));
     Ok(device)
 }
 
@@ -69,9 +63,7 @@ pub fn compute_path(device: &Device) -> Result<ComputePath> {
             }
         }
         DispatchDevice::Flex(_) => Ok(ComputePath::Cpu),
-        other => Err(NeuroError::Device(format!(
-            "unsupported device {other:?}: use a wgpu device or the Flex CPU device"
-        ))),
+        other => Err(NeuroError::Device(format!("unsupported device {other:?}: use a wgpu device or the Flex CPU device"))),
     }
 }
 
@@ -89,11 +81,7 @@ pub fn check_storage_dtype(device: &Device, argument: &'static str, dtype: DType
                 )))
             }
         }
-        other => Err(NeuroError::DType {
-            argument,
-            actual: format!("{other:?}"),
-            expected: "F32 or F16".into(),
-        }),
+        other => Err(NeuroError::DType { argument, actual: format!("{other:?}"), expected: "F32 or F16".into() }),
     }
 }
 

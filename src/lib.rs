@@ -1,32 +1,39 @@
 //! # burn-neuro
 //!
-//! Hand-written WGSL kernels for spiking neural networks under the Burn deep-learning framework,
-//! running on any GPU wgpu reaches (Vulkan, Metal, DX12) and, through Burn's CPU backend, on
-//! machines without one.
+//! Hand-written WGSL kernels for spiking neural networks and analog in-memory computing under
+//! the Burn deep-learning framework, running on any GPU wgpu reaches (Vulkan, Metal, DX12, GL)
+//! and, through Burn's CPU backend, on machines without one.
 //!
-//! Layers, top to bottom:
-//! - [`snn`]: Burn modules ([`snn::Leaky`]) to put next to `burn::nn` layers;
-//! - [`ops`]: checked functions on `Tensor<D>` ([`ops::lif::lif`], [`ops::lif::lif_step`]);
-//! - [`backend`]: the `#[backend_extension]` trait and its Cube / Fusion / Autodiff / Flex impls;
-//! - [`kernels`]: launchers of the WGSL in `shaders/`; [`reference`](mod@reference): the CPU spec of each kernel.
+//! The public surface, top to bottom:
+//! - [`snn`]: Burn modules ([`snn::Leaky`], [`snn::Synaptic`], …) to put next to `burn::nn`
+//!   layers, spike encoders and losses;
+//! - [`analog`]: crossbar-array layers and their configs;
+//! - [`ops`]: checked functions on `Tensor<D>` ([`neuron_forward`], [`neuron_step`], [`lif`],
+//!   spike propagation);
+//! - [`neuron`]: the neuron table ([`NeuronKind`]) and the spec ([`LifSpec`]) every neuron
+//!   shares; [`NeuroError`], the one error type.
+//!
+//! Launchers, CPU references and backend implementations are crate internals; they stay
+//! reachable (hidden from these docs) for the test crate and the command line.
+#![warn(missing_docs)]
 
 pub mod adapters;
 pub mod analog;
+#[doc(hidden)]
 pub mod backend;
-pub mod bench;
-pub mod chart;
 pub mod device;
 pub mod error;
+#[doc(hidden)]
 pub mod kernels;
 pub mod neuron;
 pub mod ops;
+#[doc(hidden)]
 pub mod reference;
+#[doc(hidden)]
 pub mod rng;
 pub mod snn;
-pub mod train;
 
 pub use error::{NeuroError, Result};
-pub use neuron::{LifSpec, NeuronModel, ResetMode, SavedState, StateQuant, Surrogate};
-pub use ops::alpha::{AlphaNeuron, AlphaOutput, AlphaState, alpha, alpha_step};
-pub use ops::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
-pub use ops::synaptic::{SynapticNeuron, SynapticOutput, SynapticState, synaptic, synaptic_step};
+pub use neuron::{Coefficient, LifSpec, NeuronKind, Plane, ResetMode, SavedState, StateQuant, Surrogate};
+pub use ops::lif::{lif, lif_step};
+pub use ops::neuron::{Neuron, NeuronOutput, NeuronParameter, NeuronState, neuron_forward, neuron_step};

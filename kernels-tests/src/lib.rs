@@ -17,6 +17,30 @@ pub fn gpu() -> Device {
     Device::wgpu(Default::default())
 }
 
+/// A device of its own on the test adapter, created with the adapter's features and limits as
+/// `features` and `limits` change them (registered through `burn_neuro::device`, so the crate
+/// sees what the device really has): tests of feature and limit checks run the same on every
+/// adapter instead of depending on what it happens to offer.
+pub fn custom_gpu(
+    label: &str,
+    features: impl FnOnce(burn::tensor::wgpu::wgpu::Features) -> burn::tensor::wgpu::wgpu::Features,
+    limits: impl FnOnce(burn::tensor::wgpu::wgpu::Limits) -> burn::tensor::wgpu::wgpu::Limits,
+) -> Device {
+    use burn::tensor::wgpu::{WgpuSetup, wgpu};
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
+        .expect("an adapter (the test machine must have a Vulkan driver)");
+    let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+        label: Some(label),
+        required_features: features(adapter.features()),
+        required_limits: limits(adapter.limits()),
+        ..Default::default()
+    }))
+    .expect("a device with the requested features and limits");
+    let backend = adapter.get_info().backend;
+    burn_neuro::device::register_wgpu_setup(WgpuSetup { instance, adapter, device, queue, backend }).expect("registration")
+}
+
 /// Burn's CPU device (runs our CPU reference).
 pub fn cpu() -> Device {
     Device::flex()
@@ -60,16 +84,45 @@ pub fn assert_close(actual: &[f32], expected: &[f32], atol: f32, rtol: f32, what
     let mut worst: Option<(usize, f32)> = None;
     for (i, (a, b)) in actual.iter().zip(expected).enumerate() {
         let err = (a - b).abs();
-        let ok = err <= atol + rtol * b.abs() || (a.is_nan() && b.is_nan());
+        // Equal values pass even where the difference is undefined (the same infinity).
+        let ok = a == b || err <= atol + rtol * b.abs() || (a.is_nan() && b.is_nan());
         if !ok && worst.is_none_or(|(_, w)| err > w) {
             worst = Some((i, err));
         }
     }
     if let Some((i, err)) = worst {
-        panic!(
-            "{what}: element {i} differs: got {}, expected {} (|diff| = {err}, atol {atol}, rtol {rtol})",
-            actual[i], expected[i]
-        );
+        panic!("{what}: element {i} differs: got {}, expected {} (|diff| = {err}, atol {atol}, rtol {rtol})", actual[i], expected[i]);
     }
 }
 
+/// Every combination of the crossbar kernels' code-shaping choices (432), with every column
+/// count per invocation (1 to 4) in turn: what the naga and binding tests render.
+pub fn crossbar_variants() -> Vec<burn_neuro::kernels::crossbar::CrossbarVariant> {
+    let mut all = Vec::new();
+    for programming_noise in 0..3 {
+        for drift in [false, true] {
+            for noise_management in 0..3 {
+                for read_noise in 0..3 {
+                    for ir_drop in [false, true] {
+                        for traces in [false, true] {
+                            for transposed in [false, true] {
+                                let cols_per_thread = 1 + all.len() as u32 % 4;
+                                all.push(burn_neuro::kernels::crossbar::CrossbarVariant {
+                                    programming_noise,
+                                    drift,
+                                    noise_management,
+                                    read_noise,
+                                    ir_drop,
+                                    traces,
+                                    transposed,
+                                    cols_per_thread,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    all
+}

@@ -33,8 +33,8 @@ impl SpikingMlp {
 
     /// `[T, B, inputs]` → logits `[B, classes]` (output membrane summed over time).
     pub fn forward(&self, input: Tensor<3>) -> Tensor<2> {
-        let hidden = self.lif1.forward(self.fc1.forward(input), None).expect("valid shapes").spikes;
-        let out = self.lif2.forward(self.fc2.forward(hidden), None).expect("valid shapes").membrane;
+        let hidden = self.lif1.forward(self.fc1.forward(input), None).spikes;
+        let out = self.lif2.forward(self.fc2.forward(hidden), None).membrane;
         out.sum_dim(0).reshape([BATCH, CLASSES])
     }
 }

@@ -7,10 +7,7 @@ use burn_neuro::device::{ComputePath, compute_path};
 #[test]
 fn an_adapter_exists_and_compiles_wgsl() {
     let adapters = list_adapters();
-    assert!(
-        !adapters.is_empty(),
-        "no wgpu adapter: install a Vulkan driver (Debian: mesa-vulkan-drivers for lavapipe)"
-    );
+    assert!(!adapters.is_empty(), "no wgpu adapter: install a Vulkan driver (Debian: mesa-vulkan-drivers for lavapipe)");
     for adapter in &adapters {
         assert!(!adapter.name.is_empty());
         assert!(adapter.max_workgroups_per_dimension >= 65_535, "{adapter:?}");

@@ -7,12 +7,12 @@ use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::ops::lif_composite::alpha_composite;
 use burn_neuro::reference::{Storage, alpha as reference};
 use burn_neuro::snn::AlphaConfig;
-use burn_neuro::{AlphaNeuron, AlphaState, LifSpec, ResetMode, StateQuant, Surrogate, alpha, alpha_step};
+use burn_neuro::{LifSpec, Neuron, NeuronState, ResetMode, StateQuant, Surrogate, neuron_forward, neuron_step};
 use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
 
-fn neuron(reset: ResetMode, quant: Option<StateQuant>) -> AlphaNeuron {
-    let mut neuron = AlphaNeuron::new(0.9, 0.8);
-    neuron.lif.spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant, ..LifSpec::default() };
+fn neuron(reset: ResetMode, quant: Option<StateQuant>) -> Neuron {
+    let mut neuron = Neuron::alpha(0.9, 0.8);
+    neuron.spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant, ..LifSpec::default() };
     neuron
 }
 
@@ -40,15 +40,15 @@ const GOLDEN: [(ResetMode, [f32; 12], [f32; 12]); 3] = [
 fn golden_traces_match_snntorch_on_gpu_and_cpu() {
     for device in [gpu(), cpu()] {
         for (reset, membrane, spikes) in GOLDEN {
-            let out = alpha(Tensor::<2>::ones([12, 1], &device), None, &neuron(reset, None)).expect("valid");
+            let out = neuron_forward(Tensor::<2>::ones([12, 1], &device), None, &neuron(reset, None)).expect("valid");
             assert_close(&values(out.membrane), &membrane, 2e-6, 2e-6, &format!("membrane, {reset:?}"));
             assert_eq!(values(out.spikes), spikes, "spikes, {reset:?}");
         }
     }
     // The currents of the zero-reset trace: E = Σ 0.9^k, H = −Σ 0.8^k, both cleared after a spike.
-    let out = alpha(Tensor::<2>::ones([6, 1], &gpu()), None, &neuron(ResetMode::Zero, None)).expect("valid");
-    assert_close(&values(out.excitatory), &[1.0, 1.9, 2.71, 3.439, 4.0951, 0.0], 1e-6, 1e-6, "E");
-    assert_close(&values(out.inhibitory), &[-1.0, -1.8, -2.44, -2.952, -3.3616, 0.0], 1e-6, 1e-6, "H");
+    let out = neuron_forward(Tensor::<2>::ones([6, 1], &gpu()), None, &neuron(ResetMode::Zero, None)).expect("valid");
+    assert_close(&values(out.excitatory.expect("E")), &[1.0, 1.9, 2.71, 3.439, 4.0951, 0.0], 1e-6, 1e-6, "E");
+    assert_close(&values(out.inhibitory.expect("H")), &[-1.0, -1.8, -2.44, -2.952, -3.3616, 0.0], 1e-6, 1e-6, "H");
 }
 
 /// The default config is snnTorch's: zero reset, θ = 1, atan.
@@ -72,16 +72,18 @@ fn compare_with_reference(device: &Device, reset: ResetMode, quant: Option<State
     let (a, b) = (uniform(neurons, 45, 0.85, 0.99), uniform(neurons, 46, 0.3, 0.8));
     let mut neuron = neuron(reset, quant);
     neuron.alpha = tensor(a.clone(), [neurons], DType::F32, device).into();
-    neuron.lif.beta = tensor(b.clone(), [neurons], DType::F32, device).into();
-    neuron.lif.threshold = 0.9.into();
-    let state = AlphaState {
-        excitatory: tensor(e0.clone(), [1, neurons], dtype, device),
-        inhibitory: tensor(h0.clone(), [1, neurons], dtype, device),
+    neuron.beta = tensor(b.clone(), [neurons], DType::F32, device).into();
+    neuron.threshold = 0.9.into();
+    let state = NeuronState {
         membrane: tensor(u0.clone(), [1, neurons], dtype, device),
+        synaptic: None,
+        excitatory: Some(tensor(e0.clone(), [1, neurons], dtype, device)),
+        inhibitory: Some(tensor(h0.clone(), [1, neurons], dtype, device)),
+        spikes: None,
     };
-    let out = alpha(tensor(x.clone(), [steps, neurons], dtype, device), Some(state), &neuron).expect("valid");
+    let out = neuron_forward(tensor(x.clone(), [steps, neurons], dtype, device), Some(state), &neuron).expect("valid");
     let expected = reference::alpha_forward(&reference::AlphaProblem {
-        spec: neuron.lif.spec,
+        spec: neuron.spec,
         storage: if dtype == DType::F16 { Storage::F16 } else { Storage::F32 },
         num_steps: steps,
         num_neurons: neurons,
@@ -98,8 +100,8 @@ fn compare_with_reference(device: &Device, reset: ResetMode, quant: Option<State
     assert_eq!(values(out.spikes), expected.spikes, "spikes, {what}");
     let (atol, rtol) = if dtype == DType::F16 { (2e-3, 1e-3) } else { (1e-5, 1e-6) };
     assert_close(&values(out.membrane), &expected.membrane, atol, rtol, &format!("membrane, {what}"));
-    assert_close(&values(out.excitatory), &expected.excitatory, atol, rtol, &format!("excitatory, {what}"));
-    assert_close(&values(out.inhibitory), &expected.inhibitory, atol, rtol, &format!("inhibitory, {what}"));
+    assert_close(&values(out.excitatory.expect("E")), &expected.excitatory, atol, rtol, &format!("excitatory, {what}"));
+    assert_close(&values(out.inhibitory.expect("H")), &expected.inhibitory, atol, rtol, &format!("inhibitory, {what}"));
 }
 
 #[test]
@@ -125,16 +127,17 @@ fn fused_equals_a_loop_of_single_steps() {
         let mut neuron = neuron(reset, Some(StateQuant::snntorch_default()));
         // Per-feature parameters broadcast over the batch in both forms.
         neuron.alpha = tensor(uniform(features, 52, 0.85, 0.95), [features], DType::F32, &device).into();
-        neuron.lif.threshold = tensor(uniform(features, 53, 0.5, 1.0), [features], DType::F32, &device).into();
-        let fused = alpha(x.clone(), None, &neuron).expect("valid");
-        let mut state: Option<AlphaState<2>> = None;
+        neuron.threshold = tensor(uniform(features, 53, 0.5, 1.0), [features], DType::F32, &device).into();
+        let fused = neuron_forward(x.clone(), None, &neuron).expect("valid");
+        let mut state: Option<NeuronState<2>> = None;
         let mut membranes = Vec::new();
         let mut spikes = Vec::new();
         for t in 0..steps {
-            let out = alpha_step(x.clone().slice([t..t + 1]).reshape([batch, features]), state, &neuron).expect("valid");
+            let out = neuron_step(x.clone().slice([t..t + 1]).reshape([batch, features]), state, &neuron).expect("valid");
             membranes.push(out.membrane.clone());
             spikes.push(out.spikes);
-            state = Some(AlphaState { excitatory: out.excitatory, inhibitory: out.inhibitory, membrane: out.membrane });
+            state =
+                Some(NeuronState { membrane: out.membrane, synaptic: None, excitatory: out.excitatory, inhibitory: out.inhibitory, spikes: None });
         }
         assert_eq!(values(fused.membrane), values(Tensor::stack::<3>(membranes, 0)), "membrane, {reset:?}");
         assert_eq!(values(fused.spikes), values(Tensor::stack::<3>(spikes, 0)), "spikes, {reset:?}");
@@ -158,11 +161,11 @@ fn gradients(device: &Device, reset: ResetMode, quant: Option<StateQuant>, fused
     let (s, u, e, h) = if fused {
         let mut neuron = neuron(reset, quant);
         neuron.alpha = a.clone().into();
-        neuron.lif.beta = b.clone().into();
-        neuron.lif.threshold = theta.clone().into();
-        let state = AlphaState { excitatory: e0.clone(), inhibitory: h0.clone(), membrane: u0.clone() };
-        let out = alpha(input.clone(), Some(state), &neuron).expect("valid");
-        (out.spikes, out.membrane, out.excitatory, out.inhibitory)
+        neuron.beta = b.clone().into();
+        neuron.threshold = theta.clone().into();
+        let state = NeuronState { membrane: u0.clone(), synaptic: None, excitatory: Some(e0.clone()), inhibitory: Some(h0.clone()), spikes: None };
+        let out = neuron_forward(input.clone(), Some(state), &neuron).expect("valid");
+        (out.spikes, out.membrane, out.excitatory.expect("E"), out.inhibitory.expect("H"))
     } else {
         let spec = LifSpec { reset, reset_delay: true, surrogate: Surrogate::atan(), state_quant: quant, ..LifSpec::default() };
         alpha_composite(input.clone(), u0.clone(), e0.clone(), h0.clone(), a.clone(), b.clone(), theta.clone(), spec)
@@ -210,12 +213,12 @@ fn more_than_65535_workgroups_forward_and_backward() {
     let neurons = 65_535 * 256 + 1;
     let x = to_f16_values(&(0..neurons).map(|i| (i % 1000) as f32 / 250.0).collect::<Vec<_>>());
     let input = tensor(x.clone(), [1, neurons], DType::F16, &device).require_grad();
-    let out = alpha(input.clone(), None, &AlphaNeuron::new(0.9, 0.8)).expect("valid");
-    assert_eq!(values(out.excitatory.clone()), x);
-    assert_eq!(values(out.inhibitory.clone()), x.iter().map(|v| -v).collect::<Vec<_>>());
+    let out = neuron_forward(input.clone(), None, &Neuron::alpha(0.9, 0.8)).expect("valid");
+    assert_eq!(values(out.excitatory.clone().expect("E")), x);
+    assert_eq!(values(out.inhibitory.clone().expect("H")), x.iter().map(|v| -v).collect::<Vec<_>>());
     assert!(values(out.membrane.clone()).iter().all(|u| *u == 0.0));
     // dL/dX = dL/dE − dL/dH = 1 − 2 (the membrane's share enters E and H equally).
-    let grads = (out.spikes + out.membrane * 3.0 + out.excitatory + out.inhibitory * 2.0).sum().backward();
+    let grads = (out.spikes + out.membrane * 3.0 + out.excitatory.expect("E") + out.inhibitory.expect("H") * 2.0).sum().backward();
     let got = values(input.grad(&grads).expect("dX"));
     assert!(got.iter().all(|g| *g == -1.0), "dL/dX = -1 everywhere");
 }
@@ -224,21 +227,27 @@ fn more_than_65535_workgroups_forward_and_backward() {
 fn bad_input_is_a_clear_error() {
     let device = gpu();
     let x = Tensor::<2>::ones([4, 3], &device);
-    let err = |neuron: &AlphaNeuron| alpha(x.clone(), None, neuron).unwrap_err().to_string();
-    let mut n = AlphaNeuron::new(0.9, 0.8);
-    n.lif.spec.reset_delay = false;
+    let err = |neuron: &Neuron| neuron_forward(x.clone(), None, neuron).unwrap_err().to_string();
+    let mut n = Neuron::alpha(0.9, 0.8);
+    n.spec.reset_delay = false;
     assert!(err(&n).contains("reset_delay"), "{}", err(&n));
-    let mut n = AlphaNeuron::new(0.9, 0.8);
-    n.lif.spec.reset = ResetMode::ZeroAll;
+    let mut n = Neuron::alpha(0.9, 0.8);
+    n.spec.reset = ResetMode::ZeroAll;
     assert!(err(&n).contains("reset"), "{}", err(&n));
-    let e = err(&AlphaNeuron::new(0.8, 0.9));
+    let e = err(&Neuron::alpha(0.8, 0.9));
     assert!(e.contains("alpha") && e.contains("greater than beta"), "{e}");
-    let e = err(&AlphaNeuron::new(1.0, 1.0));
+    let e = err(&Neuron::alpha(1.0, 1.0));
     assert!(e.contains("alpha"), "{e}");
-    let e = err(&AlphaNeuron::new(1.5, 0.8));
+    let e = err(&Neuron::alpha(1.5, 0.8));
     assert!(e.contains("alpha") && e.contains("[0, 1]"), "{e}");
-    let bad_state = AlphaState { excitatory: Tensor::zeros([1, 3], &device), inhibitory: Tensor::zeros([1, 2], &device), membrane: Tensor::zeros([1, 3], &device) };
-    let e = alpha(x.clone(), Some(bad_state), &AlphaNeuron::new(0.9, 0.8)).unwrap_err().to_string();
+    let bad_state = NeuronState {
+        membrane: Tensor::zeros([1, 3], &device),
+        synaptic: None,
+        excitatory: Some(Tensor::zeros([1, 3], &device)),
+        inhibitory: Some(Tensor::zeros([1, 2], &device)),
+        spikes: None,
+    };
+    let e = neuron_forward(x.clone(), Some(bad_state), &Neuron::alpha(0.9, 0.8)).unwrap_err().to_string();
     assert!(e.contains("initial_inhibitory"), "{e}");
     let e = AlphaConfig::new(0.7, 0.8).init(&device).unwrap_err().to_string();
     assert!(e.contains("greater than beta"), "{e}");
@@ -259,7 +268,7 @@ fn module_learns_alpha_beta_threshold_and_runs_on_cpu() {
             .init(&device)
             .expect("valid");
         let x = tensor(uniform(6 * 2 * 5, 81, 0.0, 1.5), [6, 2, 5], DType::F32, &device);
-        let out = layer.forward(x, None).expect("valid");
+        let out = layer.try_forward(x, None).expect("valid");
         assert!(values(out.spikes.clone()).iter().all(|s| *s == 0.0 || *s == 2.0), "graded spikes");
         let grads = (out.spikes + out.membrane).sum().backward();
         [layer.alpha.val(), layer.beta.val(), layer.threshold.val()].map(|p| values(p.grad(&grads).expect("learnable")))
@@ -280,13 +289,13 @@ fn f16_steps_match_per_step_f16_emulation() {
     let x = to_f16_values(&uniform(steps * neurons, 91, -0.2, 1.4));
     let neuron = neuron(ResetMode::Zero, None);
     let (mut membrane, mut excitatory, mut inhibitory) = (vec![0.0; neurons], vec![0.0; neurons], vec![0.0; neurons]);
-    let mut state: Option<AlphaState<1>> = None;
+    let mut state: Option<NeuronState<1>> = None;
     let mut fired = 0.0;
     for t in 0..steps {
         let input = x[t * neurons..(t + 1) * neurons].to_vec();
-        let out = alpha_step(tensor(input.clone(), [neurons], DType::F16, &device), state, &neuron).expect("valid");
+        let out = neuron_step(tensor(input.clone(), [neurons], DType::F16, &device), state, &neuron).expect("valid");
         let expected = reference::alpha_forward(&reference::AlphaProblem {
-            spec: neuron.lif.spec,
+            spec: neuron.spec,
             storage: Storage::F16,
             num_steps: 1,
             num_neurons: neurons,
@@ -303,7 +312,7 @@ fn f16_steps_match_per_step_f16_emulation() {
         fired += spikes.iter().sum::<f32>();
         assert_close(&values(out.membrane.clone()), &expected.membrane, 1e-3, 1e-3, &format!("membrane, step {t}"));
         (membrane, excitatory, inhibitory) = (expected.membrane, expected.excitatory, expected.inhibitory);
-        state = Some(AlphaState { excitatory: out.excitatory, inhibitory: out.inhibitory, membrane: out.membrane });
+        state = Some(NeuronState { membrane: out.membrane, synaptic: None, excitatory: out.excitatory, inhibitory: out.inhibitory, spikes: None });
     }
     assert!(fired > 0.0, "the layer fires");
 }

@@ -22,13 +22,15 @@ struct AnalogMlp {
 
 impl AnalogMlp {
     fn new(crossbar: &CrossbarConfig, weight_noise: f32, device: &Device) -> Self {
-        let layer = |i, o| AnalogLinearConfig::new(i, o).with_crossbar(crossbar.clone()).with_training_weight_noise(weight_noise).init(device).expect("valid config");
+        let layer = |i, o| {
+            AnalogLinearConfig::new(i, o).with_crossbar(crossbar.clone()).with_training_weight_noise(weight_noise).init(device).expect("valid config")
+        };
         AnalogMlp { fc1: layer(INPUTS, 32), fc2: layer(32, CLASSES) }
     }
 
     fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let h = relu(self.fc1.forward(x).expect("valid shapes"));
-        self.fc2.forward(h).expect("valid shapes")
+        let h = relu(self.fc1.try_forward(x).expect("valid shapes"));
+        self.fc2.try_forward(h).expect("valid shapes")
     }
 
     /// The same weights on another crossbar.
@@ -82,10 +84,7 @@ fn accuracy(model: &AnalogMlp, device: &Device) -> f32 {
 #[test]
 fn hardware_aware_training_beats_unaware_training_under_noise() {
     let device = gpu();
-    let noisy = CrossbarConfig::aihwkit_default()
-        .with_programming_noise(ProgrammingNoise::Constant(6.0))
-        .with_output_noise(0.5)
-        .with_seed(5);
+    let noisy = CrossbarConfig::aihwkit_default().with_programming_noise(ProgrammingNoise::Constant(6.0)).with_output_noise(0.5).with_seed(5);
     device.seed(3);
     let aware = train(AnalogMlp::new(&noisy, 0.2, &device), &device, 120);
     device.seed(3);

@@ -3,12 +3,12 @@
 //! of device variation, and configuration errors.
 
 use burn::tensor::{DType, Device, Tensor};
+use burn_neuro::NeuroError;
 use burn_neuro::analog::config::{BoundManagement, Drift, NoiseManagement, ProgrammingNoise, ReadNoise};
 use burn_neuro::analog::{CrossbarConfig, ProgrammedCrossbar};
 use burn_neuro::kernels::crossbar::CrossbarSettings;
 use burn_neuro::reference::{Storage, crossbar as reference};
 use burn_neuro::rng::{normal_from, philox};
-use burn_neuro::NeuroError;
 use kernels_tests::{assert_close, cpu, gpu, tensor, uniform, values};
 
 fn weights(inputs: usize, outputs: usize, seed: u64) -> Vec<f32> {
@@ -211,7 +211,8 @@ fn ideal_crossbar_equals_matmul_and_quantized_stays_within_its_bound() {
     assert_close(&ideal, &exact, 1e-4, 1e-4, "ideal crossbar vs matmul");
 
     // DAC/ADC only (no noise): |error| <= Σ_tiles α·(Δout/2 + Δin/2·Σ|w_eff|)·max|W|.
-    let config = CrossbarConfig::new().with_output_noise(0.0).with_bound_management(BoundManagement::None).with_output_bound(1000.0).with_tile_rows(128);
+    let config =
+        CrossbarConfig::new().with_output_noise(0.0).with_bound_management(BoundManagement::None).with_output_bound(1000.0).with_tile_rows(128);
     let quantized = values(ProgrammedCrossbar::program(w_t, &config).expect("programs").read(x_t).expect("reads"));
     let w_max = w.iter().fold(0.0f32, |m, v| m.max(v.abs()));
     for b in 0..batch {
@@ -235,7 +236,14 @@ fn tiling_does_not_change_a_noise_free_read() {
     let (batch, inputs, outputs) = (3, 300, 200);
     let w = tensor(weights(inputs, outputs, 14), [inputs, outputs], DType::F32, &device);
     let x = tensor(uniform(batch * inputs, 15, -1.0, 1.0), [batch, inputs], DType::F32, &device);
-    let read = |rows, cols| values(ProgrammedCrossbar::program(w.clone(), &CrossbarConfig::ideal().with_tile_rows(rows).with_tile_cols(cols)).expect("programs").read(x.clone()).expect("reads"));
+    let read = |rows, cols| {
+        values(
+            ProgrammedCrossbar::program(w.clone(), &CrossbarConfig::ideal().with_tile_rows(rows).with_tile_cols(cols))
+                .expect("programs")
+                .read(x.clone())
+                .expect("reads"),
+        )
+    };
     assert_close(&read(64, 50), &read(512, 1024), 1e-4, 1e-4, "64×50 tiles vs one tile");
 }
 
@@ -263,7 +271,10 @@ fn variation_persists_and_read_noise_is_fresh_per_read_but_reproducible() {
 
 fn argument_of(error: NeuroError) -> &'static str {
     match error {
-        NeuroError::Shape { argument, .. } | NeuroError::DType { argument, .. } | NeuroError::Range { argument, .. } | NeuroError::TooLarge { argument, .. } => argument,
+        NeuroError::Shape { argument, .. }
+        | NeuroError::DType { argument, .. }
+        | NeuroError::Range { argument, .. }
+        | NeuroError::TooLarge { argument, .. } => argument,
         NeuroError::Device(message) => panic!("unexpected device error {message}"),
     }
 }
@@ -342,7 +353,10 @@ fn inference_drift_matches_the_reference_and_aihwkit_read_noise() {
     assert_close(&values(later.planes()), &expected, 1e-4, 1e-4, "drifted conductances");
     let x = tensor(uniform(2 * inputs, 41, -1.0, 1.0), [2, inputs], DType::F32, &device);
     assert_eq!(later.read(x).expect("reads").dims(), [2, outputs]);
-    assert!(ProgrammedCrossbar::program(Tensor::ones([2, 2], &device), &CrossbarConfig::new()).expect("programs").drift_to(1.0, 0).is_err(), "needs drift statistics");
+    assert!(
+        ProgrammedCrossbar::program(Tensor::ones([2, 2], &device), &CrossbarConfig::new()).expect("programs").drift_to(1.0, 0).is_err(),
+        "needs drift statistics"
+    );
 
     // aihwkit PCM read noise at ĝ = 1: σ/g = 3.68% (t_inference = 0), 4.19% (1 h), 4.48% (1 day),
     // 4.96% (1 year). ν = 0 isolates the read noise from drift.

@@ -5,7 +5,7 @@
 use burn::tensor::{DType, Device};
 use burn_neuro::device::bytes_in_use;
 use burn_neuro::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
-use burn_neuro::{LifNeuron, LifSpec, SavedState, lif};
+use burn_neuro::{LifSpec, Neuron, SavedState, lif};
 use kernels_tests::{gpu, tensor, uniform};
 
 /// Bytes allocated by `forward` and still held when it returns (its output and its graph).
@@ -25,9 +25,12 @@ fn compact_state_and_binary_propagation_hold_less_for_the_backward() {
     // plain mode, 1 bit per spike in binary mode.
     let (rows, inputs, outputs) = (64, 4096, 64);
     let w = tensor(uniform(inputs * outputs, 13, -1.0, 1.0), [inputs, outputs], DType::F32, &device).require_grad();
-    let source = tensor(uniform(rows * inputs, 14, 0.0, 1.0).iter().map(|u| if *u < 0.02 { 1.0 } else { 0.0 }).collect(), [rows, inputs], DType::F32, &device);
+    let source =
+        tensor(uniform(rows * inputs, 14, 0.0, 1.0).iter().map(|u| if *u < 0.02 { 1.0 } else { 0.0 }).collect(), [rows, inputs], DType::F32, &device);
     let propagate = |binary: bool| {
-        held(&device, || spike_propagate(source.clone() * 1.0, w.clone(), None, PropagateOptions { mode: Propagation::Sparse, binary }).expect("valid"))
+        held(&device, || {
+            spike_propagate(source.clone() * 1.0, w.clone(), None, PropagateOptions { mode: Propagation::Sparse, binary }).expect("valid")
+        })
     };
     let (plain, packed) = (propagate(false), propagate(true));
     let f32_spikes = (rows * inputs * 4) as u64;
@@ -41,7 +44,7 @@ fn compact_state_and_binary_propagation_hold_less_for_the_backward() {
     let (steps, neurons) = (40, 8192);
     let x = tensor(uniform(steps * neurons, 15, 0.0, 0.5), [steps, neurons], DType::F32, &device).require_grad();
     let leaky = |saved_state| {
-        let neuron = LifNeuron::new(0.9).with_spec(LifSpec { saved_state, ..LifSpec::snntorch_default() });
+        let neuron = Neuron::leaky(0.9).with_spec(LifSpec { saved_state, ..LifSpec::snntorch_default() });
         held(&device, || lif(x.clone(), None, &neuron).expect("valid").spikes)
     };
     let (full, compact) = (leaky(SavedState::Full), leaky(SavedState::Compact));

@@ -2,17 +2,26 @@
 //! and the Rust parameter structs match naga's layout of their WGSL twins.
 
 use burn::tensor::DType;
-use burn_neuro::kernels::crossbar::{CrossbarParams, CrossbarPass, CrossbarVariant, crossbar_shader};
-use burn_neuro::kernels::ceilings::{Probe, probe_shader};
+use burn_neuro::kernels::ceiling::{CeilingProbe, ceiling_shader};
+use burn_neuro::kernels::crossbar::{CrossbarParams, CrossbarPass, crossbar_shader};
 use burn_neuro::kernels::lif::{LifParams, LifPass, lif_shader};
 use burn_neuro::kernels::spike_propagate::{PropagateParams, PropagatePass, spike_propagate_shader};
-use burn_neuro::neuron::{LifSpec, NeuronModel, SavedState};
+use burn_neuro::neuron::{LifSpec, NeuronKind, SavedState};
+use kernels_tests::crossbar_variants;
 use naga::valid::{Capabilities, ValidationFlags, Validator};
+
+/// What a real adapter grants: core WGSL with f16 packing in f32 (`pack2x16float`, which wgpu
+/// grants on Vulkan, Metal and DX12 alike), plus f16 arithmetic where the variant enables it
+/// (wgpu's `SHADER_F16`). No kernel uses subgroups.
+fn adapter_capabilities(source: &str) -> Capabilities {
+    let base = Capabilities::SHADER_FLOAT16_IN_FLOAT32;
+    if source.starts_with("enable f16;") { base | Capabilities::SHADER_FLOAT16 } else { base }
+}
 
 fn validate(source: &str, what: &str) -> naga::Module {
     let module = naga::front::wgsl::parse_str(source)
         .unwrap_or_else(|e| panic!("{what}: WGSL parse error:\n{}\n--- source ---\n{source}", e.emit_to_string(source)));
-    Validator::new(ValidationFlags::all(), Capabilities::all())
+    Validator::new(ValidationFlags::all(), adapter_capabilities(source))
         .validate(&module)
         .unwrap_or_else(|e| panic!("{what}: naga validation error:\n{}\n--- source ---\n{source}", e.emit_to_string(source)));
     module
@@ -24,13 +33,9 @@ fn struct_layout(module: &naga::Module, name: &str) -> (Vec<(String, u32)>, u32)
         .types
         .iter()
         .find_map(|(_, ty)| match &ty.inner {
-            naga::TypeInner::Struct { members, span } if ty.name.as_deref() == Some(name) => Some((
-                members
-                    .iter()
-                    .map(|m| (m.name.clone().unwrap_or_default(), m.offset))
-                    .collect(),
-                *span,
-            )),
+            naga::TypeInner::Struct { members, span } if ty.name.as_deref() == Some(name) => {
+                Some((members.iter().map(|m| (m.name.clone().unwrap_or_default(), m.offset)).collect(), *span))
+            }
             _ => None,
         })
         .unwrap_or_else(|| panic!("struct {name} not found"))
@@ -44,7 +49,7 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
             for saved_state in [SavedState::Full, SavedState::Compact] {
                 let spec = LifSpec { saved_state, ..spec };
                 for pass in [LifPass::Forward, LifPass::Backward { coeff_grads: true }, LifPass::Backward { coeff_grads: false }] {
-                    for model in NeuronModel::all() {
+                    for model in NeuronKind::ALL {
                         let source = lif_shader(pass, &spec, dtype, model);
                         assert!(source.contains("fn main("), "entry point must be `main`");
                         validate(&source, &format!("{pass:?} {dtype:?} {spec:?} {model:?}"));
@@ -62,13 +67,13 @@ fn lif_forward_and_lif_backward_validate_in_every_variant() {
 #[test]
 fn f16_variants_enable_f16_and_f32_variants_do_not() {
     let spec = LifSpec::snntorch_default();
-    assert!(lif_shader(LifPass::Forward, &spec, DType::F16, NeuronModel::LEAKY).contains("enable f16;"));
-    assert!(!lif_shader(LifPass::Forward, &spec, DType::F32, NeuronModel::LEAKY).contains("enable f16"));
+    assert!(lif_shader(LifPass::Forward, &spec, DType::F16, NeuronKind::Leaky).contains("enable f16;"));
+    assert!(!lif_shader(LifPass::Forward, &spec, DType::F32, NeuronKind::Leaky).contains("enable f16"));
 }
 
 #[test]
 fn lif_params_layout_matches_wgsl() {
-    let module = validate(&lif_shader(LifPass::Forward, &LifSpec::snntorch_default(), DType::F32, NeuronModel::LEAKY), "forward");
+    let module = validate(&lif_shader(LifPass::Forward, &LifSpec::snntorch_default(), DType::F32, NeuronKind::Leaky), "forward");
     let (members, span) = struct_layout(&module, "LifParams");
     let rust = [
         ("num_steps", std::mem::offset_of!(LifParams, num_steps)),
@@ -128,32 +133,9 @@ fn spike_compact_and_spike_accumulate_validate_and_share_params() {
 
 #[test]
 fn bench_copy_and_bench_fma_probes_validate() {
-    for probe in [Probe::Copy, Probe::Fma] {
-        validate(&probe_shader(probe), &format!("{probe:?}"));
+    for probe in [CeilingProbe::Copy, CeilingProbe::Fma] {
+        validate(&ceiling_shader(probe), &format!("{probe:?}"));
     }
-}
-
-/// Every combination of the crossbar's code-shaping choices.
-fn crossbar_variants() -> Vec<CrossbarVariant> {
-    let mut all = Vec::new();
-    for programming_noise in 0..3 {
-        for drift in [false, true] {
-            for noise_management in 0..3 {
-                for read_noise in 0..3 {
-                    for ir_drop in [false, true] {
-                        for traces in [false, true] {
-                            for transposed in [false, true] {
-                                // Every column count (1 to 4) in turn across the variants.
-                                let cols_per_thread = 1 + all.len() as u32 % 4;
-                                all.push(CrossbarVariant { programming_noise, drift, noise_management, read_noise, ir_drop, traces, transposed, cols_per_thread });
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    all
 }
 
 #[test]
@@ -178,7 +160,44 @@ fn crossbar_params_layout_matches_wgsl() {
     macro_rules! offsets {
         ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(CrossbarParams, $field) as u32)),*] };
     }
-    let rust = offsets!(inputs, outputs, batch, tile_rows, tile_cols, row_tiles, col_tiles, call, seed_lo, seed_hi, levels, cols_per_thread, g_min, g_max, inv_g_range, inv_g_max, programming_sigma, device_variation, stuck_at_min, stuck_at_max, drift_scale, log_time_ratio, input_step, input_bound, output_step, output_bound, noise_constant, max_bound_factor, output_noise, read_noise, ir_drop, ir_drop_g_ratio, read_voltage, _pad0, _pad1, _pad2);
+    let rust = offsets!(
+        inputs,
+        outputs,
+        batch,
+        tile_rows,
+        tile_cols,
+        row_tiles,
+        col_tiles,
+        call,
+        seed_lo,
+        seed_hi,
+        levels,
+        cols_per_thread,
+        g_min,
+        g_max,
+        inv_g_range,
+        inv_g_max,
+        programming_sigma,
+        device_variation,
+        stuck_at_min,
+        stuck_at_max,
+        drift_scale,
+        log_time_ratio,
+        input_step,
+        input_bound,
+        output_step,
+        output_bound,
+        noise_constant,
+        max_bound_factor,
+        output_noise,
+        read_noise,
+        ir_drop,
+        ir_drop_g_ratio,
+        read_voltage,
+        _pad0,
+        _pad1,
+        _pad2
+    );
     assert_eq!(members, rust, "member names and offsets");
 }
 
@@ -236,8 +255,8 @@ fn lif_kernels_are_rendered_from_the_right_files() {
     let files = [
         ("lif_forward", include_str!("../../shaders/lif_forward.wgsl"), "let v = quantize(integrate(beta, theta, mem, drive, reset));"),
         ("lif_backward", include_str!("../../shaders/lif_backward.wgsl"), "fn previous_spike_of("),
-        ("alpha_forward", include_str!("../../shaders/alpha_forward.wgsl"), "let exc_base = alpha * exc + x;"),
-        ("alpha_backward", include_str!("../../shaders/alpha_backward.wgsl"), "let tau_grads = alpha_tau_grad(alpha, beta);"),
+        ("alpha_forward", include_str!("../../shaders/lif_alpha_forward.wgsl"), "let exc_base = alpha * exc + x;"),
+        ("alpha_backward", include_str!("../../shaders/lif_alpha_backward.wgsl"), "let tau_grads = alpha_tau_grad(alpha, beta);"),
         ("lif_saved_none", include_str!("../../shaders/lif_saved_none.wgsl"), "pending: ptr<function, vec3<f32>>) {}"),
         ("lif_saved_full", include_str!("../../shaders/lif_saved_full.wgsl"), "@group(0) @binding(3) var<storage, read_write> forward: array<Elem>;"),
     ];
@@ -247,16 +266,16 @@ fn lif_kernels_are_rendered_from_the_right_files() {
     let compact_marker = "var<storage, read_write> saved: array<u32>;";
     assert!(include_str!("../../shaders/lif_saved_compact.wgsl").contains(compact_marker));
     let has = |source: &str, name: &str| source.contains(files.iter().find(|(n, _, _)| *n == name).expect("listed").2);
-    for model in NeuronModel::all() {
+    for model in NeuronKind::ALL {
         for saved_state in [SavedState::Full, SavedState::Compact] {
             let spec = LifSpec { saved_state, ..LifSpec::snntorch_default() };
             let forward = lif_shader(LifPass::Forward, &spec, DType::F32, model);
             let backward = lif_shader(LifPass::Backward { coeff_grads: true }, &spec, DType::F32, model);
             let what = format!("{model:?} {saved_state:?}");
-            assert_eq!(has(&forward, "alpha_forward"), model.alpha, "{what}");
-            assert_eq!(has(&forward, "lif_forward"), !model.alpha, "{what}");
-            assert_eq!(has(&backward, "alpha_backward"), model.alpha, "{what}");
-            assert_eq!(has(&backward, "lif_backward"), !model.alpha, "{what}");
+            assert_eq!(has(&forward, "alpha_forward"), (model == NeuronKind::Alpha), "{what}");
+            assert_eq!(has(&forward, "lif_forward"), !(model == NeuronKind::Alpha), "{what}");
+            assert_eq!(has(&backward, "alpha_backward"), (model == NeuronKind::Alpha), "{what}");
+            assert_eq!(has(&backward, "lif_backward"), !(model == NeuronKind::Alpha), "{what}");
             let compact = saved_state == SavedState::Compact;
             assert_eq!(forward.contains(&format!("@binding(5) {compact_marker}")), compact, "{what}");
             assert_eq!(has(&forward, "lif_saved_none"), !compact, "{what}");

@@ -5,7 +5,7 @@
 use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::ops::lif_composite::synaptic_composite;
 use burn_neuro::reference::{Storage, lif as reference};
-use burn_neuro::{LifSpec, ResetMode, Surrogate, SynapticNeuron, SynapticState, synaptic, synaptic_step};
+use burn_neuro::{LifSpec, Neuron, NeuronState, ResetMode, Surrogate, neuron_forward, neuron_step};
 use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
 
 fn spec(reset: ResetMode, reset_delay: bool, surrogate: Surrogate) -> LifSpec {
@@ -32,8 +32,8 @@ fn trace_matches_snntorch_equations_on_gpu_and_cpu() {
     let (currents, membranes, spikes) = host_trace(0.8, 0.9, 0.2, 16);
     assert!(spikes.contains(&1.0), "the trace fires");
     for device in [gpu(), cpu()] {
-        let out = synaptic(tensor(vec![0.2; 16], [16, 1], DType::F32, &device), None, &SynapticNeuron::new(0.8, 0.9)).expect("valid");
-        assert_close(&values(out.synaptic), &currents, 1e-6, 1e-6, "current");
+        let out = neuron_forward(tensor(vec![0.2; 16], [16, 1], DType::F32, &device), None, &Neuron::synaptic(0.8, 0.9)).expect("valid");
+        assert_close(&values(out.synaptic.expect("I")), &currents, 1e-6, 1e-6, "current");
         assert_close(&values(out.membrane), &membranes, 1e-6, 1e-6, "membrane");
         assert_eq!(values(out.spikes), spikes, "spikes on {device:?}");
     }
@@ -46,9 +46,15 @@ fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType) {
     let u0 = round(uniform(neurons, 2, -0.5, 1.5));
     let i0 = round(uniform(neurons, 3, -0.2, 0.4));
     let alpha = uniform(neurons, 4, 0.3, 1.0);
-    let neuron = SynapticNeuron { lif: burn_neuro::LifNeuron::new(0.85).with_threshold(0.9).with_spec(spec), alpha: tensor(alpha.clone(), [neurons], DType::F32, device).into() };
-    let state = SynapticState { synaptic: tensor(i0.clone(), [1, neurons], dtype, device), membrane: tensor(u0.clone(), [1, neurons], dtype, device) };
-    let out = synaptic(tensor(x.clone(), [steps, neurons], dtype, device), Some(state), &neuron).expect("valid");
+    let neuron = Neuron::synaptic(tensor(alpha.clone(), [neurons], DType::F32, device), 0.85).with_threshold(0.9).with_spec(spec);
+    let state = NeuronState {
+        membrane: tensor(u0.clone(), [1, neurons], dtype, device),
+        synaptic: Some(tensor(i0.clone(), [1, neurons], dtype, device)),
+        excitatory: None,
+        inhibitory: None,
+        spikes: None,
+    };
+    let out = neuron_forward(tensor(x.clone(), [steps, neurons], dtype, device), Some(state), &neuron).expect("valid");
     let storage = if dtype == DType::F16 { Storage::F16 } else { Storage::F32 };
     let expected = reference::lif_forward(&reference::LifProblem {
         spec,
@@ -66,7 +72,7 @@ fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType) {
     let (atol, rtol) = if dtype == DType::F16 { (1e-3, 1e-3) } else { (1e-6, 1e-6) };
     assert_eq!(values(out.spikes), expected.spikes, "spikes, {what}");
     assert_close(&values(out.membrane), &expected.membrane, atol, rtol, &format!("membrane, {what}"));
-    assert_close(&values(out.synaptic), &expected.synaptic, atol, rtol, &format!("current, {what}"));
+    assert_close(&values(out.synaptic.expect("I")), &expected.synaptic, atol, rtol, &format!("current, {what}"));
 }
 
 #[test]
@@ -84,15 +90,15 @@ fn gpu_matches_reference_for_every_reset_mode_and_dtype() {
 #[test]
 fn step_loop_equals_the_fused_run() {
     let device = gpu();
-    let neuron = SynapticNeuron::new(0.7, 0.9);
+    let neuron = Neuron::synaptic(0.7, 0.9);
     let x = uniform(10 * 50, 9, -0.2, 0.8);
-    let fused = synaptic(tensor(x.clone(), [10, 50], DType::F32, &device), None, &neuron).expect("valid");
-    let mut state: Option<SynapticState<1>> = None;
+    let fused = neuron_forward(tensor(x.clone(), [10, 50], DType::F32, &device), None, &neuron).expect("valid");
+    let mut state: Option<NeuronState<1>> = None;
     let mut spikes = Vec::new();
     for t in 0..10 {
-        let out = synaptic_step(tensor(x[t * 50..(t + 1) * 50].to_vec(), [50], DType::F32, &device), state, &neuron).expect("valid");
+        let out = neuron_step(tensor(x[t * 50..(t + 1) * 50].to_vec(), [50], DType::F32, &device), state, &neuron).expect("valid");
         spikes.extend(values(out.spikes.clone()));
-        state = Some(SynapticState { synaptic: out.synaptic, membrane: out.membrane });
+        state = Some(NeuronState { membrane: out.membrane, synaptic: out.synaptic, excitatory: None, inhibitory: None, spikes: None });
     }
     assert_eq!(spikes, values(fused.spikes), "f32 state round-trips exactly between steps");
 }
@@ -111,9 +117,14 @@ fn gradients(device: &Device, spec: LifSpec, steps: usize, fused: bool) -> Vec<V
     let theta = p(uniform(neurons, seed + 5, 0.6, 1.2));
     let w = |k: u64| tensor(uniform(steps * neurons, seed + k, -1.0, 1.0), [steps, neurons], DType::F32, device);
     let (s, u, i) = if fused {
-        let neuron = SynapticNeuron { lif: burn_neuro::LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec), alpha: alpha.clone().into() };
-        let out = synaptic(x.clone(), Some(SynapticState { synaptic: i0.clone(), membrane: u0.clone() }), &neuron).expect("valid");
-        (out.spikes, out.membrane, out.synaptic)
+        let neuron = Neuron::synaptic(alpha.clone(), beta.clone()).with_threshold(theta.clone()).with_spec(spec);
+        let out = neuron_forward(
+            x.clone(),
+            Some(NeuronState { membrane: u0.clone(), synaptic: Some(i0.clone()), excitatory: None, inhibitory: None, spikes: None }),
+            &neuron,
+        )
+        .expect("valid");
+        (out.spikes, out.membrane, out.synaptic.expect("I"))
     } else {
         synaptic_composite(x.clone(), u0.clone(), i0.clone(), alpha.clone(), beta.clone(), theta.clone(), spec)
     };
@@ -151,10 +162,16 @@ fn fused_backward_equals_autodiff_of_the_composite_synaptic() {
 fn bad_alpha_and_state_shapes_are_rejected() {
     let device = gpu();
     let x = tensor(vec![0.1; 6], [2, 3], DType::F32, &device);
-    let err = synaptic(x.clone(), None, &SynapticNeuron::new(1.5, 0.9)).unwrap_err();
+    let err = neuron_forward(x.clone(), None, &Neuron::synaptic(1.5, 0.9)).unwrap_err();
     assert!(err.to_string().contains("`alpha`"), "{err}");
-    let bad = SynapticState { synaptic: Tensor::zeros([1, 2], &device), membrane: Tensor::zeros([1, 3], &device) };
-    let err = synaptic(x, Some(bad), &SynapticNeuron::new(0.5, 0.9)).unwrap_err();
+    let bad = NeuronState {
+        membrane: Tensor::zeros([1, 3], &device),
+        synaptic: Some(Tensor::zeros([1, 2], &device)),
+        excitatory: None,
+        inhibitory: None,
+        spikes: None,
+    };
+    let err = neuron_forward(x, Some(bad), &Neuron::synaptic(0.5, 0.9)).unwrap_err();
     assert!(err.to_string().contains("`initial_synaptic`"), "{err}");
 }
 
@@ -167,7 +184,7 @@ fn synaptic_module_learns_alpha_next_to_linear() {
     let layer = SynapticConfig::new(0.6, 0.9).with_learn_alpha(true).with_neurons(Some(8)).init(&device).expect("valid");
     let linear = LinearConfig::new(5, 8).init(&device);
     let x = tensor(uniform(6 * 2 * 5, 20, 0.0, 1.0), [6, 2, 5], DType::F32, &device);
-    let out = layer.forward(linear.forward(x), None).expect("valid");
+    let out = layer.try_forward(linear.forward(x), None).expect("valid");
     let grads = out.membrane.sum().backward();
     let d_alpha = values(layer.alpha.grad(&grads).expect("α learns"));
     assert_eq!(d_alpha.len(), 8);
@@ -207,9 +224,8 @@ fn lapicque_follows_the_rc_equation_and_zeroes_exactly() {
 
 mod recurrent_neurons {
     use super::*;
-    use burn_neuro::LifNeuron;
     use burn_neuro::ops::lif_composite::recurrent_composite;
-    use burn_neuro::ops::recurrent::{RecurrentNeuron, RecurrentState, recurrent, recurrent_step};
+    use burn_neuro::{Neuron, NeuronState, neuron_forward, neuron_step};
 
     /// RLeaky in f64: U = βU + X + V·S_prev − Rθ (θ = 1), subtract reset, delayed.
     fn host_rleaky(beta: f64, weight: f64, x: f64, steps: usize) -> (Vec<f32>, Vec<f32>) {
@@ -229,19 +245,23 @@ mod recurrent_neurons {
     fn rleaky_trace_matches_snntorch_equations() {
         let (membranes, spikes) = host_rleaky(0.9, 0.5, 0.3, 16);
         for device in [gpu(), cpu()] {
-            let neuron = RecurrentNeuron::rleaky(0.9).with_weight(0.5);
-            let out = recurrent(tensor(vec![0.3; 16], [16, 1], DType::F32, &device), None, &neuron).expect("valid");
+            let neuron = Neuron::rleaky(0.9).with_recurrent_weight(0.5);
+            let out = neuron_forward(tensor(vec![0.3; 16], [16, 1], DType::F32, &device), None, &neuron).expect("valid");
             assert_close(&values(out.membrane), &membranes, 1e-6, 1e-6, "membrane");
             assert_eq!(values(out.spikes), spikes);
             assert!(out.synaptic.is_none());
         }
     }
 
-    fn neuron(device: &Device, spec: LifSpec, synaptic: bool, neurons: usize) -> RecurrentNeuron {
-        let lif = LifNeuron::new(tensor(uniform(neurons, 60, 0.4, 0.95), [neurons], DType::F32, device)).with_threshold(0.9).with_spec(spec);
+    fn neuron(device: &Device, spec: LifSpec, synaptic: bool, neurons: usize) -> Neuron {
+        let beta = tensor(uniform(neurons, 60, 0.4, 0.95), [neurons], DType::F32, device);
         let weight = tensor(uniform(neurons, 61, -0.6, 0.6), [neurons], DType::F32, device);
-        let alpha = synaptic.then(|| tensor(uniform(neurons, 62, 0.3, 0.9), [neurons], DType::F32, device).into());
-        RecurrentNeuron { lif, weight: weight.into(), alpha }
+        let neuron = if synaptic {
+            Neuron::rsynaptic(tensor(uniform(neurons, 62, 0.3, 0.9), [neurons], DType::F32, device), beta)
+        } else {
+            Neuron::rleaky(beta)
+        };
+        neuron.with_threshold(0.9).with_spec(spec).with_recurrent_weight(weight)
     }
 
     #[test]
@@ -259,13 +279,16 @@ mod recurrent_neurons {
                         let s0: Vec<f32> = uniform(neurons, 65, 0.0, 1.0).iter().map(|u| if *u < 0.3 { 1.0 } else { 0.0 }).collect();
                         let i0 = round(uniform(neurons, 66, -0.2, 0.4));
                         let n = neuron(&device, spec, synaptic, neurons);
-                        let state = RecurrentState {
+                        let state = NeuronState {
                             membrane: tensor(u0.clone(), [1, neurons], dtype, &device),
-                            spikes: tensor(s0.clone(), [1, neurons], dtype, &device),
                             synaptic: synaptic.then(|| tensor(i0.clone(), [1, neurons], dtype, &device)),
+                            excitatory: None,
+                            inhibitory: None,
+                            spikes: Some(tensor(s0.clone(), [1, neurons], dtype, &device)),
                         };
-                        let out = recurrent(tensor(x.clone(), [steps, neurons], dtype, &device), Some(state), &n).expect("valid");
-                        let (beta, weight, alpha) = (uniform(neurons, 60, 0.4, 0.95), uniform(neurons, 61, -0.6, 0.6), uniform(neurons, 62, 0.3, 0.9));
+                        let out = neuron_forward(tensor(x.clone(), [steps, neurons], dtype, &device), Some(state), &n).expect("valid");
+                        let (beta, weight, alpha) =
+                            (uniform(neurons, 60, 0.4, 0.95), uniform(neurons, 61, -0.6, 0.6), uniform(neurons, 62, 0.3, 0.9));
                         let expected = reference::lif_forward(&reference::LifProblem {
                             spec,
                             storage: if dtype == DType::F16 { Storage::F16 } else { Storage::F32 },
@@ -291,15 +314,16 @@ mod recurrent_neurons {
     #[test]
     fn step_loop_equals_the_fused_run() {
         let device = gpu();
-        let n = RecurrentNeuron::rsynaptic(0.6, 0.9).with_weight(-0.4);
+        let n = Neuron::rsynaptic(0.6, 0.9).with_recurrent_weight(-0.4);
         let x = uniform(12 * 40, 70, -0.2, 0.9);
-        let fused = recurrent(tensor(x.clone(), [12, 40], DType::F32, &device), None, &n).expect("valid");
-        let mut state: Option<RecurrentState<1>> = None;
+        let fused = neuron_forward(tensor(x.clone(), [12, 40], DType::F32, &device), None, &n).expect("valid");
+        let mut state: Option<NeuronState<1>> = None;
         let mut spikes = Vec::new();
         for t in 0..12 {
-            let out = recurrent_step(tensor(x[t * 40..(t + 1) * 40].to_vec(), [40], DType::F32, &device), state, &n).expect("valid");
+            let out = neuron_step(tensor(x[t * 40..(t + 1) * 40].to_vec(), [40], DType::F32, &device), state, &n).expect("valid");
             spikes.extend(values(out.spikes.clone()));
-            state = Some(RecurrentState { membrane: out.membrane, spikes: out.spikes, synaptic: out.synaptic });
+            state =
+                Some(NeuronState { membrane: out.membrane, synaptic: out.synaptic, excitatory: None, inhibitory: None, spikes: Some(out.spikes) });
         }
         assert_eq!(spikes, values(fused.spikes));
     }
@@ -319,16 +343,28 @@ mod recurrent_neurons {
         let theta = t1(uniform(neurons, seed + 7, 0.6, 1.2));
         let w = |k: u64| tensor(uniform(steps * neurons, seed + k, -1.0, 1.0), [steps, neurons], DType::F32, device);
         let (s, u) = if fused {
-            let n = RecurrentNeuron {
-                lif: LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec),
-                weight: weight.clone().into(),
-                alpha: synaptic.then(|| alpha.clone().into()),
+            let n = if synaptic { Neuron::rsynaptic(alpha.clone(), beta.clone()) } else { Neuron::rleaky(beta.clone()) };
+            let n = n.with_threshold(theta.clone()).with_spec(spec).with_recurrent_weight(weight.clone());
+            let state = NeuronState {
+                membrane: u0.clone(),
+                synaptic: synaptic.then(|| i0.clone()),
+                excitatory: None,
+                inhibitory: None,
+                spikes: Some(s0.clone()),
             };
-            let state = RecurrentState { membrane: u0.clone(), spikes: s0.clone(), synaptic: synaptic.then(|| i0.clone()) };
-            let out = recurrent(x.clone(), Some(state), &n).expect("valid");
+            let out = neuron_forward(x.clone(), Some(state), &n).expect("valid");
             (out.spikes, out.membrane)
         } else {
-            let (s, u, _) = recurrent_composite(x.clone(), u0.clone(), s0.clone(), weight.clone(), synaptic.then(|| (alpha.clone(), i0.clone())), beta.clone(), theta.clone(), spec);
+            let (s, u, _) = recurrent_composite(
+                x.clone(),
+                u0.clone(),
+                s0.clone(),
+                weight.clone(),
+                synaptic.then(|| (alpha.clone(), i0.clone())),
+                beta.clone(),
+                theta.clone(),
+                spec,
+            );
             (s, u)
         };
         let grads = (s * w(10) + u * w(11)).sum().backward();
@@ -372,8 +408,8 @@ mod recurrent_neurons {
 
 #[test]
 fn all_to_all_rleaky_with_a_diagonal_matrix_equals_one_to_one() {
-    use burn_neuro::LifNeuron;
-    use burn_neuro::ops::recurrent::{RecurrentNeuron, recurrent, rleaky_all_to_all};
+    use burn_neuro::neuron_forward;
+    use burn_neuro::ops::recurrent::rleaky_all_to_all;
     let device = gpu();
     let (steps, batch, n) = (8, 3, 5);
     let x = tensor(uniform(steps * batch * n, 90, -0.2, 0.9), [steps, batch, n], DType::F32, &device);
@@ -382,8 +418,8 @@ fn all_to_all_rleaky_with_a_diagonal_matrix_equals_one_to_one() {
     for i in 0..n {
         diagonal[i * n + i] = v[i];
     }
-    let dense = rleaky_all_to_all(x.clone(), tensor(diagonal, [n, n], DType::F32, &device), &LifNeuron::new(0.8)).expect("valid");
-    let one_to_one = recurrent(x, None, &RecurrentNeuron::rleaky(0.8).with_weight(tensor(v, [n], DType::F32, &device))).expect("valid");
+    let dense = rleaky_all_to_all(x.clone(), tensor(diagonal, [n, n], DType::F32, &device), &Neuron::leaky(0.8)).expect("valid");
+    let one_to_one = neuron_forward(x, None, &Neuron::rleaky(0.8).with_recurrent_weight(tensor(v, [n], DType::F32, &device))).expect("valid");
     assert_eq!(values(dense.spikes), values(one_to_one.spikes));
     assert_close(&values(dense.membrane), &values(one_to_one.membrane), 1e-6, 1e-6, "membrane");
 }
@@ -396,7 +432,7 @@ fn graded_spikes_scale_the_output_but_not_the_reset() {
     let plain = LeakyConfig::new(0.9).init(&device).expect("valid");
     assert!(plain.graded_spikes.is_none(), "a fixed factor of 1 launches nothing");
     let graded = LeakyConfig::new(0.9).with_graded_spikes_factor(0.5).with_learn_graded_spikes(true).init(&device).expect("valid");
-    let (binary, scaled) = (plain.forward(x(), None).expect("valid"), graded.forward(x(), None).expect("valid"));
+    let (binary, scaled) = (plain.try_forward(x(), None).expect("valid"), graded.try_forward(x(), None).expect("valid"));
     let binary_spikes = values(binary.spikes);
     let count: f32 = binary_spikes.iter().sum();
     assert!(count > 0.0, "the layer fires");
@@ -407,11 +443,17 @@ fn graded_spikes_scale_the_output_but_not_the_reset() {
     let d_factor = values(graded.graded_spikes.as_ref().expect("learnable").grad(&grads).expect("factor learns"));
     assert_eq!(d_factor, vec![count]);
     // The single-step form and the synaptic neuron grade the same way.
-    let step = graded.step(x().slice([0..1]), None).expect("valid");
-    assert_eq!(values(step.spikes), values(plain.step(x().slice([0..1]), None).expect("valid").spikes).iter().map(|s| s * 0.5).collect::<Vec<_>>());
+    let step = graded.try_step(x().slice([0..1]), None).expect("valid");
+    assert_eq!(
+        values(step.spikes),
+        values(plain.try_step(x().slice([0..1]), None).expect("valid").spikes).iter().map(|s| s * 0.5).collect::<Vec<_>>()
+    );
     let synaptic = SynapticConfig::new(0.5, 0.9).with_graded_spikes_factor(2.0).init(&device).expect("valid");
     let binary = SynapticConfig::new(0.5, 0.9).init(&device).expect("valid");
-    assert_eq!(values(synaptic.forward(x(), None).expect("valid").spikes), values(binary.forward(x(), None).expect("valid").spikes).iter().map(|s| s * 2.0).collect::<Vec<_>>());
+    assert_eq!(
+        values(synaptic.try_forward(x(), None).expect("valid").spikes),
+        values(binary.try_forward(x(), None).expect("valid").spikes).iter().map(|s| s * 2.0).collect::<Vec<_>>()
+    );
     assert!(LeakyConfig::new(0.9).with_graded_spikes_factor(f32::NAN).init(&device).is_err());
 }
 
@@ -421,24 +463,25 @@ fn lapicque_module_matches_the_op_and_learns_its_threshold() {
     use burn_neuro::snn::LapicqueConfig;
     let device = gpu().autodiff();
     let x = || tensor(uniform(9 * 20, 50, 0.0, 1.5), [9, 20], DType::F32, &device);
-    let layer = LapicqueConfig::new(2.0, 3.0).with_time_step(1.5).with_reset(ResetMode::Zero).with_learn_threshold(true).init(&device).expect("valid");
+    let layer =
+        LapicqueConfig::new(2.0, 3.0).with_time_step(1.5).with_reset(ResetMode::Zero).with_learn_threshold(true).init(&device).expect("valid");
     let mut neuron = LapicqueNeuron::new(2.0, 3.0);
     neuron.time_step = 1.5;
     neuron.spec.reset = ResetMode::Zero;
-    let (module, op) = (layer.forward(x(), None).expect("valid"), lapicque(x(), None, &neuron).expect("valid"));
+    let (module, op) = (layer.try_forward(x(), None).expect("valid"), lapicque(x(), None, &neuron).expect("valid"));
     assert_eq!(values(module.spikes.clone()), values(op.spikes));
     assert_eq!(values(module.membrane.clone()), values(op.membrane));
     let grads = module.membrane.sum().backward();
     assert!(layer.threshold.grad(&grads).is_some(), "θ learns");
-    let step = layer.step(x().slice([0..1]), None).expect("valid");
-    assert_eq!(values(step.membrane), values(layer.forward(x(), None).expect("valid").membrane.slice([0..1])));
+    let step = layer.try_step(x().slice([0..1]), None).expect("valid");
+    assert_eq!(values(step.membrane), values(layer.try_forward(x(), None).expect("valid").membrane.slice([0..1])));
     let beta = LapicqueConfig::from_beta(0.9);
     assert!((beta.c - 10.0).abs() < 1e-4);
     let err = LapicqueConfig::new(1.0, 1.0).with_time_step(2.0).init(&device).unwrap_err();
     assert!(err.to_string().contains("time_step"), "{err}");
     // One learnable θ per neuron: each gets its own gradient.
     let per_neuron = LapicqueConfig::new(2.0, 3.0).with_neurons(Some(20)).with_learn_threshold(true).init(&device).expect("valid");
-    let grads = per_neuron.forward(x(), None).expect("valid").membrane.sum().backward();
+    let grads = per_neuron.try_forward(x(), None).expect("valid").membrane.sum().backward();
     let d_theta = values(per_neuron.threshold.grad(&grads).expect("θ learns"));
     assert_eq!(d_theta.len(), 20);
     assert!(LapicqueConfig::new(2.0, 3.0).with_neurons(Some(0)).init(&device).is_err());
@@ -451,18 +494,18 @@ fn per_feature_parameters_work_in_the_step_form_of_a_batched_input() {
     let x = || tensor(uniform(4 * 3 * 7, 60, 0.0, 1.2), [4, 3, 7], DType::F32, &device);
     let betas: Vec<f32> = (0..7).map(|k| 0.3 + 0.1 * k as f32).collect();
     let layer = LeakyConfig::new(0.9).with_beta_per_neuron(Some(betas)).with_learn_beta(true).init(&device).expect("valid");
-    let fused = layer.forward(x(), None).expect("valid");
+    let fused = layer.try_forward(x(), None).expect("valid");
     let mut membrane = None;
     let mut stepped = Vec::new();
     for t in 0..4 {
-        let out = layer.step(x().slice([t..t + 1]), membrane).expect("per-feature β on a [1, 3, 7] step");
+        let out = layer.try_step(x().slice([t..t + 1]), membrane).expect("per-feature β on a [1, 3, 7] step");
         stepped.extend(values(out.membrane.clone()));
         membrane = Some(out.membrane);
     }
     assert_close(&stepped, &values(fused.membrane), 1e-6, 1e-6, "step loop vs fused, per-feature β");
-    let grads = layer.step(x().slice([0..1]), None).expect("valid").membrane.sum().backward();
+    let grads = layer.try_step(x().slice([0..1]), None).expect("valid").membrane.sum().backward();
     assert_eq!(values(layer.beta.grad(&grads).expect("β learns")).len(), 7);
     let bad = LeakyConfig::new(0.9).with_beta_per_neuron(Some(vec![0.5; 5])).init(&device).expect("valid");
-    let err = bad.step(x().slice([0..1]), None).unwrap_err();
+    let err = bad.try_step(x().slice([0..1]), None).unwrap_err();
     assert!(err.to_string().contains("beta"), "{err}");
 }

@@ -4,11 +4,9 @@
 
 use burn::backend::Dispatch;
 use burn::tensor::{DType, Device, Tensor};
-use burn_neuro::backend::NeuronOps;
-use burn_neuro::ops::recurrent::{RecurrentNeuron, RecurrentState, recurrent};
-use burn_neuro::ops::synaptic::{SynapticNeuron, SynapticState, synaptic};
+use burn_neuro::backend::LifOps;
 use burn_neuro::reference::saved_state::{compact_words, pack, unpack};
-use burn_neuro::{AlphaNeuron, AlphaState, LifNeuron, LifSpec, NeuronModel, ResetMode, SavedState, alpha, lif};
+use burn_neuro::{Coefficient, LifSpec, Neuron, NeuronKind, NeuronState, Plane, ResetMode, SavedState, neuron_forward};
 use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
 
 #[test]
@@ -28,17 +26,30 @@ fn packing_round_trips_spikes_exactly_and_states_as_f16() {
     }
 }
 
-/// Coefficient rows and initial-state rows for a model, as the public ops build them.
-fn raw_inputs(model: NeuronModel, steps: usize, neurons: usize, device: &Device) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+/// Seed and range of each coefficient's values.
+fn coefficient_values(coefficient: Coefficient) -> (u64, f32, f32) {
+    match coefficient {
+        Coefficient::Beta => (12, 0.4, 0.8),
+        Coefficient::Threshold => (13, 0.6, 1.0),
+        Coefficient::Alpha => (14, 0.85, 0.95),
+        Coefficient::RecurrentWeight => (15, -0.5, 0.5),
+    }
+}
+
+/// Coefficient rows and initial-state rows for a kind, in its table order, as the public ops
+/// build them.
+fn raw_inputs(model: NeuronKind, steps: usize, neurons: usize, device: &Device) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
     let x = tensor(uniform(steps * neurons, 11, -0.3, 1.1), [steps, neurons], DType::F32, device);
-    let mut rows = vec![uniform(neurons, 12, 0.4, 0.8), uniform(neurons, 13, 0.6, 1.0)];
-    if model.synaptic || model.alpha {
-        rows.push(uniform(neurons, 14, 0.85, 0.95));
-    }
-    if model.recurrent {
-        rows.push(uniform(neurons, 15, -0.5, 0.5));
-    }
-    let coeffs = tensor(rows.concat(), [model.coeff_rows(), neurons], DType::F32, device);
+    let rows: Vec<f32> = model
+        .layout()
+        .coefficients
+        .iter()
+        .flat_map(|&c| {
+            let (seed, lo, hi) = coefficient_values(c);
+            uniform(neurons, seed, lo, hi)
+        })
+        .collect();
+    let coeffs = tensor(rows, [model.coeff_rows(), neurons], DType::F32, device);
     let states: Vec<f32> = (0..model.states()).flat_map(|r| uniform(neurons, 20 + r as u64, 0.0, 1.0)).collect();
     let initial = tensor(states, [model.states(), neurons], DType::F32, device);
     (x, initial, coeffs)
@@ -47,9 +58,13 @@ fn raw_inputs(model: NeuronModel, steps: usize, neurons: usize, device: &Device)
 #[test]
 fn gpu_saved_words_equal_the_reference_packing_of_the_outputs() {
     let device = gpu();
-    for model in NeuronModel::all() {
+    for model in NeuronKind::ALL {
         for (steps, neurons) in [(1, 1), (5, 300), (33, 3), (67, 257)] {
-            let spec = if model.alpha { LifSpec { reset: ResetMode::Zero, ..LifSpec::snntorch_default() } } else { LifSpec::snntorch_default() };
+            let spec = if model == NeuronKind::Alpha {
+                LifSpec { reset: ResetMode::Zero, ..LifSpec::snntorch_default() }
+            } else {
+                LifSpec::snntorch_default()
+            };
             let (x, initial, coeffs) = raw_inputs(model, steps, neurons, &device);
             let (output, saved) = Dispatch::lif_forward_compact(x.into_dispatch(), initial.into_dispatch(), coeffs.into_dispatch(), spec, model);
             let output = values(Tensor::<3>::from_dispatch(output));
@@ -63,48 +78,53 @@ fn gpu_saved_words_equal_the_reference_packing_of_the_outputs() {
 
 /// One model's run: the public op with `saved_state`, returning every output plane and the
 /// gradient of every input (X, initial states, per-neuron coefficients).
-fn run(device: &Device, model: NeuronModel, reset: ResetMode, delay: bool, saved_state: SavedState) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
+fn run(device: &Device, model: NeuronKind, reset: ResetMode, delay: bool, saved_state: SavedState) -> (Vec<Vec<f32>>, Vec<Vec<f32>>) {
     let (steps, neurons) = (37, 23);
     let spec = LifSpec { reset, reset_delay: delay, saved_state, ..LifSpec::default() };
     let row = |seed, lo, hi| tensor(uniform(neurons, seed, lo, hi), [neurons], DType::F32, device).require_grad();
     let state = |seed, lo, hi| tensor(uniform(neurons, seed, lo, hi), [1, neurons], DType::F32, device).require_grad();
     let x = tensor(uniform(steps * neurons, 31, -0.3, 1.1), [steps, neurons], DType::F32, device).require_grad();
-    let (beta, theta, third) = (row(32, 0.4, 0.8), row(33, 0.6, 1.0), row(34, 0.85, 0.95));
-    let (u0, second0, third0) = (state(35, 0.0, 1.2), state(36, 0.0, 1.0), state(37, -1.0, 0.0));
-    let lif_part = LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec);
-    // Gradients of the [T, N] / [1, N] leaves, then of the per-neuron coefficients.
-    let mut leaves = vec![x.clone(), u0.clone()];
-    let mut coefficients = vec![beta.clone(), theta.clone()];
-    let outputs: Vec<Tensor<2>> = if model.alpha {
-        let neuron = AlphaNeuron { lif: lif_part, alpha: third.clone().into() };
-        let out = alpha(x, Some(AlphaState { excitatory: second0.clone(), inhibitory: third0.clone(), membrane: u0 }), &neuron).expect("valid");
-        leaves.extend([second0, third0]);
-        coefficients.push(third);
-        vec![out.spikes, out.membrane, out.excitatory, out.inhibitory]
-    } else if model.recurrent {
-        let weight = row(38, -0.5, 0.5);
-        let synaptic_alpha = model.synaptic.then(|| third.clone().into());
-        let neuron = RecurrentNeuron { lif: lif_part, weight: weight.clone().into(), alpha: synaptic_alpha };
-        let spikes0 = Tensor::<2>::zeros([1, neurons], device);
-        let out = recurrent(x, Some(RecurrentState { membrane: u0, spikes: spikes0, synaptic: model.synaptic.then(|| second0.clone()) }), &neuron).expect("valid");
-        coefficients.push(weight);
-        let mut planes = vec![out.spikes, out.membrane];
-        if model.synaptic {
-            leaves.push(second0);
-            coefficients.push(third);
-            planes.push(out.synaptic.expect("RSynaptic has a current"));
+    let coefficients: Vec<Tensor<1>> = model
+        .layout()
+        .coefficients
+        .iter()
+        .map(|c| match c {
+            Coefficient::Beta => row(32, 0.4, 0.8),
+            Coefficient::Threshold => row(33, 0.6, 1.0),
+            Coefficient::Alpha => row(34, 0.85, 0.95),
+            Coefficient::RecurrentWeight => row(38, -0.5, 0.5),
+        })
+        .collect();
+    let mut neuron = Neuron::new(model, 0.0, 0.0).with_spec(spec);
+    for (&c, value) in model.layout().coefficients.iter().zip(&coefficients) {
+        let value = value.clone().into();
+        match c {
+            Coefficient::Beta => neuron.beta = value,
+            Coefficient::Threshold => neuron.threshold = value,
+            Coefficient::Alpha => neuron.alpha = value,
+            Coefficient::RecurrentWeight => neuron.recurrent_weight = value,
         }
-        planes
-    } else if model.synaptic {
-        let neuron = SynapticNeuron { lif: lif_part, alpha: third.clone().into() };
-        let out = synaptic(x, Some(SynapticState { synaptic: second0.clone(), membrane: u0 }), &neuron).expect("valid");
-        leaves.push(second0);
-        coefficients.push(third);
-        vec![out.spikes, out.membrane, out.synaptic]
-    } else {
-        let out = lif(x, Some(u0), &lif_part).expect("valid");
-        vec![out.spikes, out.membrane]
-    };
+    }
+    // The starting states (S[-1] of the recurrent kinds is zeros and not a leaf).
+    let u0 = state(35, 0.0, 1.2);
+    let mut initial = NeuronState::new(u0.clone());
+    let mut leaves = vec![x.clone(), u0];
+    for &plane in &model.layout().states[1..] {
+        match plane {
+            Plane::Synaptic | Plane::Excitatory => initial.synaptic = Some(state(36, 0.0, 1.0)),
+            Plane::Inhibitory => initial.inhibitory = Some(state(37, -1.0, 0.0)),
+            Plane::Spikes => initial.spikes = Some(Tensor::<2>::zeros([1, neurons], device)),
+            Plane::Membrane => unreachable!("the membrane is the first state"),
+        }
+        if plane == Plane::Excitatory {
+            initial.excitatory = initial.synaptic.take();
+        }
+        if plane != Plane::Spikes {
+            leaves.push(initial.plane(plane).expect("just set").clone());
+        }
+    }
+    let out = neuron_forward(x, Some(initial), &neuron).expect("valid");
+    let outputs: Vec<Tensor<2>> = model.layout().outputs.iter().map(|&plane| out.plane(plane).expect("the kind writes it").clone()).collect();
     let loss = outputs.iter().enumerate().fold(Tensor::<2>::zeros([steps, neurons], device), |acc, (k, plane)| {
         acc + plane.clone() * tensor(uniform(steps * neurons, 40 + k as u64, -1.0, 1.0), [steps, neurons], DType::F32, device)
     });
@@ -114,15 +134,15 @@ fn run(device: &Device, model: NeuronModel, reset: ResetMode, delay: bool, saved
     (outputs.into_iter().map(values).collect(), grad_values)
 }
 
-fn cases() -> Vec<(NeuronModel, ResetMode, bool)> {
+fn cases() -> Vec<(NeuronKind, ResetMode, bool)> {
     let mut cases = Vec::new();
-    for model in [NeuronModel::LEAKY, NeuronModel::SYNAPTIC, NeuronModel::RLEAKY, NeuronModel::RSYNAPTIC] {
+    for model in [NeuronKind::Leaky, NeuronKind::Synaptic, NeuronKind::RLeaky, NeuronKind::RSynaptic] {
         for (reset, delay) in [(ResetMode::Subtract, true), (ResetMode::Subtract, false), (ResetMode::Zero, true), (ResetMode::ZeroAll, false)] {
             cases.push((model, reset, delay));
         }
     }
     for reset in [ResetMode::Zero, ResetMode::Subtract, ResetMode::None] {
-        cases.push((NeuronModel::ALPHA, reset, true));
+        cases.push((NeuronKind::Alpha, reset, true));
     }
     cases
 }
@@ -153,26 +173,16 @@ fn compact_outputs_equal_full_and_gradients_follow_the_f16_states() {
 fn f16_storage_compact_backward_matches_full() {
     let device = gpu().autodiff();
     let (steps, neurons) = (25, 300);
-    for model in NeuronModel::all() {
+    for model in NeuronKind::ALL {
         let mut results = Vec::new();
         for saved_state in [SavedState::Full, SavedState::Compact] {
             let x = tensor(uniform(steps * neurons, 51, -0.3, 1.1), [steps, neurons], DType::F16, &device).require_grad();
             let spec = LifSpec { reset: ResetMode::Zero, saved_state, ..LifSpec::snntorch_default() };
-            let lif_part = LifNeuron::new(0.7).with_spec(spec);
-            let planes = if model.alpha {
-                let out = alpha(x.clone(), None, &AlphaNeuron { lif: lif_part, alpha: 0.9.into() }).expect("valid");
-                vec![out.spikes, out.membrane]
-            } else if model.recurrent {
-                let neuron = RecurrentNeuron { lif: lif_part, weight: 0.3.into(), alpha: model.synaptic.then(|| 0.8.into()) };
-                let out = recurrent(x.clone(), None, &neuron).expect("valid");
-                vec![out.spikes, out.membrane]
-            } else if model.synaptic {
-                let out = synaptic(x.clone(), None, &SynapticNeuron { lif: lif_part, alpha: 0.8.into() }).expect("valid");
-                vec![out.spikes, out.membrane]
-            } else {
-                let out = lif(x.clone(), None, &lif_part).expect("valid");
-                vec![out.spikes, out.membrane]
-            };
+            // α is the excitatory decay of Alpha (above β) and the current decay otherwise.
+            let alpha = if model == NeuronKind::Alpha { 0.9 } else { 0.8 };
+            let neuron = Neuron::new(model, alpha, 0.7).with_spec(spec).with_recurrent_weight(0.3);
+            let out = neuron_forward(x.clone(), None, &neuron).expect("valid");
+            let planes = [out.spikes, out.membrane];
             let w = tensor(uniform(steps * neurons, 52, -1.0, 1.0), [steps, neurons], DType::F16, &device);
             let grads = (planes[0].clone() * w.clone() + planes[1].clone() * w).sum().backward();
             results.push(values(x.grad(&grads).expect("dX")));

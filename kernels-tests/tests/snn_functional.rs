@@ -2,10 +2,12 @@
 //! (in f64 on the host) from snnTorch's definitions.
 
 use burn::tensor::{DType, Int, Tensor, TensorData};
-use burn_neuro::snn::loss::{OutputCode, accuracy_rate, ce_count_loss, ce_rate_loss, ce_temporal_loss, first_spike_time, mse_count_loss, mse_membrane_loss};
-use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, delta, latency, rate};
 use burn_neuro::kernels::spikegen::RateParams;
 use burn_neuro::reference::spikegen as reference;
+use burn_neuro::snn::loss::{
+    OutputCode, accuracy_rate, ce_count_loss, ce_rate_loss, ce_temporal_loss, first_spike_time, mse_count_loss, mse_membrane_loss,
+};
+use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, delta, latency, rate};
 use kernels_tests::{assert_close, cpu, gpu, tensor, values};
 
 /// Two examples, three classes, four steps.

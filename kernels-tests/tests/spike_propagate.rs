@@ -30,13 +30,19 @@ fn check_forward(device: &Device, rows: usize, inputs: usize, outputs: usize, de
     let storage = if dtype == DType::F16 { Storage::F16 } else { Storage::F32 };
     let what = format!("{rows}×{inputs}→{outputs} density {density} {dtype:?}");
 
-    let sparse = values(spike_propagate(tensor(s.clone(), [rows, inputs], dtype, device), tensor(w.clone(), [inputs, outputs], dtype, device), None, SPARSE).expect("valid"));
+    let sparse = values(
+        spike_propagate(tensor(s.clone(), [rows, inputs], dtype, device), tensor(w.clone(), [inputs, outputs], dtype, device), None, SPARSE)
+            .expect("valid"),
+    );
     let expected = reference::spike_propagate(storage, &s, rows, inputs, &w, outputs);
     let (atol, rtol) = if dtype == DType::F16 { (2e-3, 2e-3) } else { (1e-6, 1e-6) };
     assert_close(&sparse, &expected, atol, rtol, &format!("sparse vs reference, {what}"));
 
     if dtype == DType::F32 {
-        let dense = values(spike_propagate(tensor(s.clone(), [rows, inputs], dtype, device), tensor(w.clone(), [inputs, outputs], dtype, device), None, DENSE).expect("valid"));
+        let dense = values(
+            spike_propagate(tensor(s.clone(), [rows, inputs], dtype, device), tensor(w.clone(), [inputs, outputs], dtype, device), None, DENSE)
+                .expect("valid"),
+        );
         // Relative to the size of the terms summed: the two paths add in different orders.
         let scale = magnitude(&s, &w, rows, inputs, outputs);
         assert_close(&sparse, &dense, 1e-6 * scale, 1e-6, &format!("sparse vs dense matmul, {what}"));
@@ -66,7 +72,9 @@ fn graded_spikes_count_as_active_with_their_value() {
     let device = gpu();
     let s = vec![0.0, 0.5, -2.0, 0.0, 0.0, 3.0];
     let w = uniform(3 * 4, 5, -1.0, 1.0);
-    let got = values(spike_propagate(tensor(s.clone(), [2, 3], DType::F32, &device), tensor(w.clone(), [3, 4], DType::F32, &device), None, SPARSE).expect("valid"));
+    let got = values(
+        spike_propagate(tensor(s.clone(), [2, 3], DType::F32, &device), tensor(w.clone(), [3, 4], DType::F32, &device), None, SPARSE).expect("valid"),
+    );
     assert_close(&got, &reference::spike_propagate(Storage::F32, &s, 2, 3, &w, 4), 1e-6, 1e-6, "graded");
 }
 
@@ -100,11 +108,7 @@ fn gradients(device: &Device, options: PropagateOptions, density: f32) -> [Vec<f
     let weights = tensor(uniform(rows * outputs, 11, -1.0, 1.0), [rows, outputs], DType::F32, &device);
     let y = spike_propagate(s.clone(), w.clone(), Some(b.clone()), options).expect("valid");
     let grads = (y * weights).sum().backward();
-    [
-        values(s.grad(&grads).expect("dS")),
-        values(w.grad(&grads).expect("dW")),
-        values(b.grad(&grads).expect("db")),
-    ]
+    [values(s.grad(&grads).expect("dS")), values(w.grad(&grads).expect("dW")), values(b.grad(&grads).expect("db"))]
 }
 
 #[test]
@@ -140,7 +144,7 @@ fn binary_mode_gradients_from_packed_spikes_equal_the_plain_path() {
 #[test]
 fn packing_round_trips_and_matches_the_reference() {
     use burn::backend::Dispatch;
-    use burn_neuro::backend::PropagationOps;
+    use burn_neuro::backend::SpikePropagateOps;
     use burn_neuro::reference::spike_propagate::{pack_rows, spike_counts, unpack_rows};
     let device = gpu();
     // One spike; odd widths around a word and a workgroup; > 65,535 workgroups (70,000 rows).
@@ -220,8 +224,8 @@ fn spiking_linear_shares_linears_parameters_and_runs_after_leaky() {
     let neuron = LeakyConfig::new(0.8).init(&device).expect("valid");
     // Leaky spikes [T, B, 12] into the spiking layer, and into the plain Linear.
     let current = tensor(uniform(4 * 3 * 12, 6, 0.0, 1.5), [4, 3, 12], DType::F32, &device);
-    let s = neuron.forward(current, None).expect("valid").spikes;
-    let spiking: Tensor<3> = back.forward(s.clone()).expect("valid");
+    let s = neuron.try_forward(current, None).expect("valid").spikes;
+    let spiking: Tensor<3> = back.try_forward(s.clone()).expect("valid");
     let plain = linear.forward(s);
     assert_eq!(spiking.dims(), [4, 3, 5]);
     assert_close(&values(spiking), &values(plain), 1e-5, 1e-5, "SpikingLinear vs Linear");

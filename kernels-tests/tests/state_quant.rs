@@ -6,7 +6,7 @@ use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::ops::lif_composite::lif_composite;
 use burn_neuro::reference::{Storage, lif as reference};
 use burn_neuro::snn::LeakyConfig;
-use burn_neuro::{LifNeuron, LifSpec, ResetMode, StateQuant, Surrogate, lif};
+use burn_neuro::{LifSpec, Neuron, NeuronState, ResetMode, StateQuant, Surrogate, lif, neuron_forward};
 use kernels_tests::{assert_close, gpu, tensor, to_f16_values, uniform, values};
 
 /// 4 bits: coarse enough that every membrane moves.
@@ -45,8 +45,9 @@ fn compare_with_reference(device: &Device, spec: LifSpec, dtype: DType, steps: u
     let x = round(uniform(steps * neurons, 3, -0.3, 0.9));
     let initial = round(uniform(neurons, 4, -0.5, 1.5));
     let beta = uniform(neurons, 5, 0.5, 1.0);
-    let neuron = LifNeuron::new(tensor(beta.clone(), [neurons], DType::F32, device)).with_threshold(0.8).with_spec(spec);
-    let out = lif(tensor(x.clone(), [steps, neurons], dtype, device), Some(tensor(initial.clone(), [1, neurons], dtype, device)), &neuron).expect("valid");
+    let neuron = Neuron::leaky(tensor(beta.clone(), [neurons], DType::F32, device)).with_threshold(0.8).with_spec(spec);
+    let out =
+        lif(tensor(x.clone(), [steps, neurons], dtype, device), Some(tensor(initial.clone(), [1, neurons], dtype, device)), &neuron).expect("valid");
     let expected = reference::lif_forward(&reference::LifProblem {
         spec,
         storage: if dtype == DType::F16 { Storage::F16 } else { Storage::F32 },
@@ -91,7 +92,13 @@ fn quantization_changes_the_trace() {
     // Guards the tests above: with the quantizer off the membranes differ.
     let device = gpu();
     let x = tensor(uniform(8 * 50, 6, 0.0, 0.5), [8, 50], DType::F32, &device);
-    let run = |quant| values(lif(x.clone(), None, &LifNeuron::new(0.9).with_spec(LifSpec { state_quant: quant, ..LifSpec::snntorch_default() })).expect("valid").membrane);
+    let run = |quant| {
+        values(
+            lif(x.clone(), None, &Neuron::leaky(0.9).with_spec(LifSpec { state_quant: quant, ..LifSpec::snntorch_default() }))
+                .expect("valid")
+                .membrane,
+        )
+    };
     assert_ne!(run(Some(coarse())), run(None));
 }
 
@@ -105,7 +112,8 @@ fn gradients(device: &Device, spec: LifSpec, fused: bool) -> Vec<Vec<f32>> {
     let ws = tensor(uniform(steps * neurons, 15, -1.0, 1.0), [steps, neurons], DType::F32, device);
     let wm = tensor(uniform(steps * neurons, 16, -1.0, 1.0), [steps, neurons], DType::F32, device);
     let (spikes, membrane): (Tensor<2>, Tensor<2>) = if fused {
-        let out = lif(input.clone(), Some(initial.clone()), &LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec)).expect("valid");
+        let out =
+            lif(input.clone(), Some(initial.clone()), &Neuron::leaky(beta.clone()).with_threshold(theta.clone()).with_spec(spec)).expect("valid");
         (out.spikes, out.membrane)
     } else {
         lif_composite(input.clone(), initial.clone(), beta.clone(), theta.clone(), spec)
@@ -138,17 +146,21 @@ fn straight_through_gradients_equal_autodiff_of_the_composite_form() {
 /// unquantized value.
 #[test]
 fn synaptic_current_is_quantized_like_snntorch() {
-    use burn_neuro::ops::synaptic::{SynapticNeuron, SynapticState, synaptic};
     let device = gpu();
     let (steps, neurons) = (9, 301);
     let x = uniform(steps * neurons, 21, -0.3, 0.9);
     let (u0, i0) = (uniform(neurons, 22, -0.5, 1.5), uniform(neurons, 23, -0.4, 0.8));
     for (reset, delay) in [(ResetMode::Subtract, true), (ResetMode::Subtract, false), (ResetMode::Zero, false)] {
         let spec = spec(reset, delay);
-        let neuron = SynapticNeuron::new(0.8, 0.9);
-        let neuron = SynapticNeuron { lif: neuron.lif.with_spec(spec), ..neuron };
-        let state = SynapticState { synaptic: tensor(i0.clone(), [1, neurons], DType::F32, &device), membrane: tensor(u0.clone(), [1, neurons], DType::F32, &device) };
-        let out = synaptic(tensor(x.clone(), [steps, neurons], DType::F32, &device), Some(state), &neuron).expect("valid");
+        let neuron = Neuron::synaptic(0.8, 0.9);
+        let neuron = neuron.with_spec(spec);
+        let state = NeuronState::new(tensor(u0.clone(), [1, neurons], DType::F32, &device)).with_synaptic(tensor(
+            i0.clone(),
+            [1, neurons],
+            DType::F32,
+            &device,
+        ));
+        let out = neuron_forward(tensor(x.clone(), [steps, neurons], DType::F32, &device), Some(state), &neuron).expect("valid");
         let expected = reference::lif_forward(&reference::LifProblem {
             spec,
             storage: Storage::F32,
@@ -161,7 +173,7 @@ fn synaptic_current_is_quantized_like_snntorch() {
             synaptic: Some(reference::SynapticState { alpha: &[0.8], initial: &i0 }),
             recurrent: None,
         });
-        let current = values(out.synaptic);
+        let current = values(out.synaptic.expect("I"));
         assert_close(&current, &expected.synaptic, 1e-6, 1e-6, &format!("current, {spec:?}"));
         assert_eq!(values(out.spikes), expected.spikes, "spikes, {spec:?}");
         assert_close(&values(out.membrane), &expected.membrane, 1e-6, 1e-6, &format!("membrane, {spec:?}"));
@@ -173,7 +185,6 @@ fn synaptic_current_is_quantized_like_snntorch() {
 #[test]
 fn synaptic_gradients_with_quantized_current_equal_the_composite_form() {
     use burn_neuro::ops::lif_composite::synaptic_composite;
-    use burn_neuro::ops::synaptic::{SynapticNeuron, SynapticState, synaptic};
     let device = gpu().autodiff();
     let (steps, neurons) = (10, 29);
     for (reset, delay) in [(ResetMode::Subtract, true), (ResetMode::Subtract, false), (ResetMode::Zero, false), (ResetMode::ZeroAll, true)] {
@@ -187,17 +198,21 @@ fn synaptic_gradients_with_quantized_current_equal_the_composite_form() {
             let theta = tensor(uniform(neurons, 36, 0.6, 1.1), [neurons], DType::F32, &device).require_grad();
             let w = |seed| tensor(uniform(steps * neurons, seed, -1.0, 1.0), [steps, neurons], DType::F32, &device);
             let (spikes, membrane, current) = if fused {
-                let neuron = SynapticNeuron {
-                    lif: LifNeuron::new(beta.clone()).with_threshold(theta.clone()).with_spec(spec),
-                    alpha: alpha.clone().into(),
-                };
-                let out = synaptic(input.clone(), Some(SynapticState { synaptic: i0.clone(), membrane: u0.clone() }), &neuron).expect("valid");
-                (out.spikes, out.membrane, out.synaptic)
+                let neuron = Neuron::synaptic(alpha.clone(), beta.clone()).with_threshold(theta.clone()).with_spec(spec);
+                let out = neuron_forward(input.clone(), Some(NeuronState::new(u0.clone()).with_synaptic(i0.clone())), &neuron).expect("valid");
+                (out.spikes, out.membrane, out.synaptic.expect("I"))
             } else {
                 synaptic_composite(input.clone(), u0.clone(), i0.clone(), alpha.clone(), beta.clone(), theta.clone(), spec)
             };
             let grads = (spikes * w(37) + membrane * w(38) + current * w(39)).sum().backward();
-            [values(input.grad(&grads).expect("dX")), values(u0.grad(&grads).expect("dU0")), values(i0.grad(&grads).expect("dI0")), values(alpha.grad(&grads).expect("dα")), values(beta.grad(&grads).expect("dβ")), values(theta.grad(&grads).expect("dθ"))]
+            [
+                values(input.grad(&grads).expect("dX")),
+                values(u0.grad(&grads).expect("dU0")),
+                values(i0.grad(&grads).expect("dI0")),
+                values(alpha.grad(&grads).expect("dα")),
+                values(beta.grad(&grads).expect("dβ")),
+                values(theta.grad(&grads).expect("dθ")),
+            ]
         };
         let (fused, composite) = (run(true), run(false));
         for (name, (f, c)) in ["X", "U0", "I0", "alpha", "beta", "theta"].iter().zip(fused.iter().zip(&composite)) {

@@ -24,16 +24,23 @@ pub enum NoiseManagement {
 /// Retrying a saturated ADC with a smaller input scale (aihwkit `BoundManagementType`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum BoundManagement {
+    /// No input scaling.
     None,
     /// Halve the input scale and read again while any output saturates, up to
     /// `max_factor` (aihwkit `max_bm_factor` = 1000) and `max_resolution / Δin`
     /// (`max_bm_res` = 0.25): at most 5 passes with aihwkit's defaults.
-    Iterative { max_factor: f32, max_resolution: f32 },
+    Iterative {
+        /// Largest input down-scaling factor.
+        max_factor: f32,
+        /// Largest input step (`max_resolution / Δin` bounds the scaling).
+        max_resolution: f32,
+    },
 }
 
 /// Output-referred weight read noise (aihwkit `w_noise` / `w_noise_type`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum ReadNoise {
+    /// No bound management: a saturated output stays clipped at the bound.
     None,
     /// `y += σ·‖x'‖₂·ξ`.
     AdditiveConstant(f32),
@@ -44,6 +51,7 @@ pub enum ReadNoise {
 /// Conductance error when programming each device.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum ProgrammingNoise {
+    /// No read noise.
     None,
     /// `g += σ·ξ`, σ in µS.
     Constant(f32),
@@ -79,28 +87,35 @@ pub struct CrossbarConfig {
     /// Conductance range of a device of the differential pair, µS.
     #[config(default = 1.0)]
     pub g_min: f32,
+    /// Upper end of the conductance range, µS.
     #[config(default = 40.0)]
     pub g_max: f32,
     /// DAC resolution: `2^bits − 2` steps over `±input_bound` (aihwkit: 7 bits, Δin = 1/63).
     /// `None`: no input quantization.
     #[config(default = "Some(7)")]
     pub input_bits: Option<u32>,
+    /// DAC input range: inputs are clipped to `±input_bound` after noise management.
     #[config(default = 1.0)]
     pub input_bound: f32,
     /// ADC resolution over `±output_bound` (aihwkit: 9 bits over ±12).
     #[config(default = "Some(9)")]
     pub output_bits: Option<u32>,
+    /// ADC output range: outputs saturate at `±output_bound`.
     #[config(default = 12.0)]
     pub output_bound: f32,
+    /// How inputs are scaled before the DAC.
     #[config(default = "NoiseManagement::AbsMax")]
     pub noise_management: NoiseManagement,
+    /// How saturated outputs are retried.
     #[config(default = "BoundManagement::Iterative { max_factor: 1000.0, max_resolution: 0.25 }")]
     pub bound_management: BoundManagement,
     /// σ of Gaussian noise added to each output before the ADC (aihwkit `out_noise`).
     #[config(default = 0.06)]
     pub output_noise: f32,
+    /// Weight read noise on every read.
     #[config(default = "ReadNoise::None")]
     pub read_noise: ReadNoise,
+    /// Conductance error when programming.
     #[config(default = "ProgrammingNoise::None")]
     pub programming_noise: ProgrammingNoise,
     /// Persistent device-to-device variation: each device's conductance is multiplied by
@@ -110,16 +125,19 @@ pub struct CrossbarConfig {
     /// Fractions of devices stuck at g_min and at g_max.
     #[config(default = 0.0)]
     pub stuck_at_min: f32,
+    /// Fraction of devices stuck at g_max.
     #[config(default = 0.0)]
     pub stuck_at_max: f32,
     /// Programmable conductance levels between g_min and g_max (`None`: continuous).
     #[config(default = "None")]
     pub levels: Option<u32>,
+    /// PCM conductance drift over time (`None`: no drift).
     #[config(default = "None")]
     pub drift: Option<Drift>,
     /// IR-drop scale (aihwkit `ir_drop`; 0 = off) and wire-to-device conductance ratio.
     #[config(default = 0.0)]
     pub ir_drop: f32,
+    /// Wire-to-device conductance ratio of the IR-drop model.
     #[config(default = 571_428.56)]
     pub ir_drop_g_ratio: f32,
     /// Read voltage at full-scale input, for the power and current traces.
@@ -131,11 +149,7 @@ pub struct CrossbarConfig {
 }
 
 fn range(argument: &'static str, value: f32, ok: bool, expected: &str) -> Result<()> {
-    if ok && value.is_finite() {
-        Ok(())
-    } else {
-        Err(NeuroError::Range { argument, value: value.to_string(), expected: expected.into() })
-    }
+    if ok && value.is_finite() { Ok(()) } else { Err(NeuroError::Range { argument, value: value.to_string(), expected: expected.into() }) }
 }
 
 impl CrossbarConfig {
@@ -153,10 +167,7 @@ impl CrossbarConfig {
     /// over ±12, output noise 0.06, AbsMax noise and iterative bound management) and the
     /// `PCMLikeNoiseModel` programming noise at g_max = 25 µS, g_min = 0.
     pub fn aihwkit_default() -> Self {
-        CrossbarConfig::new()
-            .with_g_min(0.0)
-            .with_g_max(25.0)
-            .with_programming_noise(ProgrammingNoise::PcmPolynomial(1.0))
+        CrossbarConfig::new().with_g_min(0.0).with_g_max(25.0).with_programming_noise(ProgrammingNoise::PcmPolynomial(1.0))
     }
 
     /// A realistic RRAM tile: 1–40 µS, 32 levels, 1 µS programming error, 5% device

@@ -2,40 +2,43 @@
 //! to `[in_channels·kh·kw, out_channels]`, is programmed as one crossbar; every output pixel's
 //! input patch is a crossbar read. Trains hardware-aware like `AnalogLinear`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use burn::module::{Module, Param};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
+use burn::tensor::Tensor;
 use burn::tensor::module::{conv2d, unfold4d};
 use burn::tensor::ops::{ConvOptions, UnfoldOptions};
-use burn::tensor::Tensor;
 
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
 use super::linear::AnalogBackward;
 use super::training::{check_weight_noise, perturbed, realisation, straight_through};
-use crate::error::{NeuroError, Result};
+use crate::error::{NeuroError, Result, or_panic};
 
 /// A convolution on a simulated memristor crossbar (groups = 1).
 #[derive(Module, Debug)]
 pub struct AnalogConv2d {
     /// `[out_channels, in_channels, kh, kw]`, as in `burn::nn::conv::Conv2d`.
     pub weight: Param<Tensor<4>>,
+    /// Bias `[out_channels]`, added digitally.
     pub bias: Option<Param<Tensor<1>>>,
+    /// Convolution stride (height, width).
     pub stride: [usize; 2],
+    /// Convolution dilation (height, width).
     pub dilation: [usize; 2],
     /// Symmetric zero padding (rows, columns).
     pub padding: [usize; 2],
+    /// The crossbar each training forward programs and reads.
     #[module(skip)]
     pub crossbar: CrossbarConfig,
+    /// Relative σ of the weight noise injected in training forwards.
     #[module(skip)]
     pub training_weight_noise: f32,
+    /// How the input gradient is computed.
     #[module(skip)]
     pub backward: AnalogBackward,
     #[module(skip)]
-    calls: Arc<AtomicU64>,
+    calls: crate::rng::CallCounter,
 }
 
 impl AnalogConv2d {
@@ -43,7 +46,11 @@ impl AnalogConv2d {
     pub fn from_conv2d(conv: Conv2d, crossbar: CrossbarConfig, training_weight_noise: f32) -> Result<Self> {
         crossbar.validate()?;
         if conv.groups != 1 {
-            return Err(NeuroError::Range { argument: "groups", value: conv.groups.to_string(), expected: "1 (grouped convolutions are not mapped)".into() });
+            return Err(NeuroError::Range {
+                argument: "groups",
+                value: conv.groups.to_string(),
+                expected: "1 (grouped convolutions are not mapped)".into(),
+            });
         }
         let [kh, kw] = conv.kernel_size;
         let padding = match conv.padding {
@@ -64,7 +71,7 @@ impl AnalogConv2d {
             crossbar,
             training_weight_noise,
             backward: AnalogBackward::Ideal,
-            calls: Arc::new(AtomicU64::new(0)),
+            calls: crate::rng::CallCounter::default(),
         })
     }
 
@@ -88,7 +95,14 @@ impl AnalogConv2d {
     /// `[batch, in_channels, h, w] → [batch, out_channels, h', w']` through a freshly programmed
     /// crossbar (hardware-aware: analog value, ideal or analog input gradient, ideal weight
     /// gradient).
-    pub fn forward(&self, input: Tensor<4>) -> Result<Tensor<4>> {
+    ///
+    /// Panics with the error's message where [`try_forward`](Self::try_forward) returns one.
+    pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
+        or_panic(self.try_forward(input))
+    }
+
+    /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
+    pub fn try_forward(&self, input: Tensor<4>) -> Result<Tensor<4>> {
         let [batch, channels, height, width] = input.dims();
         let [out, cin, kh, kw] = self.weight.val().dims();
         if channels != cin {
@@ -96,11 +110,15 @@ impl AnalogConv2d {
         }
         let extent = |size: usize, d: usize| (size + 2 * self.padding[d]).checked_sub(self.dilation[d] * ([kh, kw][d] - 1) + 1);
         let (Some(span_h), Some(span_w)) = (extent(height, 0), extent(width, 1)) else {
-            return Err(NeuroError::Shape { argument: "input", actual: input.dims().to_vec(), expected: "an image at least as large as the dilated kernel".into() });
+            return Err(NeuroError::Shape {
+                argument: "input",
+                actual: input.dims().to_vec(),
+                expected: "an image at least as large as the dilated kernel".into(),
+            });
         };
         let (out_h, out_w) = (span_h / self.stride[0] + 1, span_w / self.stride[1] + 1);
 
-        let call = self.calls.fetch_add(1, Ordering::Relaxed);
+        let call = self.calls.next();
         let noisy = perturbed(self.weight.val(), self.training_weight_noise);
         let crossbar = ProgrammedCrossbar::program(Self::matrix(noisy.clone()), &realisation(&self.crossbar, call))?;
 

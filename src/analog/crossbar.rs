@@ -1,9 +1,6 @@
 //! Program once, read many: a weight matrix realised as crossbar conductances, and analog
 //! reads through it.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use burn::backend::Dispatch;
 use burn::tensor::{DType, FloatDType, Tensor};
 
@@ -17,7 +14,9 @@ use crate::kernels::crossbar::{CrossbarSettings, DriftParams};
 /// outputs]` each, f32, in µW and µA at the configured read voltage.
 #[derive(Debug, Clone)]
 pub struct ReadTraces {
+    /// Power drawn per tile and input row, µW.
     pub power: Tensor<3>,
+    /// Current per tile and input row, µA.
     pub current: Tensor<3>,
 }
 
@@ -32,8 +31,9 @@ pub struct ProgrammedCrossbar {
     config: CrossbarConfig,
     inputs: usize,
     outputs: usize,
-    /// Read counter: each read draws fresh noise keyed by it.
-    reads: Arc<AtomicU32>,
+    /// Read counter of this instance: each read draws fresh noise keyed by it (a clone counts
+    /// on its own; [`read_at`](Self::read_at) takes the index explicitly).
+    reads: crate::rng::CallCounter,
 }
 
 impl ProgrammedCrossbar {
@@ -53,7 +53,10 @@ impl ProgrammedCrossbar {
             let planes = CrossbarSettings::new(config, inputs, outputs, 1).planes();
             let needed = (planes * inputs * outputs * 4) as u64;
             if needed > limit {
-                return Err(NeuroError::TooLarge { argument: "weight", detail: format!("{needed} bytes of conductances exceed the {limit}-byte binding limit; split the layer") });
+                return Err(NeuroError::TooLarge {
+                    argument: "weight",
+                    detail: format!("{needed} bytes of conductances exceed the {limit}-byte binding limit; split the layer"),
+                });
             }
         }
         let weight = weight.cast(FloatDType::F32).detach();
@@ -71,10 +74,11 @@ impl ProgrammedCrossbar {
             config: config.clone(),
             inputs,
             outputs,
-            reads: Arc::new(AtomicU32::new(0)),
+            reads: crate::rng::CallCounter::default(),
         })
     }
 
+    /// The configuration this crossbar was programmed with.
     pub fn config(&self) -> &CrossbarConfig {
         &self.config
     }
@@ -93,13 +97,13 @@ impl ProgrammedCrossbar {
     /// Differentiable with respect to `input`: its gradient is an analog read of Wᵀ through the
     /// same IO pipeline (bound management off, its own noise stream).
     pub fn read(&self, input: Tensor<2>) -> Result<Tensor<2>> {
-        let call = self.reads.fetch_add(1, Ordering::Relaxed);
+        let call = u32::try_from(self.reads.next()).unwrap_or(u32::MAX);
         self.read_at(input, call, false).map(|(output, _)| output)
     }
 
     /// [`read`](Self::read), also returning power and current traces.
     pub fn read_with_traces(&self, input: Tensor<2>) -> Result<(Tensor<2>, ReadTraces)> {
-        let call = self.reads.fetch_add(1, Ordering::Relaxed);
+        let call = u32::try_from(self.reads.next()).unwrap_or(u32::MAX);
         let (output, traces) = self.read_at(input, call, true)?;
         Ok((output, traces.expect("traces were requested")))
     }
@@ -126,15 +130,13 @@ impl ProgrammedCrossbar {
         let mut settings = CrossbarSettings::new(&self.config, self.inputs, self.outputs, batch);
         settings.params.call = call;
         settings.variant.traces = traces;
-        let (output, trace) = Dispatch::crossbar_read(input.into_dispatch(), self.planes.clone().into_dispatch(), self.scales.clone().into_dispatch(), settings);
+        let (output, trace) =
+            Dispatch::crossbar_read(input.into_dispatch(), self.planes.clone().into_dispatch(), self.scales.clone().into_dispatch(), settings);
         let output = Tensor::<2>::from_dispatch(output);
         let traces = traces.then(|| {
             let both = Tensor::<4>::from_dispatch(trace);
             let [_, b, tiles, outputs] = both.dims();
-            ReadTraces {
-                power: both.clone().slice([0..1]).reshape([b, tiles, outputs]),
-                current: both.slice([1..2]).reshape([b, tiles, outputs]),
-            }
+            ReadTraces { power: both.clone().slice([0..1]).reshape([b, tiles, outputs]), current: both.slice([1..2]).reshape([b, tiles, outputs]) }
         });
         Ok((output, traces))
     }
@@ -168,18 +170,8 @@ impl ProgrammedCrossbar {
             config: self.config.clone().with_drift(None),
             inputs: self.inputs,
             outputs: self.outputs,
-            reads: Arc::new(AtomicU32::new(0)),
+            reads: crate::rng::CallCounter::default(),
         })
-    }
-
-    /// The weights the crossbar realises now (noise, faults, levels and drift included, no IO
-    /// effects): `(g+ − g−)/(g_max − g_min) · max|W| · compensation`, `[inputs, outputs]`.
-    pub fn effective_weights(&self) -> Tensor<2> {
-        let settings = CrossbarSettings::new(&self.config, self.inputs, self.outputs, 1);
-        let (g_pos, g_neg) = drifted(&self.planes, settings.params.log_time_ratio);
-        let range = self.config.g_max - self.config.g_min;
-        let gain = self.scales.clone().slice([0..1]) * self.scales.clone().slice([1..2]);
-        (g_pos - g_neg) / range * gain.reshape([1, 1])
     }
 }
 

@@ -6,9 +6,6 @@
 //! backward is ideal (straight-through: the gradient of `x·W`), the usual hardware-aware
 //! training. Inference: [`AnalogLinear::program`] once, then read as often as needed.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
@@ -17,12 +14,14 @@ use burn::tensor::{Device, Tensor};
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
 use super::training::{check_weight_noise, perturbed, realisation, straight_through};
-use crate::error::Result;
+use crate::error::{Result, or_panic};
 
 /// Configuration of an [`AnalogLinear`] layer.
 #[derive(Config, Debug)]
 pub struct AnalogLinearConfig {
+    /// Input features.
     pub d_input: usize,
+    /// Output features.
     pub d_output: usize,
     /// A digital bias, added after the analog read.
     #[config(default = true)]
@@ -55,19 +54,25 @@ pub enum AnalogBackward {
 pub struct AnalogLinear {
     /// `[d_input, d_output]`, as in `burn::nn::Linear`.
     pub weight: Param<Tensor<2>>,
+    /// Bias `[d_output]`, added digitally.
     pub bias: Option<Param<Tensor<1>>>,
+    /// The crossbar each training forward programs and reads.
     #[module(skip)]
     pub crossbar: CrossbarConfig,
+    /// Relative σ of the weight noise injected in training forwards.
     #[module(skip)]
     pub training_weight_noise: f32,
+    /// How the input gradient is computed.
     #[module(skip)]
     pub backward: AnalogBackward,
-    /// Forward calls so far: each training forward draws a new crossbar realisation.
+    /// Forward calls of this instance: each training forward draws a new crossbar realisation
+    /// (a clone counts on its own).
     #[module(skip)]
-    calls: Arc<AtomicU64>,
+    calls: crate::rng::CallCounter,
 }
 
 impl AnalogLinearConfig {
+    /// Builds the layer on `device` (weights initialised as `burn::nn::Linear` does), checking the config.
     pub fn init(&self, device: &Device) -> Result<AnalogLinear> {
         let linear = LinearConfig::new(self.d_input, self.d_output).with_bias(self.bias).init(device);
         Ok(AnalogLinear::from_linear(linear, self.crossbar.clone(), self.training_weight_noise)?.with_backward(self.backward))
@@ -85,7 +90,7 @@ impl AnalogLinear {
             crossbar,
             training_weight_noise,
             backward: AnalogBackward::Ideal,
-            calls: Arc::new(AtomicU64::new(0)),
+            calls: crate::rng::CallCounter::default(),
         })
     }
 
@@ -107,8 +112,15 @@ impl AnalogLinear {
 
     /// `[..., d_input] → [..., d_output]` through a freshly programmed crossbar (hardware-aware
     /// training; see the module docs). Leading dims are flattened into the batch.
-    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
-        let call = self.calls.fetch_add(1, Ordering::Relaxed);
+    ///
+    /// Panics with the error's message where [`try_forward`](Self::try_forward) returns one.
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        or_panic(self.try_forward(input))
+    }
+
+    /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
+    pub fn try_forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
+        let call = self.calls.next();
         let noisy = perturbed(self.weight.val(), self.training_weight_noise);
         let crossbar = ProgrammedCrossbar::program(noisy.clone(), &realisation(&self.crossbar, call))?;
         let dims = input.dims();

@@ -10,9 +10,7 @@ use crate::reference::Storage;
 
 /// The tensor's values as f32, with its shape and dtype.
 pub(crate) fn host_values(tensor: FloatTensor<Flex>) -> (Vec<f32>, Shape, DType) {
-    let data = try_read_sync(Flex::float_into_data(tensor))
-        .expect("the CPU backend reads synchronously")
-        .expect("reading a CPU tensor cannot fail");
+    let data = try_read_sync(Flex::float_into_data(tensor)).expect("the CPU backend reads synchronously").expect("reading a CPU tensor cannot fail");
     let shape = data.shape().clone();
     let dtype = data.dtype();
     (data.iter::<f32>().collect(), shape, dtype)

@@ -8,15 +8,15 @@
 //!
 //! These are the raw, unchecked primitives; the checked public API lives in [`crate::ops`].
 
+pub mod ceiling;
 pub mod crossbar;
 mod flex_io;
 pub mod lif;
-pub mod probe;
-pub mod propagate;
+pub mod spike_propagate;
 pub mod spikegen;
 
+pub use ceiling::CeilingOps;
 pub use crossbar::CrossbarOps;
-pub use lif::NeuronOps;
-pub use probe::ProbeOps;
-pub use propagate::PropagationOps;
+pub use lif::LifOps;
+pub use spike_propagate::SpikePropagateOps;
 pub use spikegen::SpikegenOps;

@@ -8,12 +8,12 @@ use burn::cubecl::server::KernelArguments;
 use burn::tensor::DType;
 use serde::{Deserialize, Serialize};
 
-use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
+use super::params::wgsl_params;
+use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, empty_like, grid_1d, ordered_bindings, wgsl_elem};
 use crate::analog::config::{BoundManagement, CrossbarConfig, NoiseManagement, ProgrammingNoise, ReadNoise};
-use crate::rng::normal_scale_literal;
+use crate::rng::philox_wgsl;
 
 const COMMON: &str = include_str!("../../shaders/crossbar_common.wgsl");
-const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
 const PROGRAM: &str = include_str!("../../shaders/crossbar_program.wgsl");
 const READ: &str = include_str!("../../shaders/crossbar_read.wgsl");
 const DRIFT: &str = include_str!("../../shaders/crossbar_drift.wgsl");
@@ -21,46 +21,56 @@ const DRIFT: &str = include_str!("../../shaders/crossbar_drift.wgsl");
 /// Batch rows a read workgroup serves: each conductance load is reused this many times.
 pub const READ_ROWS: u32 = 4;
 
-/// Mirror of the WGSL `CrossbarParams` struct (checked against naga's layout in the tests).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
-pub struct CrossbarParams {
-    pub inputs: u32,
-    pub outputs: u32,
-    pub batch: u32,
-    pub tile_rows: u32,
-    pub tile_cols: u32,
-    pub row_tiles: u32,
-    pub col_tiles: u32,
-    pub call: u32,
-    pub seed_lo: u32,
-    pub seed_hi: u32,
-    pub levels: u32,
-    pub cols_per_thread: u32,
-    pub g_min: f32,
-    pub g_max: f32,
-    pub inv_g_range: f32,
-    pub inv_g_max: f32,
-    pub programming_sigma: f32,
-    pub device_variation: f32,
-    pub stuck_at_min: f32,
-    pub stuck_at_max: f32,
-    pub drift_scale: f32,
-    pub log_time_ratio: f32,
-    pub input_step: f32,
-    pub input_bound: f32,
-    pub output_step: f32,
-    pub output_bound: f32,
-    pub noise_constant: f32,
-    pub max_bound_factor: f32,
-    pub output_noise: f32,
-    pub read_noise: f32,
-    pub ir_drop: f32,
-    pub ir_drop_g_ratio: f32,
-    pub read_voltage: f32,
-    pub _pad0: u32,
-    pub _pad1: u32,
-    pub _pad2: u32,
+wgsl_params! {
+    /// The kernels' parameter block; the WGSL struct of the same name is rendered from it.
+    #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
+    pub struct CrossbarParams {
+        pub inputs: u32,
+        pub outputs: u32,
+        pub batch: u32,
+        pub tile_rows: u32,
+        pub tile_cols: u32,
+        pub row_tiles: u32,
+        pub col_tiles: u32,
+        /// Read counter: a fresh noise stream per call.
+        pub call: u32,
+        pub seed_lo: u32,
+        pub seed_hi: u32,
+        /// 0: continuous
+        pub levels: u32,
+        /// ceil(tile_cols / WORKGROUP_SIZE), at most 4
+        pub cols_per_thread: u32,
+        pub g_min: f32,
+        pub g_max: f32,
+        /// 1 / (g_max − g_min)
+        pub inv_g_range: f32,
+        pub inv_g_max: f32,
+        pub programming_sigma: f32,
+        pub device_variation: f32,
+        pub stuck_at_min: f32,
+        pub stuck_at_max: f32,
+        pub drift_scale: f32,
+        /// ln(t / t0), 0 without drift
+        pub log_time_ratio: f32,
+        /// Δin, 0: no DAC quantization
+        pub input_step: f32,
+        pub input_bound: f32,
+        /// Δout, 0: no ADC quantization
+        pub output_step: f32,
+        pub output_bound: f32,
+        /// α for constant noise management
+        pub noise_constant: f32,
+        /// another pass while β <= this (0: no bound management)
+        pub max_bound_factor: f32,
+        pub output_noise: f32,
+        pub read_noise: f32,
+        pub ir_drop: f32,
+        pub ir_drop_g_ratio: f32,
+        pub read_voltage: f32,
+        pub _pad0: u32,
+        pub _pad1: u32,
+        pub _pad2: u32,
+    }
 }
 
 /// The code-shaping choices of a crossbar (each combination is its own compiled variant).
@@ -203,18 +213,23 @@ pub enum CrossbarPass {
     Drift,
 }
 
-/// Mirror of the WGSL `DriftParams` struct.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
-pub struct DriftParams {
-    pub devices: u32,
-    pub seed_lo: u32,
-    pub seed_hi: u32,
-    pub realisation: u32,
-    pub log_time_ratio: f32,
-    pub read_noise_factor: f32,
-    pub inv_g_max: f32,
-    pub _pad0: u32,
+wgsl_params! {
+    /// The kernels' parameter block; the WGSL struct of the same name is rendered from it.
+    #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
+    pub struct DriftParams {
+        /// inputs · outputs
+        pub devices: u32,
+        pub seed_lo: u32,
+        pub seed_hi: u32,
+        /// selects the read-noise draw
+        pub realisation: u32,
+        /// ln(t / t0), 0 when t <= t0
+        pub log_time_ratio: f32,
+        /// √ln((t + t_read)/(2·t_read)); 0 turns read noise off
+        pub read_noise_factor: f32,
+        pub inv_g_max: f32,
+        pub _pad0: u32,
+    }
 }
 
 /// aihwkit's PCM read time t_read (250 ns).
@@ -237,21 +252,38 @@ impl DriftParams {
     }
 }
 
+/// The bindings of a crossbar kernel, in binding order; no variant changes them (the read
+/// declares its traces buffer even without traces, and is then given a placeholder).
+pub fn crossbar_bindings(pass: CrossbarPass) -> Vec<Binding> {
+    use BindingElement::{Elem, F32, Params};
+    let params = Binding::new("params", Params(CrossbarParams::NAME));
+    match pass {
+        CrossbarPass::Program => vec![Binding::new("weight", F32), Binding::new("scales", F32), Binding::new("planes", F32), params],
+        CrossbarPass::Read => vec![
+            Binding::new("input", Elem),
+            Binding::new("planes", F32),
+            Binding::new("scales", F32),
+            Binding::new("output", Elem),
+            Binding::new("traces", F32),
+            params,
+        ],
+        CrossbarPass::Drift => {
+            vec![Binding::new("programmed", F32), Binding::new("drifted", F32), Binding::new("params", Params(DriftParams::NAME))]
+        }
+    }
+}
+
 /// Renders the WGSL of one kernel variant.
 pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DType) -> String {
-    let (elem, enable) = wgsl_elem(dtype);
     let body = match pass {
         CrossbarPass::Program => PROGRAM,
         CrossbarPass::Read => READ,
         CrossbarPass::Drift => DRIFT,
     };
-    render(
-        &format!("{COMMON}\n{PHILOX}\n{body}"),
+    compose(
+        Some(dtype),
+        &[CrossbarParams::WGSL, DriftParams::WGSL, COMMON, &philox_wgsl(), body],
         &[
-            ("enable_f16", enable.to_owned()),
-            ("elem", elem.to_owned()),
-            ("workgroup_size", WORKGROUP_SIZE.to_string()),
-            ("normal_scale", normal_scale_literal()),
             ("programming_noise", variant.programming_noise.to_string()),
             ("drift", variant.drift.to_string()),
             ("noise_management", variant.noise_management.to_string()),
@@ -284,17 +316,23 @@ impl KernelSource for CrossbarKernel {
     }
 }
 
-fn launch(pass: CrossbarPass, settings: &CrossbarSettings, dtype: DType, like: &CubeTensor, count: burn::cubecl::CubeCount, buffers: Vec<CubeTensor>) {
+/// Binds the named `buffers` and the `params` block in the order of [`crossbar_bindings`].
+fn launch(
+    pass: CrossbarPass,
+    variant: CrossbarVariant,
+    dtype: DType,
+    like: &CubeTensor,
+    count: burn::cubecl::CubeCount,
+    params: &[u8],
+    buffers: Vec<(&'static str, CubeTensor)>,
+) {
     let client = &like.client;
-    let params = client.create_from_slice(bytemuck::bytes_of(&settings.params));
-    let mut bindings: Vec<_> = buffers.into_iter().map(|t| t.handle.binding()).collect();
-    bindings.push(params.binding());
-    let kernel = CrossbarKernel { pass, variant: settings.variant, dtype };
-    client.launch(
-        Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
-        count,
-        KernelArguments::new().with_buffers(bindings),
-    );
+    let params = client.create_from_slice(params);
+    let mut named: Vec<_> = buffers.into_iter().map(|(name, t)| (name, t.handle.binding())).collect();
+    named.push(("params", params.binding()));
+    let bindings = ordered_bindings(&crossbar_bindings(pass), named);
+    let kernel = CrossbarKernel { pass, variant, dtype };
+    client.launch(Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))), count, KernelArguments::new().with_buffers(bindings));
 }
 
 /// Programs `weight [inputs, outputs]` (f32) with `scales = [max|W|, ·]`; returns the
@@ -306,11 +344,12 @@ pub fn program(weight: CubeTensor, scales: CubeTensor, settings: &CrossbarSettin
     let planes = empty_like(&weight, vec![settings.planes(), inputs, outputs], DType::F32);
     launch(
         CrossbarPass::Program,
-        settings,
+        settings.variant,
         DType::F32,
         &weight,
         grid_1d(inputs * outputs, WORKGROUP_SIZE),
-        vec![weight.clone(), scales, planes.clone()],
+        bytemuck::bytes_of(&settings.params),
+        vec![("weight", weight.clone()), ("scales", scales), ("planes", planes.clone())],
     );
     planes
 }
@@ -333,11 +372,12 @@ pub fn read(input: CubeTensor, planes: CubeTensor, scales: CubeTensor, settings:
     };
     launch(
         CrossbarPass::Read,
-        settings,
+        settings.variant,
         dtype,
         &input,
         grid_1d((p.batch.div_ceil(READ_ROWS) * p.col_tiles) as usize, 1),
-        vec![input.clone(), planes, scales, output.clone(), traces.clone()],
+        bytemuck::bytes_of(p),
+        vec![("input", input.clone()), ("planes", planes), ("scales", scales), ("output", output.clone()), ("traces", traces.clone())],
     );
     (output, traces)
 }
@@ -348,14 +388,24 @@ pub fn drift(planes: CubeTensor, params: &DriftParams) -> CubeTensor {
     let planes = into_contiguous(planes);
     let shape = planes.meta.shape().to_vec();
     let output = empty_like(&planes, vec![2, shape[1], shape[2]], DType::F32);
-    let client = &planes.client;
-    let params_handle = client.create_from_slice(bytemuck::bytes_of(params));
-    let variant = CrossbarVariant { programming_noise: 0, drift: true, noise_management: 0, read_noise: 0, ir_drop: false, traces: false, transposed: false, cols_per_thread: 1 };
-    let kernel = CrossbarKernel { pass: CrossbarPass::Drift, variant, dtype: DType::F32 };
-    client.launch(
-        Box::new(SourceKernel::new(kernel, CubeDim::new_1d(WORKGROUP_SIZE))),
+    let variant = CrossbarVariant {
+        programming_noise: 0,
+        drift: true,
+        noise_management: 0,
+        read_noise: 0,
+        ir_drop: false,
+        traces: false,
+        transposed: false,
+        cols_per_thread: 1,
+    };
+    launch(
+        CrossbarPass::Drift,
+        variant,
+        DType::F32,
+        &planes,
         grid_1d(params.devices as usize, WORKGROUP_SIZE),
-        KernelArguments::new().with_buffers(vec![planes.handle.binding(), output.handle.clone().binding(), params_handle.binding()]),
+        bytemuck::bytes_of(params),
+        vec![("programmed", planes.clone()), ("drifted", output.clone())],
     );
     output
 }

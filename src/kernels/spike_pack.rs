@@ -8,19 +8,22 @@ use burn::cubecl::prelude::KernelId;
 use burn::cubecl::server::KernelArguments;
 use burn::tensor::DType;
 
-use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
+use super::params::wgsl_params;
+use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, empty_like, grid_1d, ordered_bindings, wgsl_elem};
 
 const PACK: &str = include_str!("../../shaders/spike_pack.wgsl");
 const UNPACK: &str = include_str!("../../shaders/spike_unpack.wgsl");
 
-/// Mirror of the WGSL `PackParams` struct (checked against naga's layout in the tests).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct PackParams {
-    pub rows: u32,
-    pub columns: u32,
-    pub words_per_row: u32,
-    pub column_blocks: u32,
+wgsl_params! {
+    /// The kernels' parameter block; the WGSL struct of the same name is rendered from it.
+    #[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct PackParams {
+        pub rows: u32,
+        pub columns: u32,
+        pub words_per_row: u32,
+        /// Workgroups per row: ⌈columns / WORKGROUP_SIZE⌉.
+        pub column_blocks: u32,
+    }
 }
 
 /// Which direction.
@@ -30,14 +33,23 @@ pub enum PackPass {
     Unpack,
 }
 
+/// The bindings of one direction, in binding order. The pack's counts are `[active, invalid]`.
+pub fn spike_pack_bindings(pass: PackPass) -> Vec<Binding> {
+    use BindingElement::{AtomicU32, Elem, Params, U32};
+    let params = Binding::new("params", Params(PackParams::NAME));
+    match pass {
+        PackPass::Pack => vec![Binding::new("spikes", Elem), Binding::new("packed", U32), params, Binding::new("counts", AtomicU32(2))],
+        PackPass::Unpack => vec![Binding::new("packed", U32), Binding::new("spikes", Elem), params],
+    }
+}
+
 /// Renders one kernel for a storage dtype (of the spikes).
 pub fn spike_pack_shader(pass: PackPass, dtype: DType) -> String {
-    let (elem, enable) = wgsl_elem(dtype);
     let body = match pass {
         PackPass::Pack => PACK,
         PackPass::Unpack => UNPACK,
     };
-    render(body, &[("enable_f16", enable.to_owned()), ("elem", elem.to_owned()), ("workgroup_size", WORKGROUP_SIZE.to_string())])
+    compose(Some(dtype), &[PackParams::WGSL, body], &[])
 }
 
 #[derive(Debug)]
@@ -84,12 +96,26 @@ pub fn spike_pack(spikes: CubeTensor) -> (CubeTensor, CubeTensor) {
     let packed = empty_like(&spikes, vec![rows, words_per_row(columns)], DType::F32);
     let client = spikes.client.clone();
     let params_handle = client.create_from_slice(bytemuck::bytes_of(&params));
-    let counts = CubeTensor::new_contiguous(client.clone(), spikes.device.clone(), vec![2].into(), client.create_from_slice(bytemuck::cast_slice(&[0u32; 2])), DType::F32);
+    let counts = CubeTensor::new_contiguous(
+        client.clone(),
+        spikes.device.clone(),
+        vec![2].into(),
+        client.create_from_slice(bytemuck::cast_slice(&[0u32; 2])),
+        DType::F32,
+    );
     client.launch(
         Box::new(SourceKernel::new(PackKernel { pass: PackPass::Pack, dtype: spikes.dtype }, CubeDim::new_1d(WORKGROUP_SIZE))),
         // One workgroup per (row, block of WORKGROUP_SIZE columns).
         grid_1d(rows * params.column_blocks as usize, 1),
-        KernelArguments::new().with_buffers(vec![spikes.handle.binding(), packed.handle.clone().binding(), params_handle.binding(), counts.handle.clone().binding()]),
+        KernelArguments::new().with_buffers(ordered_bindings(
+            &spike_pack_bindings(PackPass::Pack),
+            vec![
+                ("spikes", spikes.handle.binding()),
+                ("packed", packed.handle.clone().binding()),
+                ("params", params_handle.binding()),
+                ("counts", counts.handle.clone().binding()),
+            ],
+        )),
     );
     (packed, counts)
 }
@@ -105,7 +131,10 @@ pub fn spike_unpack(packed: CubeTensor, columns: usize, dtype: DType) -> CubeTen
     client.launch(
         Box::new(SourceKernel::new(PackKernel { pass: PackPass::Unpack, dtype }, CubeDim::new_1d(WORKGROUP_SIZE))),
         grid_1d(rows * columns, WORKGROUP_SIZE),
-        KernelArguments::new().with_buffers(vec![packed.handle.binding(), spikes.handle.clone().binding(), params_handle.binding()]),
+        KernelArguments::new().with_buffers(ordered_bindings(
+            &spike_pack_bindings(PackPass::Unpack),
+            vec![("packed", packed.handle.binding()), ("spikes", spikes.handle.clone().binding()), ("params", params_handle.binding())],
+        )),
     );
     spikes
 }

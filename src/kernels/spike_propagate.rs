@@ -9,7 +9,8 @@ use burn::cubecl::prelude::KernelId;
 use burn::cubecl::server::KernelArguments;
 use burn::tensor::DType;
 
-use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
+use super::params::wgsl_params;
+use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, empty_like, grid_1d, ordered_bindings, wgsl_elem};
 
 const COMMON: &str = include_str!("../../shaders/spike_common.wgsl");
 const COMPACT: &str = include_str!("../../shaders/spike_compact.wgsl");
@@ -24,35 +25,47 @@ pub enum PropagatePass {
     Accumulate,
 }
 
-/// Mirror of the WGSL `PropagateParams` struct (checked against naga's layout in the tests).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct PropagateParams {
-    pub groups: u32,
-    pub reduce: u32,
-    pub columns: u32,
-    pub column_blocks: u32,
-    pub stride_group: u32,
-    pub stride_reduce: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
+wgsl_params! {
+    /// The kernels' parameter block; the WGSL struct of the same name is rendered from it.
+    #[derive(Debug, Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
+    pub struct PropagateParams {
+        /// Number of output rows (a), reduced entries (b) and columns (c).
+        pub groups: u32,
+        pub reduce: u32,
+        pub columns: u32,
+        /// Workgroups per output row in the accumulate pass: ceil(columns / WORKGROUP_SIZE).
+        pub column_blocks: u32,
+        pub stride_group: u32,
+        pub stride_reduce: u32,
+        pub _pad0: u32,
+        pub _pad1: u32,
+    }
+}
+
+/// The bindings of one pass, in binding order.
+pub fn spike_propagate_bindings(pass: PropagatePass) -> Vec<Binding> {
+    use BindingElement::{Elem, Params, U32};
+    let params = Binding::new("params", Params(PropagateParams::NAME));
+    match pass {
+        PropagatePass::Compact => vec![Binding::new("spikes", Elem), Binding::new("active_list", U32), Binding::new("counts", U32), params],
+        PropagatePass::Accumulate => vec![
+            Binding::new("spikes", Elem),
+            Binding::new("matrix", Elem),
+            Binding::new("active_list", U32),
+            Binding::new("counts", U32),
+            Binding::new("output", Elem),
+            params,
+        ],
+    }
 }
 
 /// Renders the WGSL of one pass for one storage dtype.
 pub fn spike_propagate_shader(pass: PropagatePass, dtype: DType) -> String {
-    let (elem, enable) = wgsl_elem(dtype);
     let body = match pass {
         PropagatePass::Compact => COMPACT,
         PropagatePass::Accumulate => ACCUMULATE,
     };
-    render(
-        &format!("{COMMON}\n{body}"),
-        &[
-            ("enable_f16", enable.to_owned()),
-            ("elem", elem.to_owned()),
-            ("workgroup_size", WORKGROUP_SIZE.to_string()),
-        ],
-    )
+    compose(Some(dtype), &[PropagateParams::WGSL, COMMON, body], &[])
 }
 
 #[derive(Debug)]
@@ -103,25 +116,31 @@ fn launch(spikes: CubeTensor, matrix: CubeTensor, groups: usize, reduce: usize, 
     client.launch(
         kernel(PropagatePass::Compact),
         grid_1d(groups, 1),
-        KernelArguments::new().with_buffers(vec![
-            spikes.handle.clone().binding(),
-            active.clone().binding(),
-            counts.clone().binding(),
-            params.clone().binding(),
-        ]),
+        KernelArguments::new().with_buffers(ordered_bindings(
+            &spike_propagate_bindings(PropagatePass::Compact),
+            vec![
+                ("spikes", spikes.handle.clone().binding()),
+                ("active_list", active.clone().binding()),
+                ("counts", counts.clone().binding()),
+                ("params", params.clone().binding()),
+            ],
+        )),
     );
     // One workgroup per (a, block of WORKGROUP_SIZE columns).
     client.launch(
         kernel(PropagatePass::Accumulate),
         grid_1d(groups * column_blocks, 1),
-        KernelArguments::new().with_buffers(vec![
-            spikes.handle.binding(),
-            matrix.handle.binding(),
-            active.binding(),
-            counts.binding(),
-            output.handle.clone().binding(),
-            params.binding(),
-        ]),
+        KernelArguments::new().with_buffers(ordered_bindings(
+            &spike_propagate_bindings(PropagatePass::Accumulate),
+            vec![
+                ("spikes", spikes.handle.binding()),
+                ("matrix", matrix.handle.binding()),
+                ("active_list", active.binding()),
+                ("counts", counts.binding()),
+                ("output", output.handle.clone().binding()),
+                ("params", params.binding()),
+            ],
+        )),
     );
     output
 }

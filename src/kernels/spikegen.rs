@@ -7,40 +7,36 @@ use burn::cubecl::server::KernelArguments;
 use burn::tensor::DType;
 use serde::{Deserialize, Serialize};
 
-use super::{WORKGROUP_SIZE, empty_like, grid_1d, render, wgsl_elem};
-use crate::rng::normal_scale_literal;
+use super::params::wgsl_params;
+use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, empty_like, grid_1d, ordered_bindings, wgsl_elem};
+use crate::rng::philox_wgsl;
 
 const RATE: &str = include_str!("../../shaders/spikegen_rate.wgsl");
-const PHILOX: &str = include_str!("../../shaders/philox.wgsl");
 
-/// Mirror of the WGSL `RateParams` struct.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
-pub struct RateParams {
-    pub neurons: u32,
-    pub steps: u32,
-    pub first_spike_time: u32,
-    pub seed_lo: u32,
-    pub seed_hi: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
-    pub _pad2: u32,
+wgsl_params! {
+    /// The kernels' parameter block; the WGSL struct of the same name is rendered from it.
+    #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable, Serialize, Deserialize)]
+    pub struct RateParams {
+        pub neurons: u32,
+        pub steps: u32,
+        pub first_spike_time: u32,
+        pub seed_lo: u32,
+        pub seed_hi: u32,
+        pub _pad0: u32,
+        pub _pad1: u32,
+        pub _pad2: u32,
+    }
+}
+
+/// The rate encoder's bindings, in binding order.
+pub fn rate_bindings() -> Vec<Binding> {
+    use BindingElement::{Elem, F32, Params};
+    vec![Binding::new("probability", F32), Binding::new("spikes", Elem), Binding::new("params", Params(RateParams::NAME))]
 }
 
 /// Renders the rate encoder for an output dtype.
 pub fn rate_shader(dtype: DType) -> String {
-    let (elem, enable) = wgsl_elem(dtype);
-    // `enable` must come first, so the Philox helpers follow the encoder's header.
-    let (header, body) = RATE.split_once("alias Elem").expect("the template declares Elem");
-    render(
-        &format!("{header}\n{PHILOX}\nalias Elem{body}"),
-        &[
-            ("enable_f16", enable.to_owned()),
-            ("elem", elem.to_owned()),
-            ("workgroup_size", WORKGROUP_SIZE.to_string()),
-            ("normal_scale", normal_scale_literal()),
-        ],
-    )
+    compose(Some(dtype), &[RateParams::WGSL, &philox_wgsl(), RATE], &[])
 }
 
 #[derive(Debug)]
@@ -69,7 +65,10 @@ pub fn rate(probability: CubeTensor, params: &RateParams, dtype: DType) -> CubeT
     client.launch(
         Box::new(SourceKernel::new(RateKernel { dtype }, CubeDim::new_1d(WORKGROUP_SIZE))),
         grid_1d(params.neurons as usize, WORKGROUP_SIZE),
-        KernelArguments::new().with_buffers(vec![probability.handle.binding(), spikes.handle.clone().binding(), params_handle.binding()]),
+        KernelArguments::new().with_buffers(ordered_bindings(
+            &rate_bindings(),
+            vec![("probability", probability.handle.binding()), ("spikes", spikes.handle.clone().binding()), ("params", params_handle.binding())],
+        )),
     );
     spikes
 }

@@ -4,17 +4,23 @@
 
 use burn::tensor::Tensor;
 
-use super::lif::{LifNeuron, LifOutput, NeuronParameter, lif, lif_step};
+use super::lif::{lif, lif_step};
+use super::neuron::{Neuron, NeuronOutput, NeuronParameter};
 use crate::error::{NeuroError, Result};
 use crate::neuron::{LifSpec, ResetMode};
 
 /// A Lapicque neuron: resistance R, capacitance C, time step Δt (any consistent units).
 #[derive(Debug, Clone)]
 pub struct LapicqueNeuron {
+    /// Resistance R.
     pub r: f32,
+    /// Capacitance C.
     pub c: f32,
+    /// Time step Δt, at most R·C.
     pub time_step: f32,
+    /// Firing threshold θ.
     pub threshold: NeuronParameter,
+    /// Reset, delay, surrogate, quantizer and saved state.
     pub spec: LifSpec,
 }
 
@@ -48,24 +54,25 @@ impl LapicqueNeuron {
         Ok((beta, self.time_step / self.c))
     }
 
-    fn as_lif(&self) -> Result<(LifNeuron, f32)> {
+    /// The `Leaky` neuron this is (decay β, the zero reset as `ZeroAll`) and the input scale.
+    pub(crate) fn as_leaky(&self) -> Result<(Neuron, f32)> {
         let (beta, scale) = self.coefficients()?;
         let mut spec = self.spec;
         if spec.reset == ResetMode::Zero {
             spec.reset = ResetMode::ZeroAll;
         }
-        Ok((LifNeuron { spec, beta: NeuronParameter::Scalar(beta), threshold: self.threshold.clone() }, scale))
+        Ok((Neuron::leaky(beta).with_threshold(self.threshold.clone()).with_spec(spec), scale))
     }
 }
 
 /// T steps in one launch: `input` `[T, ...]`, `initial` `[1, ...]` (zeros if `None`).
-pub fn lapicque<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &LapicqueNeuron) -> Result<LifOutput<D>> {
-    let (lif_neuron, scale) = neuron.as_lif()?;
+pub fn lapicque<const D: usize>(input: Tensor<D>, initial: Option<Tensor<D>>, neuron: &LapicqueNeuron) -> Result<NeuronOutput<D>> {
+    let (lif_neuron, scale) = neuron.as_leaky()?;
     lif(input * scale, initial, &lif_neuron)
 }
 
 /// One step with the membrane from the previous step (zeros if `None`).
-pub fn lapicque_step<const D: usize>(input: Tensor<D>, membrane: Option<Tensor<D>>, neuron: &LapicqueNeuron) -> Result<LifOutput<D>> {
-    let (lif_neuron, scale) = neuron.as_lif()?;
+pub fn lapicque_step<const D: usize>(input: Tensor<D>, membrane: Option<Tensor<D>>, neuron: &LapicqueNeuron) -> Result<NeuronOutput<D>> {
+    let (lif_neuron, scale) = neuron.as_leaky()?;
     lif_step(input * scale, membrane, &lif_neuron)
 }

@@ -66,13 +66,7 @@ pub fn spike_with<const D: usize>(x: Tensor<D>, antiderivative: impl Fn(Tensor<D
 
 /// snnTorch `Leaky` over T steps: `input` `[T, N]`, `initial` `[1, N]`, β and θ `[N]`.
 /// Returns `(spikes, membrane)`, each `[T, N]`.
-pub fn lif_composite(
-    input: Tensor<2>,
-    initial: Tensor<2>,
-    beta: Tensor<1>,
-    theta: Tensor<1>,
-    spec: LifSpec,
-) -> (Tensor<2>, Tensor<2>) {
+pub fn lif_composite(input: Tensor<2>, initial: Tensor<2>, beta: Tensor<1>, theta: Tensor<1>, spec: LifSpec) -> (Tensor<2>, Tensor<2>) {
     neuron_composite(input, initial, beta, theta, None, None, spec).0
 }
 
@@ -89,8 +83,7 @@ pub fn recurrent_composite(
     theta: Tensor<1>,
     spec: LifSpec,
 ) -> (Tensor<2>, Tensor<2>, Option<Tensor<2>>) {
-    let ((spikes, membrane), current) =
-        neuron_composite(input, initial, beta, theta, synaptic, Some((recurrent_weight, initial_spike)), spec);
+    let ((spikes, membrane), current) = neuron_composite(input, initial, beta, theta, synaptic, Some((recurrent_weight, initial_spike)), spec);
     (spikes, membrane, current)
 }
 
@@ -200,11 +193,7 @@ pub fn alpha_composite(
         let mem_base = tau.clone() * (exc_base.clone() + inh_base.clone());
         (exc, inh, mem) = match spec.reset {
             // snnTorch subtracts (θ, β·H − X, −H[t-1]) times R.
-            ResetMode::Subtract => (
-                exc_base - theta.clone() * r.clone(),
-                inh_base.clone() - inh_base * r.clone(),
-                mem_base + inh.clone() * r,
-            ),
+            ResetMode::Subtract => (exc_base - theta.clone() * r.clone(), inh_base.clone() - inh_base * r.clone(), mem_base + inh.clone() * r),
             ResetMode::Zero | ResetMode::ZeroAll => {
                 let keep = r.neg() + 1.0;
                 (exc_base * keep.clone(), inh_base * keep.clone(), mem_base * keep)

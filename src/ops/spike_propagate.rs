@@ -11,7 +11,7 @@ use burn::backend::Dispatch;
 use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::PropagationOps;
+use crate::backend::SpikePropagateOps;
 use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
 use crate::error::{NeuroError, Result};
 
@@ -29,20 +29,22 @@ pub enum Propagation {
     Dense,
     /// Measure the density of `S` (one small device read per call) and go sparse below
     /// `break_even` (a fraction of active entries, 0 to 1).
-    Auto { break_even: f32 },
+    Auto {
+        /// The density below which the sparse path runs.
+        break_even: f32,
+    },
 }
 
 impl Default for Propagation {
     fn default() -> Self {
-        Propagation::Auto {
-            break_even: DEFAULT_BREAK_EVEN,
-        }
+        Propagation::Auto { break_even: DEFAULT_BREAK_EVEN }
     }
 }
 
 /// Options of [`spike_propagate`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct PropagateOptions {
+    /// Sparse, dense, or chosen from the measured density.
     pub mode: Propagation,
     /// Spikes must be exactly 0 or 1: checked on every call by the kernel that bit-packs them
     /// (one small device read); a negative, NaN or graded value is an error naming `spikes`.
@@ -77,11 +79,7 @@ pub fn spike_propagate_with_report(
     validate(&spikes, &weight, bias.as_ref())?;
     if let Propagation::Auto { break_even } = options.mode {
         if !(0.0..=1.0).contains(&break_even) {
-            return Err(NeuroError::Range {
-                argument: "break_even",
-                value: break_even.to_string(),
-                expected: "a density in [0, 1]".into(),
-            });
+            return Err(NeuroError::Range { argument: "break_even", value: break_even.to_string(), expected: "a density in [0, 1]".into() });
         }
     }
     debug_assert_eq!(inputs, weight_inputs);
@@ -114,7 +112,9 @@ pub fn spike_propagate_with_report(
     };
     let output = match packed {
         // Checked binary: whichever path runs, the backward keeps the spikes as bits.
-        Some((packed, _, _)) => Tensor::from_dispatch(Dispatch::spike_propagate_packed(spikes.into_dispatch(), packed, weight.into_dispatch(), sparse)),
+        Some((packed, _, _)) => {
+            Tensor::from_dispatch(Dispatch::spike_propagate_packed(spikes.into_dispatch(), packed, weight.into_dispatch(), sparse))
+        }
         None if sparse => Tensor::from_dispatch(Dispatch::spike_propagate(spikes.into_dispatch(), weight.into_dispatch())),
         None => spikes.matmul(weight),
     };
@@ -131,11 +131,7 @@ fn validate(spikes: &Tensor<2>, weight: &Tensor<2>, bias: Option<&Tensor<1>>) ->
     let [rows, inputs] = spikes.dims();
     let [weight_inputs, outputs] = weight.dims();
     if rows == 0 || inputs == 0 {
-        return Err(NeuroError::Shape {
-            argument: "spikes",
-            actual: vec![rows, inputs],
-            expected: "[rows, N_in] with rows, N_in >= 1".into(),
-        });
+        return Err(NeuroError::Shape { argument: "spikes", actual: vec![rows, inputs], expected: "[rows, N_in] with rows, N_in >= 1".into() });
     }
     if weight_inputs != inputs || outputs == 0 {
         return Err(NeuroError::Shape {
@@ -146,17 +142,12 @@ fn validate(spikes: &Tensor<2>, weight: &Tensor<2>, bias: Option<&Tensor<1>>) ->
     }
     if let Some(bias) = bias {
         if bias.dims() != [outputs] {
-            return Err(NeuroError::Shape {
-                argument: "bias",
-                actual: bias.dims().to_vec(),
-                expected: format!("[{outputs}] (N_out of `weight`)"),
-            });
+            return Err(NeuroError::Shape { argument: "bias", actual: bias.dims().to_vec(), expected: format!("[{outputs}] (N_out of `weight`)") });
         }
     }
     check_storage_dtype(&device, "spikes", spikes.dtype())?;
-    for (argument, tensor_dtype, tensor_device) in [("weight", weight.dtype(), weight.device())]
-        .into_iter()
-        .chain(bias.map(|b| ("bias", b.dtype(), b.device())))
+    for (argument, tensor_dtype, tensor_device) in
+        [("weight", weight.dtype(), weight.device())].into_iter().chain(bias.map(|b| ("bias", b.dtype(), b.device())))
     {
         if tensor_dtype != spikes.dtype() {
             return Err(NeuroError::DType {

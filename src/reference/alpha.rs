@@ -109,9 +109,7 @@ pub fn alpha_forward(p: &AlphaProblem) -> AlphaOutputs {
             let mem_base = k.tau * (exc_base + inh_base);
             let (e, h, u) = match p.spec.reset {
                 ResetMode::Subtract => (exc_base - reset * k.theta, inh_base - reset * inh_base, mem_base + reset * inh),
-                ResetMode::Zero | ResetMode::ZeroAll => {
-                    (exc_base - reset * exc_base, inh_base - reset * inh_base, mem_base - reset * mem_base)
-                }
+                ResetMode::Zero | ResetMode::ZeroAll => (exc_base - reset * exc_base, inh_base - reset * inh_base, mem_base - reset * mem_base),
                 ResetMode::None => (exc_base, inh_base, mem_base),
             };
             exc = p.quantize(e);

@@ -5,7 +5,7 @@ use super::Storage;
 use crate::kernels::crossbar::{CrossbarSettings, DriftParams};
 use crate::rng::{normal_from, philox, uniform_from};
 
-const PROGRAM_STREAM: u32 = u32::MAX;
+use crate::rng::{DRIFT_STREAM, PROGRAM_STREAM};
 
 fn pcm_programming_sigma(g_hat: f32) -> f32 {
     0.26348 + 1.965 * g_hat - 1.1731 * g_hat * g_hat
@@ -132,7 +132,8 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
                     let sq_norm: f32 = xq.iter().fold(0.0, |acc, v| acc + v * v);
                     let mut saturated = false;
                     for (k, &column) in columns.iter().enumerate() {
-                        let (mut acc, mut abs_acc, mut ramp_acc, mut pcm_acc, mut power, mut current) = (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+                        let (mut acc, mut abs_acc, mut ramp_acc, mut pcm_acc, mut power, mut current) =
+                            (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
                         for (j, &v) in xq.iter().enumerate() {
                             let position = j as f32 / rows as f32;
                             let ramp = 1.0 - (1.0 - position) * (1.0 - position);
@@ -200,7 +201,7 @@ pub fn drift(planes: &[f32], p: &DriftParams) -> Vec<f32> {
             let nu = planes[(2 + polarity) * n + i];
             let g = g_prog * (-nu * p.log_time_ratio).exp();
             let q = (0.0088 / (g_prog * p.inv_g_max).max(0.0).powf(0.65).max(1.0e-3)).min(0.2);
-            let z = normal_from(philox([i as u32, polarity as u32, u32::MAX - 1, p.realisation], key));
+            let z = normal_from(philox([i as u32, polarity as u32, DRIFT_STREAM, p.realisation], key));
             out[polarity * n + i] = (g + g * q * p.read_noise_factor * z).max(0.0);
         }
     }

@@ -159,13 +159,7 @@ pub fn lif_forward(p: &LifProblem) -> LifOutputs {
 /// immediate one is recomputed from the stored membrane.
 ///
 /// `grad_synaptic` is dL/dI (ignored, may be empty, for LIF).
-pub fn lif_backward(
-    p: &LifProblem,
-    forward: &LifOutputs,
-    grad_spikes: &[f32],
-    grad_membrane: &[f32],
-    grad_synaptic: &[f32],
-) -> LifGradients {
+pub fn lif_backward(p: &LifProblem, forward: &LifOutputs, grad_spikes: &[f32], grad_membrane: &[f32], grad_synaptic: &[f32]) -> LifGradients {
     let (steps, neurons) = (p.num_steps, p.num_neurons);
     let synaptic = p.synaptic.is_some();
     let mut grads = LifGradients {

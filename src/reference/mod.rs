@@ -5,9 +5,10 @@
 //! functions, and the kernel tests compare the GPU against them.
 
 pub mod alpha;
-pub mod ceilings;
+pub mod ceiling;
 pub mod crossbar;
 pub mod lif;
+pub mod neuron;
 pub mod saved_state;
 pub mod spike_propagate;
 pub mod spikegen;

@@ -50,3 +50,23 @@ pub fn unpack(words: &[u32], steps: usize, neurons: usize, planes: usize) -> (Ve
     }
     (spikes, states)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packing_round_trips_spikes_exactly_and_states_as_f16() {
+        for (steps, neurons) in [(1, 1), (31, 2), (32, 3), (33, 1), (67, 5)] {
+            let len = steps * neurons;
+            let spikes: Vec<f32> = (0..len).map(|i| ((i * 7) % 3 == 0) as u8 as f32).collect();
+            let membrane: Vec<f32> = (0..len).map(|i| i as f32 * 0.3 - 2.0).collect();
+            let words = pack(&spikes, &[&membrane], steps, neurons);
+            assert_eq!(words.len(), compact_words(steps, neurons, 1));
+            let (unpacked, planes) = unpack(&words, steps, neurons, 1);
+            assert_eq!(unpacked, spikes, "T={steps} N={neurons}");
+            let f16: Vec<f32> = membrane.iter().map(|v| half::f16::from_f32(*v).to_f32()).collect();
+            assert_eq!(planes, vec![f16], "T={steps} N={neurons}");
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use crate::kernels::spikegen::RateParams;
 use crate::rng::{philox, uniform_from};
 
-const RATE_STREAM: u32 = 0x5241_5445;
+use crate::rng::RATE_STREAM;
 
 /// `probability [N]` → spikes `[T, N]` (0 or 1).
 pub fn rate(probability: &[f32], p: &RateParams) -> Vec<f32> {

@@ -1,61 +1,55 @@
 //! `Alpha`: snnTorch's dual-exponential LIF neuron as a Burn module.
 
-use burn::config::Config;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
-use super::graded::{grade, graded_factor};
+use super::config::neuron_config;
+use super::layer::{neuron_layer, run_graded};
 use super::parameter::f32_param;
-use crate::error::{NeuroError, Result};
-use crate::neuron::{LifSpec, ResetMode, SavedState, StateQuant, Surrogate};
-use crate::ops::alpha::{AlphaNeuron, AlphaOutput, AlphaState, alpha, alpha_step, check_decays};
-use crate::ops::lif::{LifNeuron, NeuronParameter};
+use super::synaptic::layer_count;
+use crate::error::Result;
+use crate::neuron::{Coefficient, LifSpec, NeuronKind};
+use crate::ops::neuron::{Neuron, NeuronOutput, NeuronState, check_alpha_decays};
 
-/// Configuration of an [`Alpha`] layer; defaults follow snnTorch's `Alpha` (zero reset). The
-/// reset is always delayed by one step, as in snnTorch.
-#[derive(Config, Debug)]
-pub struct AlphaConfig {
-    /// Excitatory current decay α, in [0, 1] and greater than β.
-    pub alpha: f32,
-    /// Inhibitory current decay β, in [0, 1).
-    pub beta: f32,
-    #[config(default = 1.0)]
-    pub threshold: f32,
-    #[config(default = "ResetMode::Zero")]
-    pub reset: ResetMode,
-    #[config(default = "Surrogate::Atan { alpha: 2.0 }")]
-    pub surrogate: Surrogate,
-    #[config(default = false)]
-    pub learn_alpha: bool,
-    #[config(default = false)]
-    pub learn_beta: bool,
-    #[config(default = false)]
-    pub learn_threshold: bool,
-    /// One α, β and θ per neuron (this many) instead of one per layer.
-    #[config(default = "None")]
-    pub neurons: Option<usize>,
-    /// Scale of the emitted spikes (snnTorch's `Alpha` has none; 1 keeps binary spikes).
-    #[config(default = 1.0)]
-    pub graded_spikes_factor: f32,
-    #[config(default = false)]
-    pub learn_graded_spikes: bool,
-    /// Quantize both currents and the membrane after every update (snnTorch's `state_quant`).
-    #[config(default = "None")]
-    pub state_quant: Option<StateQuant>,
-    /// What autodiff keeps for the backward: `SavedState::Compact` for memory-light BPTT
-    /// (bit-packed spikes, f16 states).
-    #[config(default = "SavedState::Full")]
-    pub saved_state: SavedState,
+neuron_config! {
+    /// Configuration of an [`Alpha`] layer; defaults follow snnTorch's `Alpha` (zero reset). The
+    /// reset is always delayed by one step, as in snnTorch (`reset_delay = false` is an error).
+    pub struct AlphaConfig {
+        /// Excitatory current decay α, in [0, 1] and greater than β.
+        pub alpha: f32,
+        /// Inhibitory current decay β, in [0, 1).
+        pub beta: f32,
+        /// Firing threshold θ.
+        #[config(default = 1.0)]
+        pub threshold: f32,
+        /// Train α.
+        #[config(default = false)]
+        pub learn_alpha: bool,
+        /// Train β.
+        #[config(default = false)]
+        pub learn_beta: bool,
+        /// Train θ.
+        #[config(default = false)]
+        pub learn_threshold: bool,
+        /// One α, β and θ per neuron (this many) instead of one per layer.
+        #[config(default = "None")]
+        pub neurons: Option<usize>,
+    }
+    default_reset = "crate::neuron::ResetMode::Zero";
 }
 
 /// A layer of alpha neurons on the fused kernels; α, β and θ are f32.
 #[derive(Module, Debug)]
 pub struct Alpha {
+    /// Excitatory decay, `[1]` or `[neurons]`.
     pub alpha: Param<Tensor<1>>,
+    /// Inhibitory decay, `[1]` or `[neurons]`.
     pub beta: Param<Tensor<1>>,
+    /// Threshold, `[1]` or `[neurons]`.
     pub threshold: Param<Tensor<1>>,
     /// Graded-spike factor `[1]`; `None` means plain binary spikes.
     pub graded_spikes: Option<Param<Tensor<1>>>,
+    /// Reset mode, surrogate, quantizer and saved state.
     #[module(skip)]
     pub spec: LifSpec,
 }
@@ -63,57 +57,30 @@ pub struct Alpha {
 impl AlphaConfig {
     /// Builds the layer on `device`, checking every value.
     pub fn init(&self, device: &Device) -> Result<Alpha> {
-        let count = self.neurons.unwrap_or(1);
-        if count == 0 {
-            return Err(NeuroError::Range { argument: "neurons", value: "0".into(), expected: "at least 1".into() });
-        }
-        for (argument, value) in [("alpha", self.alpha), ("beta", self.beta)] {
-            if !(0.0..=1.0).contains(&value) {
-                return Err(NeuroError::Range { argument, value: value.to_string(), expected: "a finite value in [0, 1]".into() });
-            }
-        }
-        check_decays(self.alpha, self.beta)?;
-        if !self.threshold.is_finite() {
-            return Err(NeuroError::Range { argument: "threshold", value: self.threshold.to_string(), expected: "a finite value".into() });
-        }
-        let spec = LifSpec { reset: self.reset, reset_delay: true, surrogate: self.surrogate, state_quant: self.state_quant, saved_state: self.saved_state };
-        spec.validate()?;
+        let count = layer_count(self.neurons)?;
+        Coefficient::Alpha.check(self.alpha)?;
+        Coefficient::Beta.check(self.beta)?;
+        check_alpha_decays(self.alpha, self.beta)?;
+        Coefficient::Threshold.check(self.threshold)?;
+        let spec = self.spec()?;
+        NeuronKind::Alpha.check_spec(&spec)?;
         let param = |value: f32, learn: bool| f32_param(vec![value; count], learn, device);
-        let layer = Alpha {
+        Ok(Alpha {
             alpha: param(self.alpha, self.learn_alpha),
             beta: param(self.beta, self.learn_beta),
             threshold: param(self.threshold, self.learn_threshold),
-            graded_spikes: graded_factor(self.graded_spikes_factor, self.learn_graded_spikes, device)?,
+            graded_spikes: self.graded_spikes(device)?,
             spec,
-        };
-        layer.neuron().validate()?;
-        Ok(layer)
+        })
     }
 }
 
 impl Alpha {
-    /// All T steps in one launch: `input` is `[T, ...]`, the state `[1, ...]` (zeros if `None`).
-    pub fn forward<const D: usize>(&self, input: Tensor<D>, initial: Option<AlphaState<D>>) -> Result<AlphaOutput<D>> {
-        alpha(input, initial, &self.neuron()).map(|out| self.graded(out))
-    }
-
-    /// One step, with the state returned by the previous step (zeros if `None`).
-    pub fn step<const D: usize>(&self, input: Tensor<D>, state: Option<AlphaState<D>>) -> Result<AlphaOutput<D>> {
-        alpha_step(input, state, &self.neuron()).map(|out| self.graded(out))
-    }
-
-    fn graded<const D: usize>(&self, out: AlphaOutput<D>) -> AlphaOutput<D> {
-        AlphaOutput { spikes: grade(out.spikes, &self.graded_spikes), ..out }
-    }
-
-    fn neuron(&self) -> AlphaNeuron {
-        AlphaNeuron {
-            lif: LifNeuron {
-                spec: self.spec,
-                beta: NeuronParameter::Tensor(self.beta.val()),
-                threshold: NeuronParameter::Tensor(self.threshold.val()),
-            },
-            alpha: NeuronParameter::Tensor(self.alpha.val()),
-        }
+    /// Runs the fused kernels (all steps, or one when `step`).
+    fn fused<const D: usize>(&self, input: Tensor<D>, state: Option<NeuronState<D>>, step: bool) -> Result<NeuronOutput<D>> {
+        let neuron = Neuron::alpha(self.alpha.val(), self.beta.val()).with_threshold(self.threshold.val()).with_spec(self.spec);
+        run_graded(&neuron, input, state, step, &self.graded_spikes)
     }
 }
+
+neuron_layer!(Alpha, state);

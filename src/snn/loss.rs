@@ -32,7 +32,11 @@ fn classes_of(output: &Tensor<3>, targets: &Tensor<1, Int>, code: OutputCode) ->
         });
     }
     if targets.dims() != [batch] {
-        return Err(NeuroError::Shape { argument: "targets", actual: targets.dims().to_vec(), expected: format!("[{batch}] (one class per example)") });
+        return Err(NeuroError::Shape {
+            argument: "targets",
+            actual: targets.dims().to_vec(),
+            expected: format!("[{batch}] (one class per example)"),
+        });
     }
     if steps == 0 {
         return Err(NeuroError::Shape { argument: "output", actual: output.dims().to_vec(), expected: "[T >= 1, batch, outputs]".into() });

@@ -11,7 +11,9 @@ use crate::kernels::spikegen::RateParams;
 /// Options of [`rate`] (snnTorch's defaults: gain 1, offset 0, first spike at step 0).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateOptions {
+    /// Multiplies the input before it is used as a firing probability.
     pub gain: f32,
+    /// Added to the scaled input.
     pub offset: f32,
     /// Steps before this one are silent.
     pub first_spike_time: usize,
@@ -30,13 +32,21 @@ impl Default for RateOptions {
 /// `D1 = D + 1`) in `data`'s dtype.
 pub fn rate<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, options: RateOptions) -> Result<Tensor<D1>> {
     if D1 != D + 1 {
-        return Err(NeuroError::Shape { argument: "data", actual: data.dims().to_vec(), expected: format!("an output rank of {} (one time axis added)", D + 1) });
+        return Err(NeuroError::Shape {
+            argument: "data",
+            actual: data.dims().to_vec(),
+            expected: format!("an output rank of {} (one time axis added)", D + 1),
+        });
     }
     if num_steps == 0 {
         return Err(NeuroError::Range { argument: "num_steps", value: "0".into(), expected: "at least 1".into() });
     }
     if !(options.gain.is_finite() && options.offset.is_finite()) {
-        return Err(NeuroError::Range { argument: "gain", value: format!("{} (offset {})", options.gain, options.offset), expected: "finite gain and offset".into() });
+        return Err(NeuroError::Range {
+            argument: "gain",
+            value: format!("{} (offset {})", options.gain, options.offset),
+            expected: "finite gain and offset".into(),
+        });
     }
     let device = data.device();
     compute_path(&device)?;
@@ -90,8 +100,11 @@ pub fn delta<const D: usize>(data: Tensor<D>, threshold: f32, padding: bool, off
 /// no normalisation, no clipping, first spike at step 0).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LatencyOptions {
+    /// θ of the RC code: inputs at or below it take the latest spike time (none with `clip`).
     pub threshold: f32,
+    /// Time constant τ: spike times scale with it in both codes.
     pub tau: f32,
+    /// The log code floors inputs at θ + ε, so an input at the threshold gets a finite time.
     pub epsilon: f32,
     /// Linear code `t = τ·(1 − x)` instead of the RC charging time `t = τ·ln(x / (x − θ))`.
     pub linear: bool,
@@ -115,7 +128,11 @@ impl Default for LatencyOptions {
 /// beyond the last step the times are clamped and the last step is silenced.
 pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, options: LatencyOptions) -> Result<Tensor<D1>> {
     if D1 != D + 1 {
-        return Err(NeuroError::Shape { argument: "data", actual: data.dims().to_vec(), expected: format!("an output rank of {} (one time axis added)", D + 1) });
+        return Err(NeuroError::Shape {
+            argument: "data",
+            actual: data.dims().to_vec(),
+            expected: format!("an output rank of {} (one time axis added)", D + 1),
+        });
     }
     if num_steps == 0 {
         return Err(NeuroError::Range { argument: "num_steps", value: "0".into(), expected: "at least 1".into() });
@@ -127,7 +144,11 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
         return Err(NeuroError::Range { argument: "tau", value: options.tau.to_string(), expected: "a positive time constant".into() });
     }
     if options.first_spike_time > num_steps - 1 {
-        return Err(NeuroError::Range { argument: "first_spike_time", value: options.first_spike_time.to_string(), expected: format!("at most num_steps − 1 = {}", num_steps - 1) });
+        return Err(NeuroError::Range {
+            argument: "first_spike_time",
+            value: options.first_spike_time.to_string(),
+            expected: format!("at most num_steps − 1 = {}", num_steps - 1),
+        });
     }
     let dims = data.dims();
     let dtype = data.dtype();
@@ -177,4 +198,3 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
     }
     Ok(spikes.cast(dtype))
 }
-

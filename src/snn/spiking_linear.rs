@@ -6,7 +6,7 @@ use burn::module::{Module, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use crate::error::Result;
+use crate::error::{Result, or_panic};
 use crate::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
 
 /// Configuration of a [`SpikingLinear`] layer.
@@ -46,10 +46,7 @@ pub struct SpikingLinear {
 impl SpikingLinearConfig {
     /// Builds the layer on `device` with `burn::nn::Linear`'s initialization.
     pub fn init(&self, device: &Device) -> SpikingLinear {
-        let linear = LinearConfig::new(self.d_input, self.d_output)
-            .with_bias(self.bias)
-            .with_initializer(self.initializer.clone())
-            .init(device);
+        let linear = LinearConfig::new(self.d_input, self.d_output).with_bias(self.bias).with_initializer(self.initializer.clone()).init(device);
         SpikingLinear::from_linear(linear, PropagateOptions { mode: self.propagation, binary: self.binary })
     }
 }
@@ -57,32 +54,27 @@ impl SpikingLinearConfig {
 impl SpikingLinear {
     /// Takes over a (trained) `burn::nn::Linear`'s parameters.
     pub fn from_linear(linear: Linear, options: PropagateOptions) -> Self {
-        SpikingLinear {
-            weight: linear.weight,
-            bias: linear.bias,
-            options,
-        }
+        SpikingLinear { weight: linear.weight, bias: linear.bias, options }
     }
 
     /// Gives the parameters back as a `burn::nn::Linear`.
     pub fn into_linear(self) -> Linear {
-        Linear {
-            weight: self.weight,
-            bias: self.bias,
-        }
+        Linear { weight: self.weight, bias: self.bias }
     }
 
     /// `[..., d_input] → [..., d_output]`; leading dims (time, batch) are flattened into rows.
-    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
+    ///
+    /// Panics with the error's message where [`try_forward`](Self::try_forward) returns one.
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        or_panic(self.try_forward(input))
+    }
+
+    /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
+    pub fn try_forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
         let dims = input.dims();
         let inputs = dims[D - 1];
         let rows = dims.iter().take(D - 1).product::<usize>();
-        let output = spike_propagate(
-            input.reshape([rows, inputs]),
-            self.weight.val(),
-            self.bias.as_ref().map(|b| b.val()),
-            self.options,
-        )?;
+        let output = spike_propagate(input.reshape([rows, inputs]), self.weight.val(), self.bias.as_ref().map(|b| b.val()), self.options)?;
         let mut out_dims = dims;
         out_dims[D - 1] = output.dims()[1];
         Ok(output.reshape(out_dims))

@@ -9,18 +9,18 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Slice, TensorMetadata};
 
-use super::NeuronOps;
-use crate::neuron::{LifSpec, NeuronModel, SavedState};
+use super::LifOps;
+use crate::neuron::{LifSpec, NeuronKind, SavedState};
 
 /// Backward node of the fused LIF. State: (input or a stand-in, initial, coeffs, forward output
 /// or compact saved state).
 #[derive(Debug)]
 struct LifBackward {
     spec: LifSpec,
-    model: NeuronModel,
+    kind: NeuronKind,
 }
 
-impl<B: NeuronOps> Backward<B, 3> for LifBackward {
+impl<B: LifOps> Backward<B, 3> for LifBackward {
     type State = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);
 
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
@@ -30,11 +30,10 @@ impl<B: NeuronOps> Backward<B, 3> for LifBackward {
         let initial_shape = initial.shape();
         let coeff_shape = coeffs.shape();
         let coeff_grads = node_coeffs.is_some();
-        let (grad_states, grad_coeffs) =
-            B::lif_backward(input, initial, coeffs, forward, grad, self.spec, self.model, coeff_grads);
+        let (grad_states, grad_coeffs) = B::lif_backward(input, initial, coeffs, forward, grad, self.spec, self.kind, coeff_grads);
 
         // [T + states, ...]: dL/dX rows, then one row per initial state.
-        let states = self.model.states();
+        let states = self.kind.states();
         let steps = grad_states.shape()[0] - states;
         if let Some(node) = node_input {
             let grad_input = B::float_slice(grad_states.clone(), &[Slice::from(0..steps)]);
@@ -58,18 +57,15 @@ impl<B: NeuronOps> Backward<B, 3> for LifBackward {
     }
 }
 
-impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
+impl<B: LifOps, C: CheckpointStrategy> LifOps for Autodiff<B, C> {
     fn lif_forward(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,
         coeffs: FloatTensor<Self>,
         spec: LifSpec,
-        model: NeuronModel,
+        kind: NeuronKind,
     ) -> FloatTensor<Self> {
-        let prep = LifBackward { spec, model }
-            .prepare::<C>([input.node(), initial.node(), coeffs.node()])
-            .compute_bound()
-            .stateful();
+        let prep = LifBackward { spec, kind }.prepare::<C>([input.node(), initial.node(), coeffs.node()]).compute_bound().stateful();
         let input = input.into_primitive();
         let initial = initial.into_primitive();
         let coeffs = coeffs.into_primitive();
@@ -80,17 +76,17 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
                 // is freed once the caller drops it.
                 let (output, saved) = match spec.saved_state {
                     SavedState::Full => {
-                        let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec, model);
+                        let output = B::lif_forward(input.clone(), initial.clone(), coeffs.clone(), spec, kind);
                         (output.clone(), output)
                     }
-                    SavedState::Compact => B::lif_forward_compact(input.clone(), initial.clone(), coeffs.clone(), spec, model),
+                    SavedState::Compact => B::lif_forward_compact(input.clone(), initial.clone(), coeffs.clone(), spec, kind),
                 };
                 // Keep X alive only for a backward that reads it; otherwise hand the kernel the
                 // initial state (already kept) as a stand-in it never reads.
-                let saved_input = if model.backward_needs_input(&spec) { input } else { initial.clone() };
+                let saved_input = if kind.backward_needs_input(&spec) { input } else { initial.clone() };
                 prep.finish((saved_input, initial, coeffs, saved), output)
             }
-            OpsKind::UnTracked(prep) => prep.finish(B::lif_forward(input, initial, coeffs, spec, model)),
+            OpsKind::UnTracked(prep) => prep.finish(B::lif_forward(input, initial, coeffs, spec, kind)),
         }
     }
 
@@ -99,10 +95,10 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         initial: FloatTensor<Self>,
         coeffs: FloatTensor<Self>,
         spec: LifSpec,
-        model: NeuronModel,
+        kind: NeuronKind,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
         // Only called on the inner backend by `lif_forward` above; not tracked itself.
-        let (output, saved) = B::lif_forward_compact(input.into_primitive(), initial.into_primitive(), coeffs.into_primitive(), spec, model);
+        let (output, saved) = B::lif_forward_compact(input.into_primitive(), initial.into_primitive(), coeffs.into_primitive(), spec, kind);
         (Self::from_inner(output), Self::from_inner(saved))
     }
 
@@ -113,7 +109,7 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
-        model: NeuronModel,
+        kind: NeuronKind,
         coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
         // The backward itself is not differentiated again (no double backward).
@@ -124,7 +120,7 @@ impl<B: NeuronOps, C: CheckpointStrategy> NeuronOps for Autodiff<B, C> {
             forward.into_primitive(),
             grad.into_primitive(),
             spec,
-            model,
+            kind,
             coeff_grads,
         );
         (Self::from_inner(grad_input), Self::from_inner(grad_coeffs))

@@ -3,19 +3,19 @@
 use burn::backend::tensor::FloatTensor;
 use burn::backend::wgpu::CubeBackend;
 
-use super::NeuronOps;
+use super::LifOps;
 use crate::kernels::lif;
-use crate::neuron::{LifSpec, NeuronModel};
+use crate::neuron::{LifSpec, NeuronKind};
 
-impl NeuronOps for CubeBackend {
+impl LifOps for CubeBackend {
     fn lif_forward(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,
         coeffs: FloatTensor<Self>,
         spec: LifSpec,
-        model: NeuronModel,
+        kind: NeuronKind,
     ) -> FloatTensor<Self> {
-        lif::lif_forward(&spec, model, input, initial, coeffs)
+        lif::lif_forward(&spec, kind, input, initial, coeffs)
     }
 
     fn lif_forward_compact(
@@ -23,9 +23,9 @@ impl NeuronOps for CubeBackend {
         initial: FloatTensor<Self>,
         coeffs: FloatTensor<Self>,
         spec: LifSpec,
-        model: NeuronModel,
+        kind: NeuronKind,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        lif::lif_forward_compact(&spec, model, input, initial, coeffs)
+        lif::lif_forward_compact(&spec, kind, input, initial, coeffs)
     }
 
     fn lif_backward(
@@ -35,9 +35,9 @@ impl NeuronOps for CubeBackend {
         forward: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         spec: LifSpec,
-        model: NeuronModel,
+        kind: NeuronKind,
         coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        lif::lif_backward(&spec, model, input, initial, coeffs, forward, grad, coeff_grads)
+        lif::lif_backward(&spec, kind, input, initial, coeffs, forward, grad, coeff_grads)
     }
 }

@@ -1,0 +1,129 @@
+//! `burn-neuro bench`: benchmark our kernels on every adapter (or the ones named), and
+//! `burn-neuro bench compare OLD NEW`.
+
+use std::path::{Path, PathBuf};
+
+use burn_neuro::adapters::{AdapterReport, list_adapters};
+use burn_neuro_cli::bench::compare::{compare, table};
+use burn_neuro_cli::bench::record::BenchRecord;
+use burn_neuro_cli::bench::suite::{SuiteConfig, run};
+use burn_neuro_cli::bench::{file_stem, record, report};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    action: Option<BenchAction>,
+    /// Small sizes: about 50 s on a software adapter with 2 cores (default: sizes for real GPUs).
+    #[arg(long)]
+    quick: bool,
+    /// Adapter to benchmark, by its index in `burn-neuro info` (repeatable; default: all).
+    #[arg(long = "adapter")]
+    adapters: Vec<usize>,
+    /// Folder for the JSON records and PNG charts.
+    #[arg(long, default_value = "bench-results")]
+    out: PathBuf,
+    /// Samples per case (at least 15).
+    #[arg(long, default_value_t = 15)]
+    samples: usize,
+}
+
+#[derive(clap::Subcommand)]
+enum BenchAction {
+    /// Per-result ratio between two records; exits 1 when a result regressed.
+    Compare {
+        old: PathBuf,
+        new: PathBuf,
+        /// Slowdown (new/old median) above which a result is a regression.
+        #[arg(long, default_value_t = 1.10)]
+        threshold: f64,
+    },
+}
+
+pub fn run_command(args: BenchArgs) -> Result<(), String> {
+    if let Some(BenchAction::Compare { old, new, threshold }) = args.action {
+        return run_compare(&old, &new, threshold);
+    }
+    if args.samples < 15 {
+        return Err(format!("--samples {}: at least 15 samples are needed for stable percentiles", args.samples));
+    }
+    let all = list_adapters();
+    if all.is_empty() {
+        return Err("wgpu found no adapter (install a GPU driver, or Mesa's mesa-vulkan-drivers)".into());
+    }
+    let chosen: Vec<&AdapterReport> = if args.adapters.is_empty() {
+        all.iter().collect()
+    } else {
+        args.adapters
+            .iter()
+            .map(|&i| all.get(i).ok_or_else(|| format!("--adapter {i}: no such adapter (valid: 0..={})", all.len() - 1)))
+            .collect::<Result<_, _>>()?
+    };
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
+    let mut config = if args.quick { SuiteConfig::quick() } else { SuiteConfig::full() };
+    config.samples = args.samples;
+
+    let mut failures = Vec::new();
+    for adapter in chosen {
+        let device = match adapter.device() {
+            Ok(device) => device,
+            Err(e) => {
+                eprintln!("skipping adapter #{}: {e}", adapter.index);
+                failures.push(adapter.index);
+                continue;
+            }
+        };
+        let bar = ProgressBar::new(config.case_count(adapter.shader_f16) as u64);
+        bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
+        bar.set_prefix(format!("#{} {}", adapter.index, adapter.name));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(&device, &config, |case| {
+                bar.set_message(case.to_string());
+                bar.inc(1);
+            })
+        }));
+        bar.finish_and_clear();
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                eprintln!("adapter #{} ({}) failed during the benchmark; see the message above", adapter.index, adapter.name);
+                failures.push(adapter.index);
+                continue;
+            }
+        };
+        let record = record(adapter, &config, outcome);
+        let stem = file_stem(adapter);
+        let json = args.out.join(format!("{stem}.json"));
+        let text = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
+        std::fs::write(&json, text).map_err(|e| format!("writing {}: {e}", json.display()))?;
+        let charts = report::charts(&record, &args.out, &stem)?;
+        println!("{}", report::markdown(&record));
+        println!("Wrote {} and {}.\n", json.display(), charts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    if failures.is_empty() { Ok(()) } else { Err(format!("benchmark failed on adapter(s) {failures:?}")) }
+}
+
+fn read_record(path: &Path) -> Result<BenchRecord, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not a burn-neuro bench record ({e})", path.display()))
+}
+
+fn run_compare(old: &Path, new: &Path, threshold: f64) -> Result<(), String> {
+    if !(threshold > 1.0) {
+        return Err(format!("--threshold {threshold}: must be above 1 (e.g. 1.10 for 10% slower)"));
+    }
+    let (old_record, new_record) = (read_record(old)?, read_record(new)?);
+    let (changes, unmatched) = compare(&old_record, &new_record, threshold);
+    println!("{}", table(&changes));
+    for key in &unmatched {
+        println!("new result without a match in {}: {key}", old.display());
+    }
+    let regressions = changes.iter().filter(|c| c.regression).count();
+    if regressions > 0 {
+        Err(format!("{regressions} result(s) regressed by more than {:.0}%", (threshold - 1.0) * 100.0))
+    } else {
+        println!("No regressions ({} results compared).", changes.len());
+        Ok(())
+    }
+}

@@ -1,0 +1,228 @@
+//! `burn-neuro train`: train a spiking network end to end, in half precision by default.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use burn::tensor::Device;
+use burn_neuro::SavedState;
+use burn_neuro::adapters::list_adapters;
+use burn_neuro_cli::train::data::{Dataset, idx, synthetic};
+use burn_neuro_cli::train::model::{Csnn, SnnMlp};
+use burn_neuro_cli::train::run::{EpochMetrics, Progress, TrainOutcome, TrainSettings, train};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Precision {
+    F16,
+    F32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ModelKind {
+    /// snnTorch tutorial 5: 784-1000-10 fully connected, Leaky β = 0.95.
+    Mlp,
+    /// snnTorch tutorial 6: two conv layers + Leaky, β = 0.5.
+    Cnn,
+}
+
+#[derive(clap::Args)]
+pub struct TrainArgs {
+    /// MNIST folder (standard IDX file names, gzip or plain). Default: generated digits.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "mlp")]
+    model: ModelKind,
+    /// Compute precision (parameters stay f32).
+    #[arg(long, value_enum, default_value = "f16")]
+    precision: Precision,
+    /// Train the same model in f16 and in f32 with the same seed and report both.
+    #[arg(long)]
+    compare_precision: bool,
+    #[arg(long, default_value_t = 1)]
+    epochs: usize,
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// `gpu` (Burn's default wgpu adapter), an adapter index from `burn-neuro info`, or `cpu`.
+    #[arg(long, default_value = "gpu")]
+    device: String,
+    #[arg(long, default_value_t = 128)]
+    batch_size: usize,
+    /// Adam learning rate (default: 5e-4 for mlp, 1e-2 for cnn, as in snnTorch's tutorials).
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Time steps per example.
+    #[arg(long, default_value_t = 25)]
+    steps: usize,
+    /// Use at most this many training / test examples (default: all; generated: 3000 / 1000).
+    #[arg(long)]
+    train_size: Option<usize>,
+    #[arg(long)]
+    test_size: Option<usize>,
+    /// Folder for metrics, charts and the checkpoint.
+    #[arg(long, default_value = "train-results")]
+    out: PathBuf,
+    /// Continue from the checkpoint in `--out`.
+    #[arg(long)]
+    resume: bool,
+    /// Memory-light BPTT: the neurons keep only bit-packed spikes and f16 states for the
+    /// backward pass, and the MLP's second layer its input spikes as bits.
+    #[arg(long)]
+    memory_light: bool,
+}
+
+struct Bar {
+    bar: ProgressBar,
+    epochs: usize,
+}
+
+impl Progress for Bar {
+    fn epoch_start(&mut self, epoch: usize, batches: usize) {
+        self.bar.reset();
+        self.bar.set_length(batches as u64);
+        self.bar.set_prefix(format!("epoch {}/{}", epoch + 1, self.epochs));
+    }
+    fn batch(&mut self, loss: f64, accuracy: f64) {
+        self.bar.set_message(format!("loss {loss:.4} acc {:.1}%", 100.0 * accuracy));
+        self.bar.inc(1);
+    }
+    fn epoch_end(&mut self, m: &EpochMetrics) {
+        let held = m.held_for_backward_bytes.map_or(String::new(), |b| format!(", {:.1} MiB held for backward", b as f64 / (1u64 << 20) as f64));
+        let line = format!(
+            "epoch {}: train loss {:.4}, train acc {:.2}%, test acc {:.2}%, {:.1} s{held}",
+            m.epoch + 1,
+            m.train_loss,
+            100.0 * m.train_accuracy,
+            100.0 * m.test_accuracy,
+            m.seconds
+        );
+        // A hidden bar (no terminal) drops println: print directly then.
+        if self.bar.is_hidden() {
+            println!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+}
+
+fn device(spec: &str) -> Result<Device, String> {
+    match spec {
+        "cpu" => Ok(Device::flex()),
+        "gpu" => {
+            if list_adapters().is_empty() {
+                return Err("--device gpu: wgpu found no adapter (use --device cpu, or install a GPU driver / mesa-vulkan-drivers)".into());
+            }
+            Ok(Device::wgpu(Default::default()))
+        }
+        index => {
+            let index: usize = index.parse().map_err(|_| format!("--device {index}: expected gpu, cpu or an adapter index"))?;
+            let adapters = list_adapters();
+            adapters.get(index).ok_or_else(|| format!("--device {index}: no such adapter (valid: 0..{})", adapters.len()))?.device()
+        }
+    }
+}
+
+fn datasets(args: &TrainArgs) -> Result<(Dataset, Dataset), String> {
+    let (train, test) = match &args.data {
+        Some(dir) => idx::load_mnist_dir(dir)?,
+        None => (synthetic::digits(3000, args.seed), synthetic::digits(1000, args.seed ^ 0x5EED)),
+    };
+    let (train, test) = (args.train_size.map_or(train.clone(), |n| train.truncated(n)), args.test_size.map_or(test.clone(), |n| test.truncated(n)));
+    if train.is_empty() || test.is_empty() {
+        return Err("the training and test sets must not be empty".into());
+    }
+    if args.model == ModelKind::Cnn && (train.rows, train.cols) != (28, 28) {
+        return Err(format!("--model cnn needs 28×28 images, the data has {}×{}", train.rows, train.cols));
+    }
+    Ok((train, test))
+}
+
+fn learning_rate(args: &TrainArgs) -> f64 {
+    args.lr.unwrap_or(match args.model {
+        ModelKind::Mlp => 5e-4,
+        ModelKind::Cnn => 1e-2,
+    })
+}
+
+fn run_one(
+    args: &TrainArgs,
+    precision: Precision,
+    device: &Device,
+    train_set: &Dataset,
+    test_set: &Dataset,
+    out: PathBuf,
+) -> Result<TrainOutcome, String> {
+    let settings = TrainSettings {
+        model: match args.model {
+            ModelKind::Mlp => "mlp",
+            ModelKind::Cnn => "cnn",
+        }
+        .into(),
+        precision: match precision {
+            Precision::F16 => "F16",
+            Precision::F32 => "F32",
+        }
+        .into(),
+        epochs: args.epochs,
+        seed: args.seed,
+        batch_size: args.batch_size,
+        learning_rate: learning_rate(args),
+        steps: args.steps,
+        saved_state: if args.memory_light { SavedState::Compact } else { SavedState::Full },
+    };
+    if precision == Precision::F16 && !device.supports_dtype(burn::tensor::DType::F16) {
+        return Err("--precision f16: this adapter lacks SHADER_F16; use --precision f32".into());
+    }
+    let bar = ProgressBar::new(1);
+    bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
+    let mut progress = Bar { bar, epochs: args.epochs };
+    // Same seed, same initial weights, whatever the precision.
+    device.seed(args.seed);
+    let outcome = match args.model {
+        ModelKind::Mlp => {
+            train(SnnMlp::new(train_set.pixels(), 1000, 10, device), train_set, test_set, &settings, device, &out, args.resume, &mut progress)
+        }
+        ModelKind::Cnn => train(Csnn::new(10, device), train_set, test_set, &settings, device, &out, args.resume, &mut progress),
+    };
+    progress.bar.finish_and_clear();
+    outcome
+}
+
+pub fn run_command(args: TrainArgs) -> Result<(), String> {
+    if args.epochs == 0 || args.batch_size == 0 || args.steps == 0 {
+        return Err("--epochs, --batch-size and --steps must be at least 1".into());
+    }
+    let lr = learning_rate(&args);
+    if !(lr > 0.0 && lr.is_finite()) {
+        return Err(format!("--lr {lr}: must be a positive number"));
+    }
+    let device = device(&args.device)?;
+    let (train_set, test_set) = datasets(&args)?;
+    let source = args.data.as_ref().map_or("generated digits".to_string(), |d| d.display().to_string());
+    println!("training on {} ({} train / {} test examples)", source, train_set.len(), test_set.len());
+    if args.compare_precision {
+        let start = Instant::now();
+        let f32_run = run_one(&args, Precision::F32, &device, &train_set, &test_set, args.out.join("f32"))?;
+        let f16_run = run_one(&args, Precision::F16, &device, &train_set, &test_set, args.out.join("f16"))?;
+        println!(
+            "f32: test accuracy {:.2}% in {:.1} s; f16: test accuracy {:.2}% in {:.1} s; f16 speed {:.2}× f32; difference {:+.2} points ({:.1} s total)",
+            100.0 * f32_run.test_accuracy,
+            f32_run.seconds,
+            100.0 * f16_run.test_accuracy,
+            f16_run.seconds,
+            f32_run.seconds / f16_run.seconds,
+            100.0 * (f16_run.test_accuracy - f32_run.test_accuracy),
+            start.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    let outcome = run_one(&args, args.precision, &device, &train_set, &test_set, args.out.clone())?;
+    println!(
+        "test accuracy: {:.2}% ({}, {} epoch(s), {:.1} s); metrics and charts in {}",
+        100.0 * outcome.test_accuracy,
+        if args.precision == Precision::F16 { "f16" } else { "f32" },
+        outcome.metrics.len(),
+        outcome.seconds,
+        args.out.display()
+    );
+    Ok(())
+}

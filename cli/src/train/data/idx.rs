@@ -1,0 +1,101 @@
+//! MNIST's IDX format (gzip or plain): `idx3-ubyte` images and `idx1-ubyte` labels.
+//!
+//! Header: two zero bytes, a type byte (0x08 = unsigned byte), the number of dimensions, then
+//! each dimension as a big-endian u32. Every error names the file and what was wrong.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::Dataset;
+
+fn read_maybe_gzip(path: &Path) -> Result<Vec<u8>, String> {
+    let raw = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| format!("{}: corrupt or truncated gzip data ({e})", path.display()))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+/// Parses an IDX file of unsigned bytes with `dims` dimensions; returns the dimensions and data.
+fn parse(path: &Path, bytes: &[u8], dims: usize) -> Result<(Vec<usize>, Vec<u8>), String> {
+    let name = path.display();
+    let expected_magic = 0x0800 + dims as u32;
+    if bytes.len() < 4 {
+        return Err(format!("{name}: truncated IDX file ({} bytes, no header)", bytes.len()));
+    }
+    let magic = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    if magic != expected_magic {
+        return Err(format!(
+            "{name}: wrong magic number 0x{magic:08x}, expected 0x{expected_magic:08x} (unsigned-byte IDX with {dims} dimension(s))"
+        ));
+    }
+    let header = 4 + 4 * dims;
+    if bytes.len() < header {
+        return Err(format!("{name}: truncated IDX header ({} of {header} bytes)", bytes.len()));
+    }
+    let shape: Vec<usize> =
+        (0..dims).map(|d| u32::from_be_bytes([bytes[4 + 4 * d], bytes[5 + 4 * d], bytes[6 + 4 * d], bytes[7 + 4 * d]]) as usize).collect();
+    let count: usize = shape.iter().product();
+    let data = &bytes[header..];
+    if data.len() < count {
+        return Err(format!("{name}: truncated IDX data: header {shape:?} needs {count} bytes, file has {}", data.len()));
+    }
+    if data.len() > count {
+        return Err(format!("{name}: {} unexpected bytes after the {count} the header {shape:?} announces", data.len() - count));
+    }
+    Ok((shape, data.to_vec()))
+}
+
+/// Loads a pair of IDX files (images `[n, rows, cols]`, labels `[n]`).
+pub fn load_pair(images: &Path, labels: &Path) -> Result<Dataset, String> {
+    let (image_shape, pixels) = parse(images, &read_maybe_gzip(images)?, 3)?;
+    let (label_shape, label_bytes) = parse(labels, &read_maybe_gzip(labels)?, 1)?;
+    if image_shape[0] != label_shape[0] {
+        return Err(format!("{} has {} images but {} has {} labels", images.display(), image_shape[0], labels.display(), label_shape[0]));
+    }
+    if let Some(bad) = label_bytes.iter().find(|l| **l > 9) {
+        return Err(format!("{}: label {bad} is not a digit 0-9", labels.display()));
+    }
+    Ok(Dataset { images: pixels.iter().map(|&p| p as f32 / 255.0).collect(), labels: label_bytes, rows: image_shape[1], cols: image_shape[2] })
+}
+
+/// Finds `stem` or `stem.gz` in `dir`.
+fn find(dir: &Path, stem: &str) -> Result<PathBuf, String> {
+    [dir.join(stem), dir.join(format!("{stem}.gz"))]
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("{}: no {stem} or {stem}.gz (expected MNIST's standard file names)", dir.display()))
+}
+
+/// Loads MNIST's train and test sets from a folder with the standard file names.
+pub fn load_mnist_dir(dir: &Path) -> Result<(Dataset, Dataset), String> {
+    if !dir.is_dir() {
+        return Err(format!("--data {}: not a folder", dir.display()));
+    }
+    let train = load_pair(&find(dir, "train-images-idx3-ubyte")?, &find(dir, "train-labels-idx1-ubyte")?)?;
+    let test = load_pair(&find(dir, "t10k-images-idx3-ubyte")?, &find(dir, "t10k-labels-idx1-ubyte")?)?;
+    Ok((train, test))
+}
+
+/// Encodes images `[n, rows, cols]` (bytes) as an IDX file (for tests and tools).
+pub fn encode_images(pixels: &[u8], count: usize, rows: usize, cols: usize) -> Vec<u8> {
+    let mut out = vec![0, 0, 8, 3];
+    for d in [count, rows, cols] {
+        out.extend_from_slice(&(d as u32).to_be_bytes());
+    }
+    out.extend_from_slice(pixels);
+    out
+}
+
+/// Encodes labels as an IDX file.
+pub fn encode_labels(labels: &[u8]) -> Vec<u8> {
+    let mut out = vec![0, 0, 8, 1];
+    out.extend_from_slice(&(labels.len() as u32).to_be_bytes());
+    out.extend_from_slice(labels);
+    out
+}

@@ -1,0 +1,160 @@
+//! The models `train` runs: snnTorch tutorial 5's fully connected SNN and tutorial 6's
+//! convolutional SNN, on our fused `Leaky` kernels.
+//!
+//! Mixed precision: parameters stay f32 (the optimizer updates full-precision master weights)
+//! and each layer casts its weights to the compute dtype, so activations and neuron state are
+//! f16 in an f16 run. Inputs are static images presented as the same current at every step, so
+//! the first layer runs once and its output is broadcast over time.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::module::{conv2d, max_pool2d};
+use burn::tensor::ops::{ConvOptions, MaxPoolOptions};
+use burn::tensor::{DType, Device, Tensor};
+
+use burn_neuro::neuron::{SavedState, Surrogate};
+use burn_neuro::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
+use burn_neuro::snn::{Leaky, LeakyConfig};
+
+/// Output layer activity over time: `[T, batch, classes]` each.
+pub struct SpikingOutput {
+    pub spikes: Tensor<3>,
+    pub membrane: Tensor<3>,
+}
+
+/// A classifier over `[batch, pixels]` images, run for `steps` time steps in `dtype`.
+pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static {
+    fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput;
+
+    /// Every neuron layer keeps `saved_state` for its backward (memory-light BPTT with
+    /// `SavedState::Compact`; the fully connected layers fed spikes then also keep them as
+    /// bits).
+    fn with_saved_state(self, saved_state: SavedState) -> Self;
+}
+
+fn linear(x: Tensor<2>, layer: &Linear, dtype: DType) -> Tensor<2> {
+    let y = x.matmul(layer.weight.val().cast(dtype));
+    match &layer.bias {
+        Some(bias) => y + bias.val().cast(dtype).unsqueeze_dim(0),
+        None => y,
+    }
+}
+
+/// `linear` for a neuron layer's binary spikes. Memory-light runs go through the checked
+/// binary propagation, whose backward keeps the spikes as bits for dL/dW (the dense matmul is
+/// the same); otherwise a plain matmul.
+fn synapse(spikes: Tensor<2>, layer: &Linear, dtype: DType, memory_light: bool) -> Tensor<2> {
+    if !memory_light {
+        return linear(spikes, layer, dtype);
+    }
+    let options = PropagateOptions { mode: Propagation::Dense, binary: true };
+    spike_propagate(spikes, layer.weight.val().cast(dtype), layer.bias.as_ref().map(|b| b.val().cast(dtype)), options)
+        .expect("a Leaky layer without graded spikes emits binary spikes of the weight's dtype")
+}
+
+fn conv(x: Tensor<4>, layer: &Conv2d, dtype: DType) -> Tensor<4> {
+    let options = ConvOptions::new(layer.stride, [0, 0], layer.dilation, layer.groups);
+    conv2d(x, layer.weight.val().cast(dtype), layer.bias.as_ref().map(|b| b.val().cast(dtype)), options)
+}
+
+fn over_time<const D: usize, const D1: usize>(x: Tensor<D>, steps: usize) -> Tensor<D1> {
+    let mut dims = [0; D1];
+    dims[0] = steps;
+    dims[1..].copy_from_slice(&x.dims());
+    x.unsqueeze_dim::<D1>(0).expand(dims)
+}
+
+fn neuron(beta: f32, surrogate: Surrogate, device: &Device) -> Leaky {
+    LeakyConfig::new(beta).with_surrogate(surrogate).init(device).expect("valid built-in configuration")
+}
+
+/// snnTorch tutorial 5: 784-1000-10 fully connected, `Leaky(β = 0.95)` with the atan surrogate.
+#[derive(Module, Debug)]
+pub struct SnnMlp {
+    pub fc1: Linear,
+    pub lif1: Leaky,
+    pub fc2: Linear,
+    pub lif2: Leaky,
+}
+
+impl SnnMlp {
+    pub fn new(inputs: usize, hidden: usize, classes: usize, device: &Device) -> Self {
+        SnnMlp {
+            fc1: LinearConfig::new(inputs, hidden).init(device),
+            lif1: neuron(0.95, Surrogate::atan(), device),
+            fc2: LinearConfig::new(hidden, classes).init(device),
+            lif2: neuron(0.95, Surrogate::atan(), device),
+        }
+    }
+}
+
+impl SpikingClassifier for SnnMlp {
+    fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput {
+        let [batch, _] = images.dims();
+        let current = linear(images.cast(dtype), &self.fc1, dtype);
+        let hidden = current.dims()[1];
+        let spikes = self.lif1.forward(over_time::<2, 3>(current, steps), None).spikes;
+        let memory_light = self.lif1.spec.saved_state == SavedState::Compact;
+        let out = synapse(spikes.reshape([steps * batch, hidden]), &self.fc2, dtype, memory_light);
+        let classes = out.dims()[1];
+        let out = self.lif2.forward(out.reshape([steps, batch, classes]), None);
+        SpikingOutput { spikes: out.spikes, membrane: out.membrane }
+    }
+
+    fn with_saved_state(mut self, saved_state: SavedState) -> Self {
+        for layer in [&mut self.lif1, &mut self.lif2] {
+            layer.spec.saved_state = saved_state;
+        }
+        self
+    }
+}
+
+/// snnTorch tutorial 6: conv 12@5×5 → max-pool 2 → Leaky → conv 64@5×5 → max-pool 2 → Leaky →
+/// 1024→10 → Leaky, with β = 0.5 and the fast-sigmoid surrogate (slope 25).
+#[derive(Module, Debug)]
+pub struct Csnn {
+    pub conv1: Conv2d,
+    pub lif1: Leaky,
+    pub conv2: Conv2d,
+    pub lif2: Leaky,
+    pub fc: Linear,
+    pub lif3: Leaky,
+}
+
+impl Csnn {
+    pub fn new(classes: usize, device: &Device) -> Self {
+        Csnn {
+            conv1: Conv2dConfig::new([1, 12], [5, 5]).init(device),
+            lif1: neuron(0.5, Surrogate::fast_sigmoid(), device),
+            conv2: Conv2dConfig::new([12, 64], [5, 5]).init(device),
+            lif2: neuron(0.5, Surrogate::fast_sigmoid(), device),
+            fc: LinearConfig::new(64 * 4 * 4, classes).init(device),
+            lif3: neuron(0.5, Surrogate::fast_sigmoid(), device),
+        }
+    }
+}
+
+impl SpikingClassifier for Csnn {
+    fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput {
+        let [batch, _] = images.dims();
+        let pool = || MaxPoolOptions::new([2, 2]);
+        let x = images.cast(dtype).reshape([batch, 1, 28, 28]);
+        let c1 = max_pool2d(conv(x, &self.conv1, dtype), pool()); // [B, 12, 12, 12]
+        let s1 = self.lif1.forward(over_time::<4, 5>(c1, steps), None).spikes;
+        let c2 = max_pool2d(conv(s1.reshape([steps * batch, 12, 12, 12]), &self.conv2, dtype), pool()); // [T·B, 64, 4, 4]
+        let s2 = self.lif2.forward(c2.reshape([steps, batch, 64, 4, 4]), None).spikes;
+        let memory_light = self.lif2.spec.saved_state == SavedState::Compact;
+        let out = synapse(s2.reshape([steps * batch, 64 * 4 * 4]), &self.fc, dtype, memory_light);
+        let classes = out.dims()[1];
+        let out = self.lif3.forward(out.reshape([steps, batch, classes]), None);
+        SpikingOutput { spikes: out.spikes, membrane: out.membrane }
+    }
+
+    fn with_saved_state(mut self, saved_state: SavedState) -> Self {
+        for layer in [&mut self.lif1, &mut self.lif2, &mut self.lif3] {
+            layer.spec.saved_state = saved_state;
+        }
+        self
+    }
+}

@@ -1,0 +1,126 @@
+//! `burn-neuro train`: a short run on the generated digits learns in f16 and f32, a resumed run
+//! continues at the same optimizer step with the same numbers, memory-light BPTT holds less for
+//! the same losses, and errors are one clear line.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use burn_neuro_cli::train::run::EpochMetrics;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("burn-neuro-train-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A short run: 384 generated digits, batches of 64, 10 time steps, a faster learning rate.
+fn train(out: &Path, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_burn-neuro"))
+        .args(["train", "--train-size", "384", "--test-size", "128", "--batch-size", "64", "--steps", "10", "--lr", "2e-3", "--out"])
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("runs")
+}
+
+fn metrics(out: &Path) -> Vec<EpochMetrics> {
+    let text = std::fs::read_to_string(out.join("metrics.json")).expect("metrics.json written");
+    serde_json::from_str(&text).expect("metrics parse")
+}
+
+fn assert_success(output: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "train failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    stdout
+}
+
+#[test]
+fn one_short_epoch_learns_in_f16_and_f32() {
+    for precision in ["f16", "f32"] {
+        let out = scratch(precision);
+        let stdout = assert_success(&train(&out, &["--precision", precision, "--epochs", "1"]));
+        let last = stdout.lines().last().unwrap_or_default();
+        assert!(last.starts_with("test accuracy: ") && last.contains(precision), "{stdout}");
+        let m = metrics(&out);
+        assert_eq!(m.len(), 1);
+        let losses = &m[0].batch_losses;
+        assert_eq!(losses.len(), 6);
+        let (first, last) = ((losses[0] + losses[1]) / 2.0, (losses[4] + losses[5]) / 2.0);
+        assert!(last < 0.9 * first, "{precision}: loss must go down: {losses:?}");
+        assert!(m[0].test_accuracy > 0.2, "{precision}: above chance (10%): {}", m[0].test_accuracy);
+        for file in ["metrics.csv", "loss.png", "accuracy.png", "checkpoint/model.bpk", "checkpoint/optimizer.bpk", "checkpoint/state.json"] {
+            assert!(out.join(file).is_file(), "{file} missing");
+        }
+        image::open(out.join("loss.png")).expect("a readable loss chart");
+    }
+}
+
+#[test]
+fn the_convolutional_model_learns() {
+    let out = scratch("cnn");
+    let output = Command::new(env!("CARGO_BIN_EXE_burn-neuro"))
+        .args(["train", "--model", "cnn", "--train-size", "512", "--test-size", "64", "--batch-size", "64", "--steps", "8", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_success(&output);
+    let losses = &metrics(&out)[0].batch_losses;
+    let (first, last) = ((losses[0] + losses[1]) / 2.0, (losses[6] + losses[7]) / 2.0);
+    assert!(last < 0.9 * first, "cnn loss must go down: {losses:?}");
+}
+
+#[test]
+fn resume_continues_at_the_same_step() {
+    let straight = scratch("straight");
+    assert_success(&train(&straight, &["--precision", "f32", "--epochs", "2"]));
+    let resumed = scratch("resumed");
+    assert_success(&train(&resumed, &["--precision", "f32", "--epochs", "1"]));
+    assert_success(&train(&resumed, &["--precision", "f32", "--epochs", "2", "--resume"]));
+    let (a, b) = (metrics(&straight), metrics(&resumed));
+    assert_eq!(b.len(), 2);
+    assert_eq!(b[0].global_step, 6);
+    assert_eq!(a[1].global_step, b[1].global_step, "the second epoch continues the step count");
+    for (x, y) in a[1].batch_losses.iter().zip(&b[1].batch_losses) {
+        assert!((x - y).abs() <= 1e-3 * x.abs().max(1.0), "resumed losses differ: {:?} vs {:?}", a[1].batch_losses, b[1].batch_losses);
+    }
+    // A checkpoint of another configuration is refused.
+    let other = train(&resumed, &["--precision", "f16", "--epochs", "3", "--resume"]);
+    assert_one_line_error(&other, "different run");
+}
+
+fn assert_one_line_error(output: &Output, contains: &str) {
+    assert!(!output.status.success(), "expected failure");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line expected:\n{stderr}");
+    assert!(lines[0].starts_with("error: ") && lines[0].contains(contains), "{stderr}");
+}
+
+#[test]
+fn train_errors_are_one_clear_line() {
+    let out = scratch("errors");
+    assert_one_line_error(&train(&out, &["--data", "/nonexistent/mnist"]), "--data /nonexistent/mnist: not a folder");
+    assert_one_line_error(&train(&out, &["--device", "99"]), "--device 99: no such adapter");
+    assert_one_line_error(&train(&out, &["--device", "tpu"]), "--device tpu");
+    assert_one_line_error(&train(&scratch("none"), &["--resume"]), "--resume");
+    // f16 on an adapter without SHADER_F16, where this machine has one (e.g. a GL adapter).
+    if let Some(plain) = burn_neuro::adapters::list_adapters().iter().find(|a| !a.shader_f16) {
+        let index = plain.index.to_string();
+        assert_one_line_error(&train(&out, &["--device", &index, "--precision", "f16"]), "SHADER_F16");
+    }
+}
+
+#[test]
+fn memory_light_training_holds_less_and_learns_the_same() {
+    let (full, light) = (scratch("full-state"), scratch("light-state"));
+    assert_success(&train(&full, &["--precision", "f32", "--epochs", "1"]));
+    let stdout = assert_success(&train(&light, &["--precision", "f32", "--epochs", "1", "--memory-light"]));
+    assert!(stdout.contains("held for backward"), "{stdout}");
+    let (full, light) = (&metrics(&full)[0], &metrics(&light)[0]);
+    let (held_full, held_light) = (full.held_for_backward_bytes.expect("reported"), light.held_for_backward_bytes.expect("reported"));
+    assert!(held_light < held_full, "compact saved state: {held_light} bytes held vs {held_full}");
+    // Same data, seed and order; only the backward's states are f16: the losses stay close.
+    for (a, b) in full.batch_losses.iter().zip(&light.batch_losses) {
+        assert!((a - b).abs() <= 0.02 * a.abs(), "losses {:?} vs {:?}", full.batch_losses, light.batch_losses);
+    }
+}
