@@ -1,11 +1,10 @@
 // Shared by the crossbar kernels: parameters and variant constants. Rendered first, before
 // shaders/philox.wgsl and the kernel body.
-// 0 none, 1 constant σ, 2 PCM polynomial.
+// Variant codes, rendered from `kernels::crossbar::codes`.
+{{ codes }}
 const PROGRAMMING_NOISE: u32 = {{ programming_noise }}u;
 const DRIFT: bool = {{ drift }};
-// 0 none, 1 abs-max, 2 constant.
 const NOISE_MANAGEMENT: u32 = {{ noise_management }}u;
-// 0 none, 1 additive constant, 2 PCM read.
 const READ_NOISE: u32 = {{ read_noise }}u;
 const IR_DROP: bool = {{ ir_drop }};
 const TRACES: bool = {{ traces }};

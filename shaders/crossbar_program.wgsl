@@ -25,9 +25,9 @@ fn program_device(goal: f32, device: u32, polarity: u32) -> vec2<f32> {
         let step = (p.g_max - p.g_min) / f32(p.levels - 1u);
         g = p.g_min + round((g - p.g_min) / step) * step;
     }
-    if PROGRAMMING_NOISE != 0u {
+    if PROGRAMMING_NOISE != PROGRAMMING_NOISE_NONE {
         var sigma = p.programming_sigma;
-        if PROGRAMMING_NOISE == 2u {
+        if PROGRAMMING_NOISE == PROGRAMMING_NOISE_PCM {
             sigma = p.programming_sigma * pcm_programming_sigma(g * p.inv_g_max) * (p.g_max * 0.04);
         }
         g += sigma * normal_from(philox(vec4<u32>(device, polarity, PROGRAM_STREAM, 1u), key));

@@ -82,7 +82,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
         for (var r = 0u; r < ROWS; r++) {
             alpha[r] = 1.0;
         }
-        if NOISE_MANAGEMENT == 1u {
+        if NOISE_MANAGEMENT == NOISE_MANAGEMENT_ABS_MAX {
             for (var r = 0u; r < ROWS; r++) {
                 var local_max = 0.0;
                 if r < rows_here {
@@ -106,7 +106,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
                 let m = workgroupUniformLoad(&reduce_max[r * WORKGROUP_SIZE]);
                 alpha[r] = select(m, 1.0, m <= 0.0);
             }
-        } else if NOISE_MANAGEMENT == 2u {
+        } else if NOISE_MANAGEMENT == NOISE_MANAGEMENT_CONSTANT {
             for (var r = 0u; r < ROWS; r++) {
                 alpha[r] = p.noise_constant;
             }
@@ -168,7 +168,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
                                         abs_acc[s] += abs(pair.x) * abs(x);
                                         ramp_acc[s] += pair.x * x * ramp;
                                     }
-                                    if READ_NOISE == 2u {
+                                    if READ_NOISE == READ_NOISE_PCM {
                                         pcm_acc[s] += abs(pair.x) * x * x;
                                     }
                                     if TRACES {
@@ -204,9 +204,9 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
                             value -= p.ir_drop * c * ramp_acc[s];
                         }
                         let counter = vec4<u32>(global_column, b0 + r, row_tile, (p.call << 8u) | (attempt[r] << 4u));
-                        if READ_NOISE == 1u {
+                        if READ_NOISE == READ_NOISE_ADDITIVE {
                             value += p.read_noise * sqrt(sq_norm[r]) * normal_from(philox(counter | vec4<u32>(0u, 0u, 0u, 2u), key));
-                        } else if READ_NOISE == 2u {
+                        } else if READ_NOISE == READ_NOISE_PCM {
                             value += p.read_noise * sqrt(pcm_acc[s]) * normal_from(philox(counter | vec4<u32>(0u, 0u, 0u, 2u), key));
                         }
                         if p.output_noise > 0.0 {

@@ -222,3 +222,125 @@ fn every_kind_folds_past_65535_workgroups() {
         assert_close(&values(input.grad(&grads).expect("dX")), &grad_input[..neurons], 1e-2, 1e-2, &format!("{kind:?}: dX"));
     }
 }
+
+/// The kind's composite form (snnTorch's equations as Burn tensor ops, differentiated by
+/// autodiff): output planes in table order, from states and coefficients in table order.
+fn composite(kind: NeuronKind, x: Tensor<2>, states: &[Tensor<2>], coeffs: &[Tensor<1>], spec: LifSpec) -> Vec<Tensor<2>> {
+    use burn_neuro::ops::lif_composite::{alpha_composite, lif_composite, recurrent_composite, synaptic_composite};
+    let layout = kind.layout();
+    let state = |plane: Plane| states[layout.state_row(plane).expect("a state of this kind")].clone();
+    let coefficient = |c: Coefficient| coeffs[layout.coefficient_row(c).expect("a coefficient of this kind")].clone();
+    let (u0, beta, theta) = (state(Plane::Membrane), coefficient(Coefficient::Beta), coefficient(Coefficient::Threshold));
+    match kind {
+        NeuronKind::Leaky => {
+            let (s, u) = lif_composite(x, u0, beta, theta, spec);
+            vec![s, u]
+        }
+        NeuronKind::Synaptic => {
+            let (s, u, i) = synaptic_composite(x, u0, state(Plane::Synaptic), coefficient(Coefficient::Alpha), beta, theta, spec);
+            vec![s, u, i]
+        }
+        NeuronKind::RLeaky | NeuronKind::RSynaptic => {
+            let synaptic = (kind == NeuronKind::RSynaptic).then(|| (coefficient(Coefficient::Alpha), state(Plane::Synaptic)));
+            let (s, u, i) = recurrent_composite(x, u0, state(Plane::Spikes), coefficient(Coefficient::RecurrentWeight), synaptic, beta, theta, spec);
+            [vec![s, u], i.into_iter().collect()].concat()
+        }
+        NeuronKind::Alpha => {
+            let (s, u, e, h) =
+                alpha_composite(x, u0, state(Plane::Excitatory), state(Plane::Inhibitory), coefficient(Coefficient::Alpha), beta, theta, spec);
+            vec![s, u, e, h]
+        }
+    }
+}
+
+/// For every kind and a spread of specs: the fused kernels' outputs and gradients (X, every
+/// starting state, every per-neuron coefficient) equal autodiff of the composite form.
+#[test]
+fn fused_gradients_equal_autodiff_of_the_composite_for_every_kind() {
+    let device: Device = gpu().autodiff();
+    let (steps, neurons) = (11, 37);
+    let specs = [
+        (ResetMode::Subtract, true, Surrogate::atan(), None),
+        (ResetMode::Zero, false, Surrogate::fast_sigmoid(), None),
+        (ResetMode::ZeroAll, false, Surrogate::sigmoid(), None),
+        (ResetMode::None, true, Surrogate::atan(), Some(StateQuant { levels: 128, lower: -2.0, upper: 2.0 })),
+        (ResetMode::Zero, true, Surrogate::straight_through(), None),
+    ];
+    for kind in NeuronKind::ALL {
+        let layout = kind.layout();
+        for (k, &(reset, reset_delay, surrogate, state_quant)) in specs.iter().enumerate() {
+            if kind == NeuronKind::Alpha && (!reset_delay || reset == ResetMode::ZeroAll) {
+                continue; // snnTorch's Alpha has neither
+            }
+            let spec = LifSpec { reset, reset_delay, surrogate, state_quant, saved_state: SavedState::Full };
+            let seed = 100 * k as u64;
+            let case = Case { kind, spec, dtype: DType::F32, steps, batch: 1, features: neurons, seed };
+            let grads_of = |fused: bool| {
+                let x = tensor(uniform(steps * neurons, seed, -0.3, 1.2), [steps, neurons], DType::F32, &device).require_grad();
+                let states: Vec<Tensor<2>> = layout
+                    .states
+                    .iter()
+                    .enumerate()
+                    .map(|(row, plane)| {
+                        let values = match plane {
+                            Plane::Spikes => uniform(neurons, seed + 10, 0.0, 1.0).iter().map(|u| (*u < 0.4) as u8 as f32).collect(),
+                            Plane::Inhibitory => uniform(neurons, seed + 11, -1.0, 0.0),
+                            _ => uniform(neurons, seed + 12 + row as u64, -0.2, 1.1),
+                        };
+                        tensor(values, [1, neurons], DType::F32, &device).require_grad()
+                    })
+                    .collect();
+                let coeffs: Vec<Tensor<1>> = layout
+                    .coefficients
+                    .iter()
+                    .enumerate()
+                    .map(|(row, &c)| tensor(coefficient_values(&case, c, seed + 20 + row as u64), [neurons], DType::F32, &device).require_grad())
+                    .collect();
+                let planes = if fused {
+                    let mut neuron = Neuron::new(kind, 0.0, 0.0).with_spec(spec);
+                    for (&c, value) in layout.coefficients.iter().zip(&coeffs) {
+                        let value = value.clone().into();
+                        match c {
+                            Coefficient::Beta => neuron.beta = value,
+                            Coefficient::Threshold => neuron.threshold = value,
+                            Coefficient::Alpha => neuron.alpha = value,
+                            Coefficient::RecurrentWeight => neuron.recurrent_weight = value,
+                        }
+                    }
+                    let mut state = NeuronState::new(states[0].clone());
+                    for (&plane, leaf) in layout.states.iter().zip(&states).skip(1) {
+                        let leaf = Some(leaf.clone());
+                        match plane {
+                            Plane::Synaptic => state.synaptic = leaf,
+                            Plane::Excitatory => state.excitatory = leaf,
+                            Plane::Inhibitory => state.inhibitory = leaf,
+                            Plane::Spikes => state.spikes = leaf,
+                            Plane::Membrane => unreachable!("the first state"),
+                        }
+                    }
+                    let out = neuron_forward(x.clone(), Some(state), &neuron).expect("valid call");
+                    layout.outputs.iter().map(|&p| out.plane(p).expect("written").clone()).collect()
+                } else {
+                    composite(kind, x.clone(), &states, &coeffs, spec)
+                };
+                let loss = planes.iter().enumerate().fold(Tensor::<2>::zeros([steps, neurons], &device), |acc, (k, plane)| {
+                    acc + plane.clone() * tensor(uniform(steps * neurons, seed + 30 + k as u64, -1.0, 1.0), [steps, neurons], DType::F32, &device)
+                });
+                let grads = loss.sum().backward();
+                // A leaf the form does not differentiate through (Alpha's initial membrane only
+                // sets the detached first reset) has a zero gradient.
+                let grad = |leaf: Tensor<2>| leaf.grad(&grads).map(values).unwrap_or_else(|| vec![0.0; leaf.dims().iter().product()]);
+                let mut all = vec![planes.into_iter().flat_map(values).collect::<Vec<_>>(), grad(x)];
+                all.extend(states.into_iter().map(grad));
+                all.extend(coeffs.into_iter().map(|c| c.grad(&grads).map(values).unwrap_or_else(|| vec![0.0; neurons])));
+                all
+            };
+            let (fused, reference) = (grads_of(true), grads_of(false));
+            assert!(fused[1].iter().any(|g| *g != 0.0), "{kind:?} {spec:?}: gradients reach X");
+            for (k, (a, b)) in fused.iter().zip(&reference).enumerate() {
+                let scale = b.iter().fold(1.0f32, |m, v| m.max(v.abs()));
+                assert_close(a, b, 1e-4 * scale, 1e-4, &format!("{kind:?} {spec:?}: item {k} (outputs, dX, states, coefficients)"));
+            }
+        }
+    }
+}

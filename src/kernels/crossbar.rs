@@ -73,15 +73,56 @@ wgsl_params! {
     }
 }
 
+/// The variant codes the crossbar kernels branch on, declared once here and rendered into the
+/// WGSL as named constants.
+pub mod codes {
+    /// No programming noise.
+    pub const PROGRAMMING_NOISE_NONE: u32 = 0;
+    /// Constant σ in µS.
+    pub const PROGRAMMING_NOISE_CONSTANT: u32 = 1;
+    /// aihwkit's PCM polynomial.
+    pub const PROGRAMMING_NOISE_PCM: u32 = 2;
+    /// Inputs unscaled.
+    pub const NOISE_MANAGEMENT_NONE: u32 = 0;
+    /// Inputs divided by their row's max |x|.
+    pub const NOISE_MANAGEMENT_ABS_MAX: u32 = 1;
+    /// Inputs divided by a constant.
+    pub const NOISE_MANAGEMENT_CONSTANT: u32 = 2;
+    /// No read noise.
+    pub const READ_NOISE_NONE: u32 = 0;
+    /// Additive constant σ·‖x'‖₂.
+    pub const READ_NOISE_ADDITIVE: u32 = 1;
+    /// PCM read noise σ·√(Σ|w|·x'²).
+    pub const READ_NOISE_PCM: u32 = 2;
+
+    /// The WGSL declarations of every code.
+    pub(crate) fn wgsl() -> String {
+        [
+            ("PROGRAMMING_NOISE_NONE", PROGRAMMING_NOISE_NONE),
+            ("PROGRAMMING_NOISE_CONSTANT", PROGRAMMING_NOISE_CONSTANT),
+            ("PROGRAMMING_NOISE_PCM", PROGRAMMING_NOISE_PCM),
+            ("NOISE_MANAGEMENT_NONE", NOISE_MANAGEMENT_NONE),
+            ("NOISE_MANAGEMENT_ABS_MAX", NOISE_MANAGEMENT_ABS_MAX),
+            ("NOISE_MANAGEMENT_CONSTANT", NOISE_MANAGEMENT_CONSTANT),
+            ("READ_NOISE_NONE", READ_NOISE_NONE),
+            ("READ_NOISE_ADDITIVE", READ_NOISE_ADDITIVE),
+            ("READ_NOISE_PCM", READ_NOISE_PCM),
+        ]
+        .iter()
+        .map(|(name, code)| format!("const {name}: u32 = {code}u;\n"))
+        .collect()
+    }
+}
+
 /// The code-shaping choices of a crossbar (each combination is its own compiled variant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CrossbarVariant {
-    /// 0 none, 1 constant σ, 2 PCM polynomial.
+    /// A `codes::PROGRAMMING_NOISE_*`.
     pub programming_noise: u32,
     pub drift: bool,
-    /// 0 none, 1 abs-max, 2 constant.
+    /// A `codes::NOISE_MANAGEMENT_*`.
     pub noise_management: u32,
-    /// 0 none, 1 additive constant, 2 PCM read.
+    /// A `codes::READ_NOISE_*`.
     pub read_noise: u32,
     pub ir_drop: bool,
     /// Also write power and current traces.
@@ -104,19 +145,19 @@ impl CrossbarSettings {
     /// Settings for an `inputs × outputs` crossbar read `batch` rows at a time (validated config).
     pub fn new(config: &CrossbarConfig, inputs: usize, outputs: usize, batch: usize) -> Self {
         let (programming_noise, programming_sigma) = match config.programming_noise {
-            ProgrammingNoise::None => (0, 0.0),
-            ProgrammingNoise::Constant(s) => (1, s),
-            ProgrammingNoise::PcmPolynomial(s) => (2, s),
+            ProgrammingNoise::None => (codes::PROGRAMMING_NOISE_NONE, 0.0),
+            ProgrammingNoise::Constant(s) => (codes::PROGRAMMING_NOISE_CONSTANT, s),
+            ProgrammingNoise::PcmPolynomial(s) => (codes::PROGRAMMING_NOISE_PCM, s),
         };
         let (noise_management, noise_constant) = match config.noise_management {
-            NoiseManagement::None => (0, 1.0),
-            NoiseManagement::AbsMax => (1, 1.0),
-            NoiseManagement::Constant(c) => (2, c),
+            NoiseManagement::None => (codes::NOISE_MANAGEMENT_NONE, 1.0),
+            NoiseManagement::AbsMax => (codes::NOISE_MANAGEMENT_ABS_MAX, 1.0),
+            NoiseManagement::Constant(c) => (codes::NOISE_MANAGEMENT_CONSTANT, c),
         };
         let (read_noise, read_sigma) = match config.read_noise {
-            ReadNoise::None => (0, 0.0),
-            ReadNoise::AdditiveConstant(s) => (1, s),
-            ReadNoise::PcmRead(s) => (2, s),
+            ReadNoise::None => (codes::READ_NOISE_NONE, 0.0),
+            ReadNoise::AdditiveConstant(s) => (codes::READ_NOISE_ADDITIVE, s),
+            ReadNoise::PcmRead(s) => (codes::READ_NOISE_PCM, s),
         };
         let (drift_scale, log_time_ratio) = match config.drift {
             Some(d) if d.time > d.t0 => (d.scale, (d.time / d.t0).ln()),
@@ -284,6 +325,7 @@ pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DTy
         Some(dtype),
         &[CrossbarParams::WGSL, DriftParams::WGSL, COMMON, &philox_wgsl(), body],
         &[
+            ("codes", codes::wgsl()),
             ("programming_noise", variant.programming_noise.to_string()),
             ("drift", variant.drift.to_string()),
             ("noise_management", variant.noise_management.to_string()),
@@ -389,10 +431,10 @@ pub fn drift(planes: CubeTensor, params: &DriftParams) -> CubeTensor {
     let shape = planes.meta.shape().to_vec();
     let output = empty_like(&planes, vec![2, shape[1], shape[2]], DType::F32);
     let variant = CrossbarVariant {
-        programming_noise: 0,
+        programming_noise: codes::PROGRAMMING_NOISE_NONE,
         drift: true,
-        noise_management: 0,
-        read_noise: 0,
+        noise_management: codes::NOISE_MANAGEMENT_NONE,
+        read_noise: codes::READ_NOISE_NONE,
         ir_drop: false,
         traces: false,
         transposed: false,

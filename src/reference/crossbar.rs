@@ -5,6 +5,7 @@ use super::Storage;
 use crate::kernels::crossbar::{CrossbarSettings, DriftParams};
 use crate::rng::{normal_from, philox, uniform_from};
 
+use crate::kernels::crossbar::codes;
 use crate::rng::{DRIFT_STREAM, PROGRAM_STREAM};
 
 fn pcm_programming_sigma(g_hat: f32) -> f32 {
@@ -19,9 +20,9 @@ fn program_device(s: &CrossbarSettings, goal: f32, device: u32, polarity: u32) -
         let step = (p.g_max - p.g_min) / (p.levels - 1) as f32;
         g = p.g_min + ((g - p.g_min) / step).round_ties_even() * step;
     }
-    if s.variant.programming_noise != 0 {
+    if s.variant.programming_noise != codes::PROGRAMMING_NOISE_NONE {
         let mut sigma = p.programming_sigma;
-        if s.variant.programming_noise == 2 {
+        if s.variant.programming_noise == codes::PROGRAMMING_NOISE_PCM {
             sigma = p.programming_sigma * pcm_programming_sigma(g * p.inv_g_max) * (p.g_max * 0.04);
         }
         g += sigma * normal_from(philox([device, polarity, PROGRAM_STREAM, 1], key));
@@ -117,11 +118,11 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
                 let rows = tile_rows.min(inputs - row0);
                 let x = &input[b * inputs + row0..b * inputs + row0 + rows];
                 let mut alpha = match s.variant.noise_management {
-                    1 => x.iter().fold(0.0f32, |m, v| m.max(v.abs())),
-                    2 => p.noise_constant,
+                    codes::NOISE_MANAGEMENT_ABS_MAX => x.iter().fold(0.0f32, |m, v| m.max(v.abs())),
+                    codes::NOISE_MANAGEMENT_CONSTANT => p.noise_constant,
                     _ => 1.0,
                 };
-                if s.variant.noise_management == 1 && alpha <= 0.0 {
+                if s.variant.noise_management == codes::NOISE_MANAGEMENT_ABS_MAX && alpha <= 0.0 {
                     alpha = 1.0;
                 }
                 let (mut beta, mut attempt) = (1.0f32, 0u32);
@@ -155,8 +156,8 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
                         let counter = [column as u32, b as u32, row_tile as u32, (p.call << 8) | (attempt << 4)];
                         let draw = |purpose: u32| normal_from(philox([counter[0], counter[1], counter[2], counter[3] | purpose], key));
                         match s.variant.read_noise {
-                            1 => value += p.read_noise * sq_norm.sqrt() * draw(2),
-                            2 => value += p.read_noise * pcm_acc.sqrt() * draw(2),
+                            codes::READ_NOISE_ADDITIVE => value += p.read_noise * sq_norm.sqrt() * draw(2),
+                            codes::READ_NOISE_PCM => value += p.read_noise * pcm_acc.sqrt() * draw(2),
                             _ => {}
                         }
                         if p.output_noise > 0.0 {
