@@ -7,7 +7,7 @@ use burn::tensor::{Device, Distribution, Tensor};
 use burn_neuro::analog::{CrossbarConfig, ProgrammedCrossbar};
 use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, latency, rate};
 use burn_neuro::snn::{AlphaConfig, Leaky, LeakyConfig, RLeakyConfig, loss};
-use burn_neuro::{SavedState, StateQuant};
+use burn_neuro::{Neuron, NeuronState, SavedState, StateQuant, neuron_forward, neuron_step};
 
 fn main() -> burn_neuro::Result<()> {
     let device = Device::wgpu(Default::default()); // or Device::flex() for the CPU path
@@ -19,6 +19,20 @@ fn main() -> burn_neuro::Result<()> {
     let (spikes, membrane) = (out.spikes, out.membrane); // [25, 128, 1000] each
     println!("spikes {:?}, mean rate {:.4}", spikes.dims(), spikes.clone().mean().into_scalar::<f32>());
     println!("membrane {:?}", membrane.dims());
+
+    // Any neuron kind through one op; its state between calls in one NeuronState.
+    let synaptic = Neuron::synaptic(0.8, 0.9); // α, β; θ = 1, subtract reset
+    let x = Tensor::<3>::random([25, 128, 100], Distribution::Default, &device);
+    let all = neuron_forward(x.clone(), None, &synaptic)?; // spikes, membrane, synaptic: [25, 128, 100]
+    let mut state: Option<NeuronState<2>> = None; // a step loop, as snnTorch writes it
+    for t in 0..25 {
+        let x_t = x.clone().slice([t..t + 1]).reshape([128, 100]);
+        let out = neuron_step(x_t, state.take(), &synaptic)?;
+        state = Some(NeuronState::new(out.membrane).with_synaptic(out.synaptic.expect("a Synaptic current")));
+    }
+    let last = state.expect("25 steps ran").membrane;
+    let fused_last = all.membrane.slice([24..25]).reshape([128, 100]);
+    println!("synaptic: step loop vs fused, max |ΔU| = {:.2e}", (last - fused_last).abs().max().into_scalar::<f32>());
 
     let pixels = Tensor::<2>::random([128, 784], Distribution::Uniform(0.0, 1.0), &device);
     let trains: Tensor<3> = rate(pixels.clone(), 25, RateOptions { seed: 1, ..Default::default() })?;

@@ -54,7 +54,7 @@ fn linear_index(workgroup: vec3<u32>, num_workgroups: vec3<u32>, local: u32) -> 
     out
 }
 
-/// Composes one kernel: the shared [`preamble`] for storage dtype `elem` (`None` for kernels
+/// Composes one kernel: the shared preamble (see `preamble`) for storage dtype `elem` (`None` for kernels
 /// without an `Elem` buffer), then `parts` in order, with every `{{ name }}` placeholder
 /// filled from `values`.
 ///
