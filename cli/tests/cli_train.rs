@@ -124,3 +124,13 @@ fn memory_light_training_holds_less_and_learns_the_same() {
         assert!((a - b).abs() <= 0.02 * a.abs(), "losses {:?} vs {:?}", full.batch_losses, light.batch_losses);
     }
 }
+
+/// Without a desktop login (no XDG_RUNTIME_DIR) the loaders would print an error line per
+/// adapter on a run that succeeds; the CLI's first run is clean.
+#[test]
+fn a_run_without_xdg_runtime_dir_prints_no_loader_errors() {
+    let output = Command::new(env!("CARGO_BIN_EXE_burn-neuro")).arg("info").env_remove("XDG_RUNTIME_DIR").output().expect("the CLI runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("XDG_RUNTIME_DIR"), "loader noise on stderr:\n{stderr}");
+}

@@ -1,7 +1,9 @@
-//! `burn-neuro`: adapter information and kernel self-checks (later: `bench`, `train`).
+//! `burn-neuro`: adapter information and kernel self-checks (`info`), cross-platform benchmarks
+//! (`bench`) and training runs (`train`).
 
 mod bench;
 mod info;
+mod runtime_dir;
 mod train;
 
 use std::process::ExitCode;
@@ -26,6 +28,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Before any thread exists, and before wgpu loads the GL/Vulkan loaders that complain.
+    runtime_dir::ensure();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => info::run(args),
