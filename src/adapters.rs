@@ -44,6 +44,18 @@ pub struct AdapterReport {
 }
 
 impl AdapterReport {
+    /// How our WGSL reaches this adapter: wgpu translates it with naga into the API's own
+    /// shading language.
+    pub fn shader_path(&self) -> &'static str {
+        match self.backend.as_str() {
+            "Vulkan" => "WGSL → SPIR-V (naga)",
+            "Metal" => "WGSL → MSL (naga)",
+            "Dx12" => "WGSL → HLSL (naga), compiled by DXC or FXC",
+            "Gl" => "WGSL → GLSL (naga)",
+            _ => "WGSL (browser WebGPU)",
+        }
+    }
+
     /// Initializes Burn's wgpu runtime on this adapter and returns its device.
     ///
     /// Fails if the runtime for this adapter was already initialized (use the device you got

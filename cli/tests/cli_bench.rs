@@ -53,6 +53,7 @@ fn check_schema(path: &Path) -> BenchRecord {
     let record: BenchRecord = serde_json::from_value(value).expect("record deserializes");
     assert_eq!(record.schema, SCHEMA_VERSION);
     assert_eq!(record.mode, "quick");
+    assert!(record.adapter.shader_path.starts_with("WGSL → "), "shader path recorded: {:?}", record.adapter.shader_path);
     assert!(record.copy_peak_gb_per_s > 0.0 && record.fma_peak_gflop_per_s > 0.0);
     for family in ["ceiling", "lif", "spike_propagate"] {
         assert!(record.results.iter().any(|r| r.family == family), "no {family} results");

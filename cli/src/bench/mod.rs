@@ -27,6 +27,8 @@ pub fn record(adapter: &AdapterReport, config: &SuiteConfig, outcome: SuiteOutco
             driver_info: adapter.driver_info.clone(),
             shader_f16: adapter.shader_f16,
             timestamps: adapter.timestamps,
+            subgroups: adapter.subgroups,
+            shader_path: adapter.shader_path().into(),
         },
         burn_neuro_version: env!("CARGO_PKG_VERSION").into(),
         burn_version: env!("BURN_NEURO_BURN_VERSION").into(),

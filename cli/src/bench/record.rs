@@ -80,6 +80,12 @@ pub struct AdapterInfo {
     pub driver_info: String,
     pub shader_f16: bool,
     pub timestamps: bool,
+    /// `SUBGROUP` operations (absent in records of schema 1).
+    #[serde(default)]
+    pub subgroups: bool,
+    /// How the WGSL reaches the API, e.g. "WGSL → SPIR-V (naga)" (absent in schema 1).
+    #[serde(default)]
+    pub shader_path: String,
 }
 
 /// Everything one `bench` run measured on one adapter.

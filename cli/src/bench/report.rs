@@ -11,6 +11,15 @@ pub fn markdown(record: &BenchRecord) -> String {
     let mut out = String::new();
     let a = &record.adapter;
     let _ = writeln!(out, "### {} ({}, {}, driver {} {})\n", a.name, a.backend, a.device_type, a.driver, a.driver_info);
+    let feature = |on: bool| if on { "yes" } else { "no" };
+    let _ = writeln!(
+        out,
+        "Shader path: {}; f16: {}; subgroups: {}; device timestamps: {}.\n",
+        if a.shader_path.is_empty() { "not recorded" } else { &a.shader_path },
+        feature(a.shader_f16),
+        feature(a.subgroups),
+        feature(a.timestamps)
+    );
     let _ = writeln!(
         out,
         "Peaks measured here: copy {:.1} GB/s, FMA {:.1} GFLOP/s. Times are {}.\n",
