@@ -126,3 +126,72 @@ pub fn crossbar_variants() -> Vec<burn_neuro::kernels::crossbar::CrossbarVariant
     }
     all
 }
+
+/// One WGSL kernel as a launcher renders it.
+pub struct KernelVariant {
+    /// The kernel and the pass, neuron kind and saved state that pick its files: variants of
+    /// one group share their body and differ only in the constants filled in.
+    pub group: String,
+    /// The group and every other choice the source was rendered with, for failure messages.
+    pub name: String,
+    /// The storage dtype, `None` for the ceiling probes (they have no `Elem` buffer).
+    pub dtype: Option<DType>,
+    pub source: String,
+}
+
+/// Every WGSL variant the launchers can render (4,620): each LIF spec of
+/// `LifSpec::all_variants` with both saved states, all three passes, every neuron kind, in f32
+/// and f16; every [`crossbar_variants`] entry as program and drift kernels (f32 only, as they
+/// are launched) and as read kernel in f32 and f16; both spike propagation and spike packing
+/// passes and the rate encoder in f32 and f16; both ceiling probes.
+pub fn every_kernel_variant() -> Vec<KernelVariant> {
+    use burn_neuro::kernels::ceiling::{CeilingProbe, ceiling_shader};
+    use burn_neuro::kernels::crossbar::{CrossbarPass, crossbar_shader};
+    use burn_neuro::kernels::lif::{LifPass, lif_shader};
+    use burn_neuro::kernels::spike_pack::{PackPass, spike_pack_shader};
+    use burn_neuro::kernels::spike_propagate::{PropagatePass, spike_propagate_shader};
+    use burn_neuro::kernels::spikegen::rate_shader;
+    use burn_neuro::neuron::{LifSpec, NeuronKind, SavedState};
+
+    let mut all = Vec::new();
+    let mut push = |group: String, details: String, dtype: Option<DType>, source: String| {
+        let dtype_name = dtype.map(|dtype| format!(" {dtype:?}")).unwrap_or_default();
+        let name = format!("{group}{dtype_name} {details}").trim_end().to_string();
+        all.push(KernelVariant { group, name, dtype, source });
+    };
+    for dtype in [DType::F32, DType::F16] {
+        for spec in LifSpec::all_variants() {
+            for saved_state in [SavedState::Full, SavedState::Compact] {
+                let spec = LifSpec { saved_state, ..spec };
+                for pass in [LifPass::Forward, LifPass::Backward { coeff_grads: true }, LifPass::Backward { coeff_grads: false }] {
+                    for kind in NeuronKind::ALL {
+                        let group = format!("lif {pass:?} {kind:?} {saved_state:?}");
+                        push(group, format!("{spec:?}"), Some(dtype), lif_shader(pass, &spec, dtype, kind));
+                    }
+                }
+            }
+        }
+    }
+    for variant in crossbar_variants() {
+        for pass in [CrossbarPass::Program, CrossbarPass::Drift] {
+            push(format!("crossbar {pass:?}"), format!("{variant:?}"), Some(DType::F32), crossbar_shader(pass, &variant, DType::F32));
+        }
+        for dtype in [DType::F32, DType::F16] {
+            let source = crossbar_shader(CrossbarPass::Read, &variant, dtype);
+            push(format!("crossbar {:?}", CrossbarPass::Read), format!("{variant:?}"), Some(dtype), source);
+        }
+    }
+    for dtype in [DType::F32, DType::F16] {
+        for pass in [PropagatePass::Compact, PropagatePass::Accumulate] {
+            push(format!("spike_propagate {pass:?}"), String::new(), Some(dtype), spike_propagate_shader(pass, dtype));
+        }
+        for pass in [PackPass::Pack, PackPass::Unpack] {
+            push(format!("spike_pack {pass:?}"), String::new(), Some(dtype), spike_pack_shader(pass, dtype));
+        }
+        push("spikegen rate".into(), String::new(), Some(dtype), rate_shader(dtype));
+    }
+    for probe in [CeilingProbe::Copy, CeilingProbe::Fma] {
+        push(format!("ceiling {probe:?}"), String::new(), None, ceiling_shader(probe));
+    }
+    all
+}
