@@ -4,6 +4,47 @@ use burn::backend::wgpu::wgpu;
 use burn::tensor::wgpu::WgpuBackend;
 use burn::tensor::{Device, DeviceKind};
 
+/// A native graphics API wgpu can run our WGSL on. Chosen at run time, not by Cargo features:
+/// Burn's `vulkan`/`metal` features replace the WGSL compiler and refuse our kernels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GraphicsApi {
+    /// Vulkan (Linux, Windows, Android; MoltenVK on macOS).
+    Vulkan,
+    /// Metal (macOS, iOS).
+    Metal,
+    /// Direct3D 12 (Windows).
+    Dx12,
+    /// OpenGL / OpenGL ES (through EGL on Linux).
+    Gl,
+}
+
+impl GraphicsApi {
+    /// The name [`AdapterReport::backend`] uses for this API.
+    pub fn name(self) -> &'static str {
+        match self {
+            GraphicsApi::Vulkan => "Vulkan",
+            GraphicsApi::Metal => "Metal",
+            GraphicsApi::Dx12 => "Dx12",
+            GraphicsApi::Gl => "Gl",
+        }
+    }
+}
+
+/// A device on the first adapter of `api` (in [`list_adapters`]'s order), with an error that
+/// names the API and the adapters found when it has none.
+pub fn open_device(api: GraphicsApi) -> crate::Result<Device> {
+    let adapters = list_adapters();
+    let adapter = adapters.iter().find(|a| a.backend == api.name()).ok_or_else(|| {
+        let found: Vec<String> = adapters.iter().map(|a| format!("#{} {} ({})", a.index, a.name, a.backend)).collect();
+        crate::NeuroError::Device(format!(
+            "no {} adapter; wgpu found: {}",
+            api.name(),
+            if found.is_empty() { "none".into() } else { found.join(", ") }
+        ))
+    })?;
+    adapter.device().map_err(crate::NeuroError::Device)
+}
+
 /// One adapter, described the way a kernel engineer wants to see it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AdapterReport {

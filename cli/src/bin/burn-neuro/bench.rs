@@ -10,6 +10,8 @@ use burn_neuro_cli::bench::suite::{SuiteConfig, run};
 use burn_neuro_cli::bench::{file_stem, record, report};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::backend::BackendArg;
+
 #[derive(clap::Args)]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
@@ -21,6 +23,9 @@ pub struct BenchArgs {
     /// Adapter to benchmark, by its index in `burn-neuro info` (repeatable; default: all).
     #[arg(long = "adapter")]
     adapters: Vec<usize>,
+    /// Only the adapters of this graphics API (default: every API).
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendArg,
     /// Folder for the JSON records and PNG charts.
     #[arg(long, default_value = "bench-results")]
     out: PathBuf,
@@ -53,7 +58,11 @@ pub fn run_command(args: BenchArgs) -> Result<(), String> {
         return Err("wgpu found no adapter (install a GPU driver, or Mesa's mesa-vulkan-drivers)".into());
     }
     let chosen: Vec<&AdapterReport> = if args.adapters.is_empty() {
-        all.iter().collect()
+        let chosen: Vec<&AdapterReport> = all.iter().filter(|a| args.backend.admits(a)).collect();
+        if chosen.is_empty() {
+            return Err(format!("--backend {:?}: no adapter of that API (see `burn-neuro info`)", args.backend).to_lowercase());
+        }
+        chosen
     } else {
         args.adapters
             .iter()

@@ -7,6 +7,8 @@ use burn_neuro::adapters::{AdapterReport, list_adapters};
 use burn_neuro::reference::{Storage, lif as reference};
 use burn_neuro::{LifSpec, Neuron, lif};
 
+use crate::backend::BackendArg;
+
 #[derive(clap::Args)]
 pub struct InfoArgs {
     /// Adapter to self-check, by its index in the list (default: Burn's default adapter).
@@ -15,6 +17,9 @@ pub struct InfoArgs {
     /// Only list adapters; skip the self-check.
     #[arg(long)]
     no_check: bool,
+    /// Graphics API of the self-check when no `--adapter` is given (the list shows every API).
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendArg,
 }
 
 pub fn run(args: InfoArgs) -> Result<(), String> {
@@ -33,7 +38,8 @@ pub fn run(args: InfoArgs) -> Result<(), String> {
             let adapter = adapters.get(index).ok_or_else(|| format!("--adapter {index}: no such adapter (valid: 0..={})", adapters.len() - 1))?;
             (format!("#{index} {}", adapter.name), adapter.device()?)
         }
-        None => ("default adapter".to_string(), Device::wgpu(Default::default())),
+        None if args.backend == BackendArg::Auto => ("default adapter".to_string(), Device::wgpu(Default::default())),
+        None => (format!("first {:?} adapter", args.backend), args.backend.device()?),
     };
     let f16 = match args.adapter {
         Some(index) => adapters[index].shader_f16,

@@ -1,6 +1,7 @@
 //! `burn-neuro`: adapter information and kernel self-checks (`info`), cross-platform benchmarks
 //! (`bench`) and training runs (`train`).
 
+mod backend;
 mod bench;
 mod info;
 mod runtime_dir;

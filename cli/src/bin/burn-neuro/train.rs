@@ -11,6 +11,8 @@ use burn_neuro_cli::train::model::{Csnn, SnnMlp};
 use burn_neuro_cli::train::run::{EpochMetrics, Progress, TrainOutcome, TrainSettings, train};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::backend::BackendArg;
+
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Precision {
     F16,
@@ -45,6 +47,9 @@ pub struct TrainArgs {
     /// `gpu` (Burn's default wgpu adapter), an adapter index from `burn-neuro info`, or `cpu`.
     #[arg(long, default_value = "gpu")]
     device: String,
+    /// Graphics API for `--device gpu`: its first adapter (default: wgpu's choice).
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: BackendArg,
     #[arg(long, default_value_t = 128)]
     batch_size: usize,
     /// Adam learning rate (default: 5e-4 for mlp, 1e-2 for cnn, as in snnTorch's tutorials).
@@ -104,14 +109,14 @@ impl Progress for Bar {
     }
 }
 
-fn device(spec: &str) -> Result<Device, String> {
+fn device(spec: &str, backend: BackendArg) -> Result<Device, String> {
     match spec {
         "cpu" => Ok(Device::flex()),
         "gpu" => {
             if list_adapters().is_empty() {
                 return Err("--device gpu: wgpu found no adapter (use --device cpu, or install a GPU driver / mesa-vulkan-drivers)".into());
             }
-            Ok(Device::wgpu(Default::default()))
+            backend.device()
         }
         index => {
             let index: usize = index.parse().map_err(|_| format!("--device {index}: expected gpu, cpu or an adapter index"))?;
@@ -195,7 +200,7 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
     if !(lr > 0.0 && lr.is_finite()) {
         return Err(format!("--lr {lr}: must be a positive number"));
     }
-    let device = device(&args.device)?;
+    let device = device(&args.device, args.backend)?;
     let (train_set, test_set) = datasets(&args)?;
     let source = args.data.as_ref().map_or("generated digits".to_string(), |d| d.display().to_string());
     println!("training on {} ({} train / {} test examples)", source, train_set.len(), test_set.len());
