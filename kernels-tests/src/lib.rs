@@ -195,3 +195,36 @@ pub fn every_kernel_variant() -> Vec<KernelVariant> {
     }
     all
 }
+
+/// A neuron of `kind` whose coefficients are `rows`, in the kind's table order.
+pub fn neuron_from_rows(kind: burn_neuro::NeuronKind, spec: burn_neuro::LifSpec, rows: &[Tensor<1>]) -> burn_neuro::Neuron {
+    use burn_neuro::Coefficient;
+    let mut neuron = burn_neuro::Neuron::new(kind, 0.0, 0.0).with_spec(spec);
+    for (&c, row) in kind.layout().coefficients.iter().zip(rows) {
+        let value = row.clone().into();
+        match c {
+            Coefficient::Beta => neuron.beta = value,
+            Coefficient::Threshold => neuron.threshold = value,
+            Coefficient::Alpha => neuron.alpha = value,
+            Coefficient::RecurrentWeight => neuron.recurrent_weight = value,
+        }
+    }
+    neuron
+}
+
+/// A state of `kind` whose planes are `rows`, in the kind's table order (the membrane first).
+pub fn state_from_rows<const D: usize>(kind: burn_neuro::NeuronKind, rows: &[Tensor<D>]) -> burn_neuro::NeuronState<D> {
+    use burn_neuro::Plane;
+    let mut state = burn_neuro::NeuronState::new(rows[0].clone());
+    for (&plane, row) in kind.layout().states.iter().zip(rows).skip(1) {
+        let row = Some(row.clone());
+        match plane {
+            Plane::Synaptic => state.synaptic = row,
+            Plane::Excitatory => state.excitatory = row,
+            Plane::Inhibitory => state.inhibitory = row,
+            Plane::Spikes => state.spikes = row,
+            Plane::Membrane => unreachable!("the membrane is the first state"),
+        }
+    }
+    state
+}

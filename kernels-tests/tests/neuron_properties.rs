@@ -6,8 +6,8 @@
 use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::reference::Storage;
 use burn_neuro::reference::neuron::{StackedProblem, backward, forward};
-use burn_neuro::{Coefficient, LifSpec, Neuron, NeuronKind, NeuronState, Plane, ResetMode, SavedState, StateQuant, Surrogate, neuron_forward};
-use kernels_tests::{assert_close, gpu, tensor, to_f16_values, uniform, values};
+use burn_neuro::{Coefficient, LifSpec, Neuron, NeuronKind, Plane, ResetMode, SavedState, StateQuant, Surrogate, neuron_forward};
+use kernels_tests::{assert_close, gpu, neuron_from_rows, state_from_rows, tensor, to_f16_values, uniform, values};
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -93,27 +93,8 @@ fn check(case: &Case) {
     let input = tensor(x.clone(), shape, case.dtype, &device).require_grad();
     let state_leaves: Vec<Tensor<3>> = states.iter().map(|s| tensor(s.clone(), one_step, case.dtype, &device).require_grad()).collect();
     let coeff_leaves: Vec<Tensor<1>> = coeffs.iter().map(|c| tensor(c.clone(), [case.features], DType::F32, &device).require_grad()).collect();
-    let mut neuron = Neuron::new(case.kind, 0.0, 0.0).with_spec(case.spec);
-    for (&c, leaf) in layout.coefficients.iter().zip(&coeff_leaves) {
-        let value = leaf.clone().into();
-        match c {
-            Coefficient::Beta => neuron.beta = value,
-            Coefficient::Threshold => neuron.threshold = value,
-            Coefficient::Alpha => neuron.alpha = value,
-            Coefficient::RecurrentWeight => neuron.recurrent_weight = value,
-        }
-    }
-    let mut state = NeuronState::new(state_leaves[0].clone());
-    for (&plane, leaf) in layout.states.iter().zip(&state_leaves).skip(1) {
-        let leaf = Some(leaf.clone());
-        match plane {
-            Plane::Synaptic => state.synaptic = leaf,
-            Plane::Excitatory => state.excitatory = leaf,
-            Plane::Inhibitory => state.inhibitory = leaf,
-            Plane::Spikes => state.spikes = leaf,
-            Plane::Membrane => unreachable!("the first state"),
-        }
-    }
+    let neuron = neuron_from_rows(case.kind, case.spec, &coeff_leaves);
+    let state = state_from_rows(case.kind, &state_leaves);
     let out = neuron_forward(input.clone(), Some(state), &neuron).expect("valid call");
     let planes: Vec<Tensor<3>> = layout.outputs.iter().map(|&p| out.plane(p).expect("written").clone()).collect();
     let loss = planes.iter().zip(&weights).fold(Tensor::<3>::zeros(shape, (&device, case.dtype)), |acc, (plane, w)| {
@@ -297,27 +278,8 @@ fn fused_gradients_equal_autodiff_of_the_composite_for_every_kind() {
                     .map(|(row, &c)| tensor(coefficient_values(&case, c, seed + 20 + row as u64), [neurons], DType::F32, &device).require_grad())
                     .collect();
                 let planes = if fused {
-                    let mut neuron = Neuron::new(kind, 0.0, 0.0).with_spec(spec);
-                    for (&c, value) in layout.coefficients.iter().zip(&coeffs) {
-                        let value = value.clone().into();
-                        match c {
-                            Coefficient::Beta => neuron.beta = value,
-                            Coefficient::Threshold => neuron.threshold = value,
-                            Coefficient::Alpha => neuron.alpha = value,
-                            Coefficient::RecurrentWeight => neuron.recurrent_weight = value,
-                        }
-                    }
-                    let mut state = NeuronState::new(states[0].clone());
-                    for (&plane, leaf) in layout.states.iter().zip(&states).skip(1) {
-                        let leaf = Some(leaf.clone());
-                        match plane {
-                            Plane::Synaptic => state.synaptic = leaf,
-                            Plane::Excitatory => state.excitatory = leaf,
-                            Plane::Inhibitory => state.inhibitory = leaf,
-                            Plane::Spikes => state.spikes = leaf,
-                            Plane::Membrane => unreachable!("the first state"),
-                        }
-                    }
+                    let neuron = neuron_from_rows(kind, spec, &coeffs);
+                    let state = state_from_rows(kind, &states);
                     let out = neuron_forward(x.clone(), Some(state), &neuron).expect("valid call");
                     layout.outputs.iter().map(|&p| out.plane(p).expect("written").clone()).collect()
                 } else {

@@ -6,8 +6,8 @@ use burn::backend::Dispatch;
 use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::backend::LifOps;
 use burn_neuro::reference::saved_state::{compact_words, pack, unpack};
-use burn_neuro::{Coefficient, LifSpec, Neuron, NeuronKind, NeuronState, Plane, ResetMode, SavedState, neuron_forward};
-use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
+use burn_neuro::{Coefficient, LifSpec, Neuron, NeuronKind, Plane, ResetMode, SavedState, neuron_forward};
+use kernels_tests::{assert_close, cpu, gpu, neuron_from_rows, state_from_rows, tensor, to_f16_values, uniform, values};
 
 #[test]
 fn packing_round_trips_spikes_exactly_and_states_as_f16() {
@@ -95,34 +95,22 @@ fn run(device: &Device, model: NeuronKind, reset: ResetMode, delay: bool, saved_
             Coefficient::RecurrentWeight => row(38, -0.5, 0.5),
         })
         .collect();
-    let mut neuron = Neuron::new(model, 0.0, 0.0).with_spec(spec);
-    for (&c, value) in model.layout().coefficients.iter().zip(&coefficients) {
-        let value = value.clone().into();
-        match c {
-            Coefficient::Beta => neuron.beta = value,
-            Coefficient::Threshold => neuron.threshold = value,
-            Coefficient::Alpha => neuron.alpha = value,
-            Coefficient::RecurrentWeight => neuron.recurrent_weight = value,
-        }
-    }
-    // The starting states (S[-1] of the recurrent kinds is zeros and not a leaf).
-    let u0 = state(35, 0.0, 1.2);
-    let mut initial = NeuronState::new(u0.clone());
-    let mut leaves = vec![x.clone(), u0];
-    for &plane in &model.layout().states[1..] {
-        match plane {
-            Plane::Synaptic | Plane::Excitatory => initial.synaptic = Some(state(36, 0.0, 1.0)),
-            Plane::Inhibitory => initial.inhibitory = Some(state(37, -1.0, 0.0)),
-            Plane::Spikes => initial.spikes = Some(Tensor::<2>::zeros([1, neurons], device)),
-            Plane::Membrane => unreachable!("the membrane is the first state"),
-        }
-        if plane == Plane::Excitatory {
-            initial.excitatory = initial.synaptic.take();
-        }
-        if plane != Plane::Spikes {
-            leaves.push(initial.plane(plane).expect("just set").clone());
-        }
-    }
+    let neuron = neuron_from_rows(model, spec, &coefficients);
+    // The starting states in table order (S[-1] of the recurrent kinds is zeros and not a leaf).
+    let rows: Vec<Tensor<2>> = model
+        .layout()
+        .states
+        .iter()
+        .map(|plane| match plane {
+            Plane::Membrane => state(35, 0.0, 1.2),
+            Plane::Synaptic | Plane::Excitatory => state(36, 0.0, 1.0),
+            Plane::Inhibitory => state(37, -1.0, 0.0),
+            Plane::Spikes => Tensor::<2>::zeros([1, neurons], device),
+        })
+        .collect();
+    let initial = state_from_rows(model, &rows);
+    let mut leaves = vec![x.clone()];
+    leaves.extend(model.layout().states.iter().zip(&rows).filter(|(plane, _)| **plane != Plane::Spikes).map(|(_, row)| row.clone()));
     let out = neuron_forward(x, Some(initial), &neuron).expect("valid");
     let outputs: Vec<Tensor<2>> = model.layout().outputs.iter().map(|&plane| out.plane(plane).expect("the kind writes it").clone()).collect();
     let loss = outputs.iter().enumerate().fold(Tensor::<2>::zeros([steps, neurons], device), |acc, (k, plane)| {
