@@ -112,6 +112,20 @@ fn quick_bench_writes_a_valid_record_and_charts_and_compare_flags_a_regression()
     assert_eq!(regressions.len(), 1, "{stdout}");
     assert!(regressions[0].contains(&planted) && regressions[0].contains("2.00×"), "{stdout}");
     assert_one_line_error(&flagged, "1 result(s) regressed");
+
+    // Records of different APIs compare side by side, each case against its own adapter's peak.
+    let mut other_api = record.clone();
+    other_api.adapter.backend = "Gl".into();
+    let other = out.join("other-api.json");
+    std::fs::write(&other, serde_json::to_string(&other_api).expect("serializes")).expect("written");
+    let side_by_side = cli().args(["bench", "compare"]).arg(json).arg(&other).arg("--out").arg(&out).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&side_by_side.stdout);
+    assert!(side_by_side.status.success(), "{}", String::from_utf8_lossy(&side_by_side.stderr));
+    let header = stdout.lines().next().unwrap_or_default();
+    assert!(header.contains(&format!("({}) median", record.adapter.backend)) && header.contains("(Gl) median"), "{stdout}");
+    assert!(stdout.contains(&planted) && !stdout.contains("REGRESSION"), "{stdout}");
+    let chart = image::open(out.join("bench-platforms.png")).expect("the side-by-side chart");
+    assert!(chart.width() >= 600);
 }
 
 #[test]

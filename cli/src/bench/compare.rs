@@ -1,6 +1,10 @@
-//! `bench compare OLD NEW`: per-result ratios between two records and the regressions.
+//! `bench compare`: per-result ratios between two records of one adapter and the regressions,
+//! or records of several adapters (APIs, machines) side by side.
+
+use std::path::Path;
 
 use super::record::BenchRecord;
+use crate::chart::bar_chart;
 
 /// One matched result.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,4 +55,69 @@ pub fn table(changes: &[Change]) -> String {
         ));
     }
     out
+}
+
+/// A record's column heading: adapter and API.
+fn platform(record: &BenchRecord) -> String {
+    format!("{} ({})", record.adapter.name, record.adapter.backend)
+}
+
+/// Markdown table of every case's median time and % of that adapter's own measured copy peak,
+/// one column pair per record (cases in the first record's order, then any others; "—" where
+/// a record lacks the case).
+pub fn platforms(records: &[BenchRecord]) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    for record in records {
+        for r in &record.results {
+            if !keys.contains(&r.key()) {
+                keys.push(r.key());
+            }
+        }
+    }
+    let mut out = String::from("| case |");
+    for record in records {
+        out.push_str(&format!(" {} median | % own copy peak |", platform(record)));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|---|".repeat(records.len()));
+    out.push('\n');
+    for key in &keys {
+        out.push_str(&format!("| {key} |"));
+        for record in records {
+            match record.results.iter().find(|r| r.key() == *key) {
+                // A case that moves no counted bytes (or a ceiling itself) has no fraction of peak.
+                Some(r) if r.rates.fraction_of_copy_peak > 0.0 => {
+                    out.push_str(&format!(" {:.3} ms | {:.1}% |", r.stats.median * 1e3, 100.0 * r.rates.fraction_of_copy_peak))
+                }
+                Some(r) => out.push_str(&format!(" {:.3} ms | — |", r.stats.median * 1e3)),
+                None => out.push_str(" — | — |"),
+            }
+        }
+        out.push('\n');
+    }
+    for record in records {
+        out.push_str(&format!(
+            "\n{}: {}, copy peak {:.1} GB/s, FMA peak {:.1} GFLOP/s.",
+            platform(record),
+            if record.adapter.shader_path.is_empty() { "shader path not recorded" } else { &record.adapter.shader_path },
+            record.copy_peak_gb_per_s,
+            record.fma_peak_gflop_per_s
+        ));
+    }
+    out
+}
+
+/// Bar chart of the memory-bound cases' % of own copy peak (the LIF kernel pair and fused
+/// steps), one bar per case and adapter, so platforms compare by how close each gets to its
+/// own ceiling.
+pub fn platforms_chart(records: &[BenchRecord], path: &Path) -> Result<(), String> {
+    let mut bars = Vec::new();
+    for record in records {
+        let api = &record.adapter.backend;
+        for r in record.results.iter().filter(|r| r.family == "lif" && r.variant != "tensor_ops") {
+            let steps = r.shape.first().copied().unwrap_or(0);
+            bars.push((format!("{api}: lif {} {} T={steps}", r.variant, r.dtype), 100.0 * r.rates.fraction_of_copy_peak));
+        }
+    }
+    bar_chart(path, "LIF as % of each adapter's own copy peak", "% of own copy peak", &bars)
 }

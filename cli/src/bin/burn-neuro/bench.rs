@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use burn_neuro::adapters::{AdapterReport, list_adapters};
-use burn_neuro_cli::bench::compare::{compare, table};
+use burn_neuro_cli::bench::compare::{compare, platforms, platforms_chart, table};
 use burn_neuro_cli::bench::record::BenchRecord;
 use burn_neuro_cli::bench::suite::{SuiteConfig, run};
 use burn_neuro_cli::bench::{file_stem, record, report};
@@ -36,19 +36,30 @@ pub struct BenchArgs {
 
 #[derive(clap::Subcommand)]
 enum BenchAction {
-    /// Per-result ratio between two records; exits 1 when a result regressed.
+    /// Two records of one adapter: per-result ratio, exit 1 when a result regressed. Records of
+    /// different adapters or APIs (or more than two): one table and chart of every case's time
+    /// and % of each adapter's own copy peak, side by side.
     Compare {
-        old: PathBuf,
-        new: PathBuf,
+        /// OLD.json NEW.json, or records of several adapters.
+        #[arg(num_args = 2.., required = true)]
+        records: Vec<PathBuf>,
         /// Slowdown (new/old median) above which a result is a regression.
         #[arg(long, default_value_t = 1.10)]
         threshold: f64,
+        /// Folder for the side-by-side chart of a comparison across adapters.
+        #[arg(long, default_value = "bench-results")]
+        out: PathBuf,
     },
 }
 
 pub fn run_command(args: BenchArgs) -> Result<(), String> {
-    if let Some(BenchAction::Compare { old, new, threshold }) = args.action {
-        return run_compare(&old, &new, threshold);
+    if let Some(BenchAction::Compare { records, threshold, out }) = args.action {
+        let loaded = records.iter().map(|path| read_record(path)).collect::<Result<Vec<_>, _>>()?;
+        let same_adapter = |a: &BenchRecord, b: &BenchRecord| a.adapter.name == b.adapter.name && a.adapter.backend == b.adapter.backend;
+        return match loaded.as_slice() {
+            [old, new] if same_adapter(old, new) => run_compare(&records[0], old, new, threshold),
+            _ => run_platforms(&loaded, &out),
+        };
     }
     if args.samples < 15 {
         return Err(format!("--samples {}: at least 15 samples are needed for stable percentiles", args.samples));
@@ -118,12 +129,21 @@ fn read_record(path: &Path) -> Result<BenchRecord, String> {
     serde_json::from_str(&text).map_err(|e| format!("{}: not a burn-neuro bench record ({e})", path.display()))
 }
 
-fn run_compare(old: &Path, new: &Path, threshold: f64) -> Result<(), String> {
+/// Records of several adapters side by side: a Markdown table and a chart of % of own peak.
+fn run_platforms(records: &[BenchRecord], out: &Path) -> Result<(), String> {
+    println!("{}", platforms(records));
+    std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
+    let chart = out.join("bench-platforms.png");
+    platforms_chart(records, &chart)?;
+    println!("Wrote {}.", chart.display());
+    Ok(())
+}
+
+fn run_compare(old: &Path, old_record: &BenchRecord, new_record: &BenchRecord, threshold: f64) -> Result<(), String> {
     if !(threshold > 1.0) {
         return Err(format!("--threshold {threshold}: must be above 1 (e.g. 1.10 for 10% slower)"));
     }
-    let (old_record, new_record) = (read_record(old)?, read_record(new)?);
-    let (changes, unmatched) = compare(&old_record, &new_record, threshold);
+    let (changes, unmatched) = compare(old_record, new_record, threshold);
     println!("{}", table(&changes));
     for key in &unmatched {
         println!("new result without a match in {}: {key}", old.display());
