@@ -123,12 +123,14 @@ fn crossbar_kernels_declare_their_bindings_in_every_variant() {
             count += 1;
         }
         for dtype in [DType::F32, DType::F16] {
-            let what = format!("crossbar Read {dtype:?} {variant:?}");
-            check(&crossbar_shader(CrossbarPass::Read, variant, dtype), Some(dtype), &crossbar_bindings(CrossbarPass::Read), &what);
-            count += 1;
+            for pass in [CrossbarPass::ReadQuantize, CrossbarPass::Read] {
+                let what = format!("crossbar {pass:?} {dtype:?} {variant:?}");
+                check(&crossbar_shader(pass, variant, dtype), Some(dtype), &crossbar_bindings(pass), &what);
+                count += 1;
+            }
         }
     }
-    assert_eq!(count, 1728);
+    assert_eq!(count, 2592);
 }
 
 #[test]

@@ -59,6 +59,24 @@ fn programming_matches_the_reference_with_every_effect() {
     assert_close(&values(crossbar.planes()), &expected, 1e-5, 1e-5, "planes (g±, ν±)");
 }
 
+/// The reference read of `x` through `crossbar`'s effective weights, conductances and gains,
+/// with the current converted to µA as `ProgrammedCrossbar` does.
+fn reference_read(crossbar: &ProgrammedCrossbar, settings: &CrossbarSettings, storage: Storage, x: &[f32]) -> reference::ReadOutput {
+    let effective = values(crossbar.effective_weights());
+    let planes = values(crossbar.planes());
+    let n = effective.len();
+    let drift = |p: usize, i: usize| if planes.len() == 4 * n { (-planes[p * n + i] * settings.params.log_time_ratio).exp() } else { 1.0 };
+    let conductance_sum: Vec<f32> = (0..n).map(|i| planes[i] * drift(2, i) + planes[n + i] * drift(3, i)).collect();
+    let mut out = reference::read(settings, storage, x, &effective, &conductance_sum, &values(crossbar.gains()));
+    let per_weight = values(crossbar.conductance_per_weight())[0];
+    out.current.iter_mut().for_each(|c| *c *= per_weight);
+    out
+}
+
+fn max_gain(crossbar: &ProgrammedCrossbar) -> f32 {
+    values(crossbar.gains()).iter().fold(0.0f32, |m, g| m.max(*g))
+}
+
 /// Reads `batch × inputs` through `config` on `device` and through the reference.
 fn compare_read(device: &Device, config: &CrossbarConfig, batch: usize, inputs: usize, outputs: usize, dtype: DType) {
     let w = weights(inputs, outputs, 5);
@@ -71,19 +89,29 @@ fn compare_read(device: &Device, config: &CrossbarConfig, batch: usize, inputs: 
 
     let mut settings = CrossbarSettings::new(config, inputs, outputs, batch);
     settings.params.call = 3;
-    let planes = values(crossbar.planes());
-    let scales = values(crossbar.scales());
+    settings.variant.traces = true;
     let storage = if dtype == DType::F16 { Storage::F16 } else { Storage::F32 };
-    let expected = reference::read(&settings, storage, &x, &planes, [scales[0], scales[1]]);
+    let expected = reference_read(&crossbar, &settings, storage, &x);
     let what = format!("{batch}×{inputs}→{outputs} tiles {}×{} {dtype:?}", config.tile_rows, config.tile_cols);
     // Summation and division may round differently on a device; an output can then land on the
     // neighbouring ADC level. Require nearly all outputs to agree and the rest to be one level off.
-    let step = config.output_step().max(1e-6) * 16.0 * scales[0] * scales[1] * settings.params.row_tiles as f32;
+    let step = config.output_step().max(1e-6) * 16.0 * max_gain(&crossbar) * settings.params.row_tiles as f32;
     let close = got.iter().zip(&expected.output).filter(|(a, b)| (*a - *b).abs() <= 1e-4 * b.abs().max(1.0)).count();
     assert!(close as f32 >= 0.98 * got.len() as f32, "{what}: only {close}/{} outputs match", got.len());
     assert_close(&got, &expected.output, step, 1e-3, &format!("outputs, {what}"));
     assert_close(&values(traces.power), &expected.power, 1e-3, 1e-3, &format!("power, {what}"));
     assert_close(&values(traces.current), &expected.current, 1e-3, 1e-3, &format!("current, {what}"));
+    let passes: Vec<f32> = expected.passes.iter().map(|&p| p as f32).collect();
+    assert_eq!(values(traces.passes), passes, "passes, {what}");
+    let array_energy: Vec<f32> = expected.energy.chunks(settings.params.row_tiles as usize * outputs).map(|row| row.iter().sum()).collect();
+    assert_close(&values(traces.array_energy), &array_energy, 1e-3, 1e-3, &format!("array energy, {what}"));
+    // Energy adds one conversion per column per pass; duration is the slowest tile's passes.
+    let adc: Vec<f32> =
+        passes.chunks(settings.params.row_tiles as usize * outputs).map(|row| row.iter().sum::<f32>() * config.timing.adc_energy).collect();
+    let total: Vec<f32> = array_energy.iter().zip(&adc).map(|(a, b)| a + b).collect();
+    assert_close(&values(traces.energy), &total, 1e-3, 1e-3, &format!("energy, {what}"));
+    let duration = values(traces.duration);
+    assert!(duration.iter().all(|&d| d >= config.timing.integration_time), "{what}: durations {duration:?}");
 }
 
 #[test]
@@ -123,8 +151,8 @@ fn aihwkit_check_values() {
     let x = vec![1.0; inputs];
     let crossbar = ProgrammedCrossbar::program(tensor(w.clone(), [inputs, outputs], DType::F32, &device), &config).expect("programs");
     let settings = CrossbarSettings::new(&config, inputs, outputs, 1);
-    let expected = reference::read(&settings, Storage::F32, &x, &values(crossbar.planes()), [0.5, 1.0]);
-    assert_eq!(expected.passes, vec![5], "bound management stops after 5 passes");
+    let expected = reference_read(&crossbar, &settings, Storage::F32, &x);
+    assert_eq!(expected.passes, vec![5; outputs], "bound management stops after 5 passes");
     let (gpu_out, _) = crossbar.read_at(tensor(x, [1, inputs], DType::F32, &device), 0, false).expect("reads");
     assert_close(&values(gpu_out), &expected.output, 1e-5, 1e-5, "saturated read on the GPU");
     // PCM programming σ at ĝ = 1, 0.5, 0.1 with g_max = 25 µS (aihwkit: 1.055, 0.953, 0.448).
@@ -330,10 +358,12 @@ fn analog_backward_reads_the_transposed_crossbar() {
     let mut settings = CrossbarSettings::new(&config, inputs, outputs, batch);
     settings.params.call = 5;
     let transposed = settings.transposed(batch);
-    let scales = values(crossbar.scales());
-    let expected = reference::read(&transposed, Storage::F32, &upstream, &values(crossbar.planes()), [scales[0], scales[1]]);
+    // aihwkit scales the output gradient by the mapping scales before the backward read.
+    let gains = values(crossbar.gains());
+    let scaled: Vec<f32> = upstream.iter().enumerate().map(|(i, g)| g * gains[i % outputs]).collect();
+    let expected = reference::read(&transposed, Storage::F32, &scaled, &values(crossbar.effective_weights()), &[], &vec![1.0; inputs]);
     assert!(transposed.variant.transposed && transposed.params.max_bound_factor == 0.0);
-    let step = config.output_step() * 16.0 * scales[0] * transposed.params.row_tiles as f32;
+    let step = config.output_step() * 16.0 * max_gain(&crossbar) * transposed.params.row_tiles as f32;
     assert_close(&got, &expected.output, step, 1e-3, "noisy analog backward vs reference");
     let exact = got.iter().zip(&expected.output).filter(|(a, b)| (*a - *b).abs() <= 1e-4 * b.abs().max(1.0)).count();
     assert!(exact as f32 >= 0.98 * got.len() as f32, "{exact}/{} gradients match exactly", got.len());

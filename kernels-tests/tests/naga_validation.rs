@@ -147,6 +147,7 @@ fn crossbar_program_and_crossbar_read_validate_in_every_variant() {
         validate(&crossbar_shader(CrossbarPass::Program, variant, DType::F32), &format!("program {variant:?}"));
         validate(&crossbar_shader(CrossbarPass::Drift, variant, DType::F32), &format!("crossbar_drift {variant:?}"));
         for dtype in [DType::F32, DType::F16] {
+            validate(&crossbar_shader(CrossbarPass::ReadQuantize, variant, dtype), &format!("read_quantize {variant:?} {dtype:?}"));
             validate(&crossbar_shader(CrossbarPass::Read, variant, dtype), &format!("read {variant:?} {dtype:?}"));
         }
     }
@@ -194,9 +195,9 @@ fn crossbar_params_layout_matches_wgsl() {
         ir_drop,
         ir_drop_g_ratio,
         read_voltage,
+        padded_rows,
         _pad0,
-        _pad1,
-        _pad2
+        integration_ns
     );
     assert_eq!(members, rust, "member names and offsets");
 }

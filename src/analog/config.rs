@@ -74,9 +74,47 @@ pub struct Drift {
     pub compensation: bool,
 }
 
+/// How long a read takes and what its converters cost: the duration and energy in
+/// [`ReadTraces`](crate::analog::ReadTraces).
+///
+/// A pass (one bound-management attempt) integrates the column currents for
+/// `integration_time`, then converts the tile's columns with ADCs shared by `columns_per_adc`
+/// columns each, one conversion after another. Tiles work in parallel.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReadTiming {
+    /// Seconds the array integrates its column currents per pass.
+    pub integration_time: f32,
+    /// Seconds per ADC conversion.
+    pub adc_conversion_time: f32,
+    /// Columns sharing one ADC (converted one after another).
+    pub columns_per_adc: u32,
+    /// Energy of one ADC conversion, pJ.
+    pub adc_energy: f32,
+}
+
+impl Default for ReadTiming {
+    /// 10 ns integration, an 8-bit SAR ADC shared by 8 columns at 100 MS/s and 1 pJ per
+    /// conversion: the order of published RRAM/PCM compute-in-memory macros.
+    fn default() -> Self {
+        ReadTiming { integration_time: 10e-9, adc_conversion_time: 10e-9, columns_per_adc: 8, adc_energy: 1.0 }
+    }
+}
+
 /// A crossbar simulation.
 #[derive(Config, Debug, PartialEq)]
 pub struct CrossbarConfig {
+    /// aihwkit `MappingParameter.weight_scaling_omega`: the tile stores the weights rescaled so
+    /// that max|W| = ω (per tensor, or per output column with `weight_scaling_columnwise`), and
+    /// the inverse scale multiplies the output digitally (aihwkit's `out_scaling_alpha`). 0
+    /// stores the weights as given (aihwkit's `InferenceRPUConfig` default), so the ADC range
+    /// and bound management act on `W·x'` in the user's units. 1 (this crate's default) maps
+    /// max|W| onto the full range whatever the weights' scale.
+    #[config(default = 1.0)]
+    pub weight_scaling_omega: f32,
+    /// aihwkit `MappingParameter.weight_scaling_columnwise`: rescale each output column on its
+    /// own (only with `weight_scaling_omega > 0`).
+    #[config(default = false)]
+    pub weight_scaling_columnwise: bool,
     /// Crossbar rows (inputs) per tile; larger matrices are split and tile outputs summed
     /// digitally.
     #[config(default = 256)]
@@ -143,6 +181,9 @@ pub struct CrossbarConfig {
     /// Read voltage at full-scale input, for the power and current traces.
     #[config(default = 0.2)]
     pub read_voltage: f32,
+    /// Read duration and converter energy.
+    #[config(default = "ReadTiming::default()")]
+    pub timing: ReadTiming,
     /// Seed of every random draw (programming, variation, faults, read noise).
     #[config(default = 0)]
     pub seed: u64,
@@ -163,11 +204,16 @@ impl CrossbarConfig {
             .with_output_noise(0.0)
     }
 
-    /// aihwkit's `InferenceRPUConfig` defaults: `IOParameters()` (7-bit DAC over ±1, 9-bit ADC
-    /// over ±12, output noise 0.06, AbsMax noise and iterative bound management) and the
+    /// aihwkit's `InferenceRPUConfig()`: `IOParameters()` (7-bit DAC over ±1, 9-bit ADC over
+    /// ±12, output noise 0.06, AbsMax noise and iterative bound management), its
+    /// `MappingParameter` (`weight_scaling_omega = 0`: the weights as given) and the
     /// `PCMLikeNoiseModel` programming noise at g_max = 25 µS, g_min = 0.
     pub fn aihwkit_default() -> Self {
-        CrossbarConfig::new().with_g_min(0.0).with_g_max(25.0).with_programming_noise(ProgrammingNoise::PcmPolynomial(1.0))
+        CrossbarConfig::new()
+            .with_weight_scaling_omega(0.0)
+            .with_g_min(0.0)
+            .with_g_max(25.0)
+            .with_programming_noise(ProgrammingNoise::PcmPolynomial(1.0))
     }
 
     /// A realistic RRAM tile: 1–40 µS, 32 levels, 1 µS programming error, 5% device
@@ -212,6 +258,7 @@ impl CrossbarConfig {
 
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<()> {
+        range("weight_scaling_omega", self.weight_scaling_omega, self.weight_scaling_omega >= 0.0, "ω >= 0 (0: weights as given)")?;
         if self.tile_rows == 0 {
             return Err(NeuroError::Range { argument: "tile_rows", value: "0".into(), expected: "at least 1".into() });
         }
@@ -265,6 +312,13 @@ impl CrossbarConfig {
         range("ir_drop", self.ir_drop, self.ir_drop >= 0.0, "a scale >= 0")?;
         range("ir_drop_g_ratio", self.ir_drop_g_ratio, self.ir_drop_g_ratio > 0.0, "a ratio > 0")?;
         range("read_voltage", self.read_voltage, self.read_voltage > 0.0, "a voltage > 0")?;
+        let t = &self.timing;
+        range("timing", t.integration_time, t.integration_time > 0.0, "integration_time > 0 s")?;
+        range("timing", t.adc_conversion_time, t.adc_conversion_time >= 0.0, "adc_conversion_time >= 0 s")?;
+        range("timing", t.adc_energy, t.adc_energy >= 0.0, "adc_energy >= 0 pJ")?;
+        if t.columns_per_adc == 0 {
+            return Err(NeuroError::Range { argument: "timing", value: "0".into(), expected: "columns_per_adc >= 1".into() });
+        }
         Ok(())
     }
 }

@@ -1,11 +1,24 @@
-//! Memristor crossbar: programming (`shaders/crossbar_program.wgsl`) and analog reads
-//! (`shaders/crossbar_read.wgsl`), with counter-based noise (`shaders/philox.wgsl`).
+//! Memristor crossbar: programming (`shaders/crossbar_program.wgsl`) and analog reads, with
+//! counter-based noise (`shaders/philox.wgsl`).
+//!
+//! A read runs in three steps. Per MAC an analog read is one multiply-add on an effective
+//! weight; everything else is per input row or per output, so:
+//! 1. `shaders/crossbar_read_quantize.wgsl` applies noise management and the DAC once per
+//!    (batch row, row tile) and lays the quantized inputs out as the left operands of batched
+//!    matmuls (with the ramped and absolute copies IR drop needs, the squares PCM read noise and
+//!    the power trace need);
+//! 2. Burn's own matmul multiplies them with the effective weight plane (and |W|, and the
+//!    conductance sums for power) of every row tile at once;
+//! 3. `shaders/crossbar_read.wgsl` finishes each output: IR drop, read and output noise, ADC,
+//!    the bound-management test, and re-reads only the rows that saturated, then sums the tiles
+//!    digitally and applies the output gains.
 
-use burn::backend::wgpu::{CubeTensor, KernelSource, SourceKernel, SourceTemplate, into_contiguous};
+use burn::backend::ops::FloatTensorOps;
+use burn::backend::wgpu::{CubeBackend, CubeTensor, KernelSource, SourceKernel, SourceTemplate, into_contiguous};
 use burn::cubecl::CubeDim;
 use burn::cubecl::prelude::KernelId;
 use burn::cubecl::server::KernelArguments;
-use burn::tensor::DType;
+use burn::tensor::{DType, FloatDType};
 use serde::{Deserialize, Serialize};
 
 use super::params::wgsl_params;
@@ -16,9 +29,11 @@ use crate::rng::philox_wgsl;
 const COMMON: &str = include_str!("../../shaders/crossbar_common.wgsl");
 const PROGRAM: &str = include_str!("../../shaders/crossbar_program.wgsl");
 const READ: &str = include_str!("../../shaders/crossbar_read.wgsl");
+const READ_QUANTIZE: &str = include_str!("../../shaders/crossbar_read_quantize.wgsl");
 const DRIFT: &str = include_str!("../../shaders/crossbar_drift.wgsl");
 
-/// Batch rows a read workgroup serves: each conductance load is reused this many times.
+/// Batch rows a read-epilogue workgroup serves: each weight a bound-management re-read loads is
+/// reused this many times.
 pub const READ_ROWS: u32 = 4;
 
 wgsl_params! {
@@ -67,9 +82,11 @@ wgsl_params! {
         pub ir_drop: f32,
         pub ir_drop_g_ratio: f32,
         pub read_voltage: f32,
+        /// K of the read's matmuls: tile_rows, or inputs with a single row tile
+        pub padded_rows: u32,
         pub _pad0: u32,
-        pub _pad1: u32,
-        pub _pad2: u32,
+        /// integration time per pass, ns
+        pub integration_ns: f32,
     }
 }
 
@@ -202,9 +219,9 @@ impl CrossbarSettings {
             ir_drop: config.ir_drop,
             ir_drop_g_ratio: config.ir_drop_g_ratio,
             read_voltage: config.read_voltage,
+            padded_rows: if inputs > config.tile_rows { config.tile_rows as u32 } else { inputs as u32 },
             _pad0: 0,
-            _pad1: 0,
-            _pad2: 0,
+            integration_ns: config.timing.integration_time * 1e9,
         };
         let variant = CrossbarVariant {
             programming_noise,
@@ -230,6 +247,7 @@ impl CrossbarSettings {
         p.row_tiles = p.inputs.div_ceil(p.tile_rows);
         p.col_tiles = p.outputs.div_ceil(p.tile_cols);
         p.cols_per_thread = p.tile_cols.div_ceil(WORKGROUP_SIZE);
+        p.padded_rows = if p.inputs > p.tile_rows { p.tile_rows } else { p.inputs };
         t.variant.cols_per_thread = p.cols_per_thread;
         p.batch = batch as u32;
         p.max_bound_factor = 0.0;
@@ -243,12 +261,60 @@ impl CrossbarSettings {
     pub fn planes(&self) -> usize {
         if self.variant.drift { 4 } else { 2 }
     }
+
+    /// Left-operand slots of the read's three batched matmuls: `[with W, with |W|, with g+ + g−]`
+    /// (see [`SumSlots`]).
+    pub fn sum_slots(&self) -> SumSlots {
+        SumSlots::of(&self.variant)
+    }
+}
+
+/// Which sums a read's matmuls produce, per (row tile, batch row, column), in this order:
+/// Σ w·x' (always), Σ w·x'·ramp (IR drop) — both with the effective weights W; Σ |w|·|x'| (IR
+/// drop), Σ |w|·x'² (PCM read noise) — with |W|; Σ (g+ + g−)·x'² (power trace) — with the
+/// conductance sums. The WGSL constants of the same names are rendered from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SumSlots {
+    /// Slots multiplied by W.
+    pub with_weight: usize,
+    /// Slots multiplied by |W|.
+    pub with_abs_weight: usize,
+    /// Slots multiplied by g+ + g−.
+    pub with_conductance: usize,
+}
+
+impl SumSlots {
+    fn of(variant: &CrossbarVariant) -> Self {
+        SumSlots {
+            with_weight: 1 + variant.ir_drop as usize,
+            with_abs_weight: variant.ir_drop as usize + (variant.read_noise == codes::READ_NOISE_PCM) as usize,
+            with_conductance: variant.traces as usize,
+        }
+    }
+
+    /// All slots.
+    pub fn total(&self) -> usize {
+        self.with_weight + self.with_abs_weight + self.with_conductance
+    }
+
+    fn wgsl(&self) -> String {
+        format!(
+            "const SLOTS_W: u32 = {}u;\nconst SLOTS_ABS: u32 = {}u;\nconst SLOTS_G: u32 = {}u;\nconst SLOTS_ALL: u32 = {}u;\n",
+            self.with_weight,
+            self.with_abs_weight,
+            self.with_conductance,
+            self.total()
+        )
+    }
 }
 
 /// The crossbar kernels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CrossbarPass {
     Program,
+    /// Read prologue: noise management, DAC, matmul operands.
+    ReadQuantize,
+    /// Read epilogue: IR drop, noise, ADC, bound management, tile sums, gains.
     Read,
     /// Inference-time drift and PCM read noise (`shaders/crossbar_drift.wgsl`).
     Drift,
@@ -300,10 +366,21 @@ pub fn crossbar_bindings(pass: CrossbarPass) -> Vec<Binding> {
     let params = Binding::new("params", Params(CrossbarParams::NAME));
     match pass {
         CrossbarPass::Program => vec![Binding::new("weight", F32), Binding::new("scales", F32), Binding::new("planes", F32), params],
+        CrossbarPass::ReadQuantize => vec![
+            Binding::new("input", Elem),
+            Binding::new("gains", F32),
+            Binding::new("quantized_w", F32),
+            Binding::new("quantized_abs", F32),
+            Binding::new("quantized_g", F32),
+            Binding::new("aux", F32),
+            params,
+        ],
         CrossbarPass::Read => vec![
             Binding::new("input", Elem),
-            Binding::new("planes", F32),
-            Binding::new("scales", F32),
+            Binding::new("effective", F32),
+            Binding::new("conductance_sum", F32),
+            Binding::new("sums", F32),
+            Binding::new("aux", F32),
             Binding::new("output", Elem),
             Binding::new("traces", F32),
             params,
@@ -318,6 +395,7 @@ pub fn crossbar_bindings(pass: CrossbarPass) -> Vec<Binding> {
 pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DType) -> String {
     let body = match pass {
         CrossbarPass::Program => PROGRAM,
+        CrossbarPass::ReadQuantize => READ_QUANTIZE,
         CrossbarPass::Read => READ,
         CrossbarPass::Drift => DRIFT,
     };
@@ -326,6 +404,7 @@ pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DTy
         &[CrossbarParams::WGSL, DriftParams::WGSL, COMMON, &philox_wgsl(), body],
         &[
             ("codes", codes::wgsl()),
+            ("sum_slots", SumSlots::of(variant).wgsl()),
             ("programming_noise", variant.programming_noise.to_string()),
             ("drift", variant.drift.to_string()),
             ("noise_management", variant.noise_management.to_string()),
@@ -396,32 +475,100 @@ pub fn program(weight: CubeTensor, scales: CubeTensor, settings: &CrossbarSettin
     planes
 }
 
-/// Reads `input [batch, inputs]` through the programmed `planes` with `scales = [max|W|,
-/// drift compensation]`. Returns `[batch, outputs]` in the input's dtype and, when
-/// `settings.variant.traces`, `[2, batch, row_tiles, outputs]` f32 power (µW) and current (µA)
-/// per row tile and column (a `[1]` placeholder otherwise).
-pub fn read(input: CubeTensor, planes: CubeTensor, scales: CubeTensor, settings: &CrossbarSettings) -> (CubeTensor, CubeTensor) {
+/// Reads `input [batch, inputs]` through the `effective` weight plane (`[inputs, outputs]` of the
+/// forward crossbar, f32; read as its transpose when `settings.variant.transposed`), with
+/// `conductance_sum` (g+ + g−, same layout; only read with traces, a `[1]` placeholder
+/// otherwise) and the per-output `gains [outputs]`. Returns `[batch, outputs]` in the input's
+/// dtype and, with traces, `[4, batch, row_tiles, outputs]` f32: power (µW) and current of
+/// the final pass (in V × effective-weight units: the caller multiplies by its µS per unit of
+/// weight), energy over all passes (pJ, array only) and passes (a `[1]` placeholder otherwise).
+pub fn read(
+    input: CubeTensor,
+    effective: CubeTensor,
+    conductance_sum: CubeTensor,
+    gains: CubeTensor,
+    settings: &CrossbarSettings,
+) -> (CubeTensor, CubeTensor) {
     let input = into_contiguous(input);
-    let planes = into_contiguous(planes);
-    let scales = into_contiguous(scales);
+    let gains = into_contiguous(gains);
     let p = &settings.params;
-    let dtype = input.dtype;
-    let output = empty_like(&input, vec![p.batch as usize, p.outputs as usize], dtype);
+    let (batch, row_tiles, k, outputs) = (p.batch as usize, p.row_tiles as usize, p.padded_rows as usize, p.outputs as usize);
+    let slots = settings.sum_slots();
+    let operand = |count: usize| {
+        if count > 0 { empty_like(&input, vec![row_tiles, count, batch, k], DType::F32) } else { empty_like(&input, vec![1], DType::F32) }
+    };
+    let (quantized_w, quantized_abs, quantized_g) = (operand(slots.with_weight), operand(slots.with_abs_weight), operand(slots.with_conductance));
+    let aux = empty_like(&input, vec![batch * row_tiles * 2 + outputs], DType::F32);
+    launch(
+        CrossbarPass::ReadQuantize,
+        settings.variant,
+        input.dtype,
+        &input,
+        grid_1d(batch * row_tiles, 1),
+        bytemuck::bytes_of(p),
+        vec![
+            ("input", input.clone()),
+            ("gains", gains),
+            ("quantized_w", quantized_w.clone()),
+            ("quantized_abs", quantized_abs.clone()),
+            ("quantized_g", quantized_g.clone()),
+            ("aux", aux.clone()),
+        ],
+    );
+
+    // [row_tiles, slots, batch, k] @ [row_tiles, 1, k, outputs]: Burn folds the broadcast
+    // slots into the matmul's rows, so each row tile's weights are read once.
+    let weights = weight_tiles(effective.clone(), settings);
+    let mut sums = vec![CubeBackend::float_matmul(quantized_w, weights.clone())];
+    if slots.with_abs_weight > 0 {
+        sums.push(CubeBackend::float_matmul(quantized_abs, CubeBackend::float_abs(weights)));
+    }
+    if slots.with_conductance > 0 {
+        sums.push(CubeBackend::float_matmul(quantized_g, weight_tiles(conductance_sum.clone(), settings)));
+    }
+    let sums = into_contiguous(if sums.len() > 1 { CubeBackend::float_cat(sums, 1) } else { sums.remove(0) });
+
+    let output = empty_like(&input, vec![batch, outputs], input.dtype);
     let traces = if settings.variant.traces {
-        empty_like(&input, vec![2, p.batch as usize, p.row_tiles as usize, p.outputs as usize], DType::F32)
+        empty_like(&input, vec![4, batch, row_tiles, outputs], DType::F32)
     } else {
         empty_like(&input, vec![1], DType::F32)
     };
     launch(
         CrossbarPass::Read,
         settings.variant,
-        dtype,
+        input.dtype,
         &input,
         grid_1d((p.batch.div_ceil(READ_ROWS) * p.col_tiles) as usize, 1),
         bytemuck::bytes_of(p),
-        vec![("input", input.clone()), ("planes", planes), ("scales", scales), ("output", output.clone()), ("traces", traces.clone())],
+        vec![
+            ("input", input.clone()),
+            ("effective", into_contiguous(effective)),
+            ("conductance_sum", into_contiguous(conductance_sum)),
+            ("sums", sums),
+            ("aux", aux),
+            ("output", output.clone()),
+            ("traces", traces.clone()),
+        ],
     );
     (output, traces)
+}
+
+/// A `[inputs, outputs]` plane of the forward crossbar as this read's `[row_tiles, 1, k,
+/// outputs]` right operand: transposed for a backward read, zero rows after a last, partial
+/// row tile.
+fn weight_tiles(plane: CubeTensor, settings: &CrossbarSettings) -> CubeTensor {
+    let p = &settings.params;
+    let (inputs, outputs, row_tiles, k) = (p.inputs as usize, p.outputs as usize, p.row_tiles as usize, p.padded_rows as usize);
+    let plane = if settings.variant.transposed { CubeBackend::float_swap_dims(plane, 0, 1) } else { plane };
+    let plane = if row_tiles * k > inputs {
+        let device = plane.device.clone();
+        let padding = CubeBackend::float_zeros(vec![row_tiles * k - inputs, outputs].into(), &device, FloatDType::F32);
+        CubeBackend::float_cat(vec![plane, padding], 0)
+    } else {
+        plane
+    };
+    CubeBackend::float_reshape(plane, vec![row_tiles, 1, k, outputs].into())
 }
 
 /// Realises drift and PCM read noise at inference time: `[4, inputs, outputs]` programmed

@@ -77,37 +77,34 @@ fn quantize(value: f32, step: f32, bound: f32) -> f32 {
 pub struct ReadOutput {
     /// `[batch, outputs]`, rounded to the storage dtype.
     pub output: Vec<f32>,
-    /// `[batch, row_tiles, outputs]` power (µW) and current (µA) of the final pass.
+    /// `[batch, row_tiles, outputs]` power (µW) and current (V × effective-weight units: times
+    /// the crossbar's µS per unit of weight gives µA) of the final pass.
     pub power: Vec<f32>,
     pub current: Vec<f32>,
-    /// Bound-management passes used per (batch row, row tile, column tile).
+    /// `[batch, row_tiles, outputs]` array energy over every pass, pJ.
+    pub energy: Vec<f32>,
+    /// `[batch, row_tiles, outputs]` bound-management passes.
     pub passes: Vec<u32>,
 }
 
-/// Reads `input [batch, inputs]` (values already in the storage dtype) through `planes`,
-/// with `scales = [max|W|, drift compensation]`.
-pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32], scales: [f32; 2]) -> ReadOutput {
+/// Reads `input [batch, inputs]` (values already in the storage dtype) through the forward
+/// crossbar's `effective [inputs_fwd, outputs_fwd]` weights (transposed for a backward read),
+/// with `conductance_sum` (g+ + g−, same layout; only used with traces) and output `gains`.
+pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], effective: &[f32], conductance_sum: &[f32], gains: &[f32]) -> ReadOutput {
     let p = &s.params;
     let (inputs, outputs, batch) = (p.inputs as usize, p.outputs as usize, p.batch as usize);
     let (tile_rows, tile_cols) = (p.tile_rows as usize, p.tile_cols as usize);
     let row_tiles = p.row_tiles as usize;
-    let n = inputs * outputs;
     let key = [p.seed_lo, p.seed_hi];
     let volts_per_unit = p.read_voltage / p.input_bound;
-    let pair = |row: usize, column: usize| {
-        let index = if s.variant.transposed { column * inputs + row } else { row * outputs + column };
-        let (mut g_pos, mut g_neg) = (planes[index], planes[n + index]);
-        if s.variant.drift {
-            g_pos *= (-planes[2 * n + index] * p.log_time_ratio).exp();
-            g_neg *= (-planes[3 * n + index] * p.log_time_ratio).exp();
-        }
-        ((g_pos - g_neg) * p.inv_g_range, g_pos + g_neg, g_pos - g_neg)
-    };
+    let index = |row: usize, column: usize| if s.variant.transposed { column * inputs + row } else { row * outputs + column };
+    let traced = batch * row_tiles * outputs;
     let mut out = ReadOutput {
         output: vec![0.0; batch * outputs],
-        power: vec![0.0; batch * row_tiles * outputs],
-        current: vec![0.0; batch * row_tiles * outputs],
-        passes: Vec::new(),
+        power: vec![0.0; traced],
+        current: vec![0.0; traced],
+        energy: vec![0.0; traced],
+        passes: vec![0; traced],
     };
     for b in 0..batch {
         for col_tile in 0..p.col_tiles as usize {
@@ -127,25 +124,27 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
                 }
                 let (mut beta, mut attempt) = (1.0f32, 0u32);
                 let mut y = vec![0.0f32; columns.len()];
+                let mut energy = vec![0.0f32; columns.len()];
                 loop {
                     let scale = 1.0 / (alpha * beta);
                     let xq: Vec<f32> = x.iter().map(|v| quantize(v * scale, p.input_step, p.input_bound)).collect();
                     let sq_norm: f32 = xq.iter().fold(0.0, |acc, v| acc + v * v);
                     let mut saturated = false;
                     for (k, &column) in columns.iter().enumerate() {
-                        let (mut acc, mut abs_acc, mut ramp_acc, mut pcm_acc, mut power, mut current) =
-                            (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
+                        let (mut acc, mut abs_acc, mut ramp_acc, mut pcm_acc, mut power) = (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
                         for (j, &v) in xq.iter().enumerate() {
                             let position = j as f32 / rows as f32;
                             let ramp = 1.0 - (1.0 - position) * (1.0 - position);
-                            let (w, g_sum, g_diff) = pair(row0 + j, column);
+                            let at = index(row0 + j, column);
+                            let w = effective[at];
                             acc += w * v;
                             abs_acc += w.abs() * v.abs();
                             ramp_acc += w * v * ramp;
                             pcm_acc += w.abs() * v * v;
-                            let volts = v * volts_per_unit;
-                            power += volts * volts * g_sum;
-                            current += volts * g_diff;
+                            if s.variant.traces {
+                                let volts = v * volts_per_unit;
+                                power += volts * volts * conductance_sum[at];
+                            }
                         }
                         let mut value = acc;
                         if s.variant.ir_drop {
@@ -163,13 +162,20 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
                         if p.output_noise > 0.0 {
                             value += p.output_noise * draw(1);
                         }
-                        if value.abs() >= p.output_bound {
+                        // aihwkit's ADC: round onto the grid, then clip; the bound test sees the
+                        // rounded value.
+                        if p.output_step > 0.0 {
+                            value = (value / p.output_step).round_ties_even() * p.output_step;
+                        }
+                        if value.abs() > p.output_bound {
                             saturated = true;
                         }
-                        y[k] = if p.output_step > 0.0 { quantize(value, p.output_step, p.output_bound) } else { value };
+                        y[k] = if p.output_step > 0.0 { value.clamp(-p.output_bound, p.output_bound) } else { value };
+                        energy[k] += power * p.integration_ns * 1.0e-3;
                         let at = (b * row_tiles + row_tile) * outputs + column;
                         out.power[at] = power;
-                        out.current[at] = current;
+                        out.current[at] = acc * volts_per_unit;
+                        out.energy[at] = energy[k];
                     }
                     if !(saturated && beta <= p.max_bound_factor) {
                         break;
@@ -177,13 +183,13 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], planes: &[f32
                     beta *= 2.0;
                     attempt += 1;
                 }
-                out.passes.push(attempt + 1);
                 for (k, t) in total.iter_mut().enumerate() {
                     *t += y[k] * alpha * beta;
+                    out.passes[(b * row_tiles + row_tile) * outputs + columns[k]] = attempt + 1;
                 }
             }
             for (k, &column) in columns.iter().enumerate() {
-                out.output[b * outputs + column] = storage.round(total[k] * (scales[0] * scales[1]));
+                out.output[b * outputs + column] = storage.round(total[k] * gains[column]);
             }
         }
     }

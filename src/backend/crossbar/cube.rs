@@ -17,10 +17,11 @@ impl CrossbarOps for CubeBackend {
 
     fn crossbar_read(
         input: FloatTensor<Self>,
-        planes: FloatTensor<Self>,
-        scales: FloatTensor<Self>,
+        effective: FloatTensor<Self>,
+        conductance_sum: FloatTensor<Self>,
+        gains: FloatTensor<Self>,
         settings: CrossbarSettings,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        crossbar::read(input, planes, scales, &settings)
+        crossbar::read(input, effective, conductance_sum, gains, &settings)
     }
 }

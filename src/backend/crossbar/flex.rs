@@ -25,20 +25,24 @@ impl CrossbarOps for Flex {
 
     fn crossbar_read(
         input: FloatTensor<Self>,
-        planes: FloatTensor<Self>,
-        scales: FloatTensor<Self>,
+        effective: FloatTensor<Self>,
+        conductance_sum: FloatTensor<Self>,
+        gains: FloatTensor<Self>,
         settings: CrossbarSettings,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
         let like = input.clone();
         let (input, _, dtype) = host_values(input);
-        let (planes, _, _) = host_values(planes);
-        let (scales, _, _) = host_values(scales);
-        let out = reference::read(&settings, storage(dtype), &input, &planes, [scales[0], scales[1]]);
+        let (effective, _, _) = host_values(effective);
+        let (conductance_sum, _, _) = host_values(conductance_sum);
+        let (gains, _, _) = host_values(gains);
+        let out = reference::read(&settings, storage(dtype), &input, &effective, &conductance_sum, &gains);
         let (output_shape, traces_shape) = read_shapes(&settings);
         let traces = if settings.variant.traces {
-            let mut both = out.power;
-            both.extend(out.current);
-            both
+            let mut planes = out.power;
+            planes.extend(out.current);
+            planes.extend(out.energy);
+            planes.extend(out.passes.iter().map(|&p| p as f32));
+            planes
         } else {
             vec![0.0]
         };

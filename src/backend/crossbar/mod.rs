@@ -16,7 +16,8 @@ use crate::kernels::crossbar::{CrossbarSettings, DriftParams};
 /// Crossbar ops.
 #[backend_extension(Cube, Fusion, Autodiff, Flex)]
 pub trait CrossbarOps: Backend {
-    /// `weight [inputs, outputs]` f32 and `scales [2]` (max|W| first) → `[planes, inputs, outputs]`.
+    /// `weight [inputs, outputs]` f32 (the tile's weights) and `scales [1]` (their max|W|) →
+    /// `[planes, inputs, outputs]`.
     #[fusion(dtype = { let _ = weight; DType::F32 }, shape = program_shape(weight, settings))]
     fn crossbar_program(weight: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self>;
 
@@ -24,12 +25,16 @@ pub trait CrossbarOps: Backend {
     #[fusion(dtype = { let _ = planes; DType::F32 }, shape = { let mut s = planes.clone(); s[0] = 2; s })]
     fn crossbar_drift(planes: FloatTensor<Self>, params: DriftParams) -> FloatTensor<Self>;
 
-    /// `input [batch, inputs]` through `planes` → (`[batch, outputs]`, traces or a `[1]` placeholder).
+    /// `input [batch, inputs]` through the `effective [inputs, outputs]` weights (with
+    /// `conductance_sum`, g+ + g−, for the power trace: a `[1]` placeholder without traces) and
+    /// the output `gains [outputs]` → (`[batch, outputs]`, `[4, batch, row_tiles, outputs]`
+    /// traces or a `[1]` placeholder). See `kernels::crossbar::read`.
     #[fusion(meta = read_meta)]
     fn crossbar_read(
         input: FloatTensor<Self>,
-        planes: FloatTensor<Self>,
-        scales: FloatTensor<Self>,
+        effective: FloatTensor<Self>,
+        conductance_sum: FloatTensor<Self>,
+        gains: FloatTensor<Self>,
         settings: CrossbarSettings,
     ) -> (FloatTensor<Self>, FloatTensor<Self>);
 }
@@ -40,14 +45,15 @@ pub(crate) fn program_shape(weight: &Shape, settings: &CrossbarSettings) -> Shap
 
 fn read_shapes(settings: &CrossbarSettings) -> (Shape, Shape) {
     let p = &settings.params;
-    let traces = if settings.variant.traces { vec![2, p.batch as usize, p.row_tiles as usize, p.outputs as usize] } else { vec![1] };
+    let traces = if settings.variant.traces { vec![4, p.batch as usize, p.row_tiles as usize, p.outputs as usize] } else { vec![1] };
     (vec![p.batch as usize, p.outputs as usize].into(), traces.into())
 }
 
 fn read_meta(
     input: &burn::backend::fusion::custom::TensorSpec,
-    _planes: &burn::backend::fusion::custom::TensorSpec,
-    _scales: &burn::backend::fusion::custom::TensorSpec,
+    _effective: &burn::backend::fusion::custom::TensorSpec,
+    _conductance_sum: &burn::backend::fusion::custom::TensorSpec,
+    _gains: &burn::backend::fusion::custom::TensorSpec,
     settings: &CrossbarSettings,
 ) -> (burn::backend::fusion::custom::TensorSpec, burn::backend::fusion::custom::TensorSpec) {
     use burn::backend::fusion::custom::TensorSpec;
