@@ -139,10 +139,10 @@ pub struct KernelVariant {
     pub source: String,
 }
 
-/// Every WGSL variant the launchers can render (5,484): each LIF spec of
+/// Every WGSL variant the launchers can render (7,212): each LIF spec of
 /// `LifSpec::all_variants` with both saved states, all three passes, every neuron kind, in f32
 /// and f16; every [`crossbar_variants`] entry as program and drift kernels (f32 only, as they
-/// are launched) and as read prologue and epilogue in f32 and f16; both spike propagation and spike packing
+/// are launched) and as each of the four read kernels in f32 and f16; both spike propagation and spike packing
 /// passes and the rate encoder in f32 and f16; both ceiling probes.
 pub fn every_kernel_variant() -> Vec<KernelVariant> {
     use burn_neuro::kernels::ceiling::{CeilingProbe, ceiling_shader};
@@ -177,7 +177,7 @@ pub fn every_kernel_variant() -> Vec<KernelVariant> {
             push(format!("crossbar {pass:?}"), format!("{variant:?}"), Some(DType::F32), crossbar_shader(pass, &variant, DType::F32));
         }
         for dtype in [DType::F32, DType::F16] {
-            for pass in [CrossbarPass::ReadQuantize, CrossbarPass::Read] {
+            for pass in CrossbarPass::READ {
                 push(format!("crossbar {pass:?}"), format!("{variant:?}"), Some(dtype), crossbar_shader(pass, &variant, dtype));
             }
         }

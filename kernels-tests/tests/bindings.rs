@@ -47,6 +47,7 @@ fn expected_type(element: BindingElement, dtype: Option<DType>, what: &str) -> S
         BindingElement::U32 => "array<u32>".into(),
         BindingElement::Vec4F32 => "array<vec4<f32>>".into(),
         BindingElement::AtomicU32(len) => format!("array<atomic<u32>, {len}>"),
+        BindingElement::AtomicU32s => "array<atomic<u32>>".into(),
         BindingElement::Params(name) => format!("struct {name}"),
     }
 }
@@ -123,14 +124,14 @@ fn crossbar_kernels_declare_their_bindings_in_every_variant() {
             count += 1;
         }
         for dtype in [DType::F32, DType::F16] {
-            for pass in [CrossbarPass::ReadQuantize, CrossbarPass::Read] {
+            for pass in CrossbarPass::READ {
                 let what = format!("crossbar {pass:?} {dtype:?} {variant:?}");
                 check(&crossbar_shader(pass, variant, dtype), Some(dtype), &crossbar_bindings(pass), &what);
                 count += 1;
             }
         }
     }
-    assert_eq!(count, 2592);
+    assert_eq!(count, 4320);
 }
 
 #[test]

@@ -147,15 +147,16 @@ fn crossbar_program_and_crossbar_read_validate_in_every_variant() {
         validate(&crossbar_shader(CrossbarPass::Program, variant, DType::F32), &format!("program {variant:?}"));
         validate(&crossbar_shader(CrossbarPass::Drift, variant, DType::F32), &format!("crossbar_drift {variant:?}"));
         for dtype in [DType::F32, DType::F16] {
-            validate(&crossbar_shader(CrossbarPass::ReadQuantize, variant, dtype), &format!("read_quantize {variant:?} {dtype:?}"));
-            validate(&crossbar_shader(CrossbarPass::Read, variant, dtype), &format!("read {variant:?} {dtype:?}"));
+            for pass in CrossbarPass::READ {
+                validate(&crossbar_shader(pass, variant, dtype), &format!("{pass:?} {variant:?} {dtype:?}"));
+            }
         }
     }
 }
 
 #[test]
 fn crossbar_params_layout_matches_wgsl() {
-    let module = validate(&crossbar_shader(CrossbarPass::Read, &crossbar_variants()[0], DType::F32), "crossbar_read");
+    let module = validate(&crossbar_shader(CrossbarPass::ReadFinish, &crossbar_variants()[0], DType::F32), "crossbar_read_finish");
     let (members, span) = struct_layout(&module, "CrossbarParams");
     assert_eq!(span as usize, std::mem::size_of::<CrossbarParams>(), "struct size");
     macro_rules! offsets {

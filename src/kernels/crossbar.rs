@@ -1,24 +1,29 @@
 //! Memristor crossbar: programming (`shaders/crossbar_program.wgsl`) and analog reads, with
 //! counter-based noise (`shaders/philox.wgsl`).
 //!
-//! A read runs in three steps. Per MAC an analog read is one multiply-add on an effective
-//! weight; everything else is per input row or per output, so:
-//! 1. `shaders/crossbar_read_quantize.wgsl` applies noise management and the DAC once per
-//!    (batch row, row tile) and lays the quantized inputs out as the left operands of batched
-//!    matmuls (with the ramped and absolute copies IR drop needs, the squares PCM read noise and
-//!    the power trace need);
-//! 2. Burn's own matmul multiplies them with the effective weight plane (and |W|, and the
+//! Per MAC an analog read is one multiply-add on an effective weight; everything else is per
+//! input row or per output. So a read is Burn's own matmul between elementwise kernels:
+//! 1. a Burn reduction gives max|x| per (batch row, row tile) for noise management;
+//! 2. `shaders/crossbar_read_quantize.wgsl` applies noise management and the DAC and lays the
+//!    quantized inputs out as the left operands of batched matmuls (with the ramped and absolute
+//!    copies IR drop needs, the squares PCM read noise and the power trace need);
+//! 3. Burn's matmul multiplies them with the effective weight plane (and |W|, and the
 //!    conductance sums for power) of every row tile at once;
-//! 3. `shaders/crossbar_read.wgsl` finishes each output: IR drop, read and output noise, ADC,
-//!    the bound-management test, and re-reads only the rows that saturated, then sums the tiles
-//!    digitally and applies the output gains.
+//! 4. `shaders/crossbar_read_finish.wgsl` finishes each output's first pass: IR drop, read and
+//!    output noise, ADC, the bound-management test;
+//! 5. `shaders/crossbar_read_retry.wgsl` re-reads only the rows that saturated (with bound
+//!    management on);
+//! 6. `shaders/crossbar_read_combine.wgsl` sums the tiles digitally and applies the gains.
+//!
+//! Every kernel but the retry is elementwise, without workgroup barriers: on software
+//! rasterizers a barrier costs a context switch per SIMD group of a workgroup.
 
 use burn::backend::ops::FloatTensorOps;
 use burn::backend::wgpu::{CubeBackend, CubeTensor, KernelSource, SourceKernel, SourceTemplate, into_contiguous};
 use burn::cubecl::CubeDim;
 use burn::cubecl::prelude::KernelId;
 use burn::cubecl::server::KernelArguments;
-use burn::tensor::{DType, FloatDType};
+use burn::tensor::{DType, FloatDType, Slice};
 use serde::{Deserialize, Serialize};
 
 use super::params::wgsl_params;
@@ -28,13 +33,12 @@ use crate::rng::philox_wgsl;
 
 const COMMON: &str = include_str!("../../shaders/crossbar_common.wgsl");
 const PROGRAM: &str = include_str!("../../shaders/crossbar_program.wgsl");
-const READ: &str = include_str!("../../shaders/crossbar_read.wgsl");
+const READ_COMMON: &str = include_str!("../../shaders/crossbar_read_common.wgsl");
 const READ_QUANTIZE: &str = include_str!("../../shaders/crossbar_read_quantize.wgsl");
+const READ_FINISH: &str = include_str!("../../shaders/crossbar_read_finish.wgsl");
+const READ_RETRY: &str = include_str!("../../shaders/crossbar_read_retry.wgsl");
+const READ_COMBINE: &str = include_str!("../../shaders/crossbar_read_combine.wgsl");
 const DRIFT: &str = include_str!("../../shaders/crossbar_drift.wgsl");
-
-/// Batch rows a read-epilogue workgroup serves: each weight a bound-management re-read loads is
-/// reused this many times.
-pub const READ_ROWS: u32 = 4;
 
 wgsl_params! {
     /// The kernels' parameter block; the WGSL struct of the same name is rendered from it.
@@ -312,12 +316,21 @@ impl SumSlots {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CrossbarPass {
     Program,
-    /// Read prologue: noise management, DAC, matmul operands.
+    /// Read: noise management, DAC, matmul operands.
     ReadQuantize,
-    /// Read epilogue: IR drop, noise, ADC, bound management, tile sums, gains.
-    Read,
+    /// Read: IR drop, noise, ADC and the bound test of the first pass.
+    ReadFinish,
+    /// Read: bound-management re-reads of the flagged rows.
+    ReadRetry,
+    /// Read: tile sums and output gains.
+    ReadCombine,
     /// Inference-time drift and PCM read noise (`shaders/crossbar_drift.wgsl`).
     Drift,
+}
+
+impl CrossbarPass {
+    /// The kernels of a read, in launch order.
+    pub const READ: [CrossbarPass; 4] = [CrossbarPass::ReadQuantize, CrossbarPass::ReadFinish, CrossbarPass::ReadRetry, CrossbarPass::ReadCombine];
 }
 
 wgsl_params! {
@@ -359,6 +372,10 @@ impl DriftParams {
     }
 }
 
+/// Workgroups of the bound-management re-read, striding over the triples that saturated: enough
+/// to fill a large GPU, few enough that an empty worklist costs little.
+pub const RETRY_WORKGROUPS: usize = 128;
+
 /// The bindings of a crossbar kernel, in binding order; no variant changes them (the read
 /// declares its traces buffer even without traces, and is then given a placeholder).
 pub fn crossbar_bindings(pass: CrossbarPass) -> Vec<Binding> {
@@ -368,23 +385,32 @@ pub fn crossbar_bindings(pass: CrossbarPass) -> Vec<Binding> {
         CrossbarPass::Program => vec![Binding::new("weight", F32), Binding::new("scales", F32), Binding::new("planes", F32), params],
         CrossbarPass::ReadQuantize => vec![
             Binding::new("input", Elem),
-            Binding::new("gains", F32),
+            Binding::new("row_max", F32),
             Binding::new("quantized_w", F32),
             Binding::new("quantized_abs", F32),
             Binding::new("quantized_g", F32),
-            Binding::new("aux", F32),
             params,
         ],
-        CrossbarPass::Read => vec![
+        CrossbarPass::ReadFinish => vec![
+            Binding::new("sums", F32),
+            Binding::new("row_max", F32),
+            Binding::new("sq_norm", F32),
+            Binding::new("partial", F32),
+            Binding::new("traces", F32),
+            Binding::new("worklist", BindingElement::AtomicU32s),
+            params,
+        ],
+        CrossbarPass::ReadRetry => vec![
             Binding::new("input", Elem),
             Binding::new("effective", F32),
             Binding::new("conductance_sum", F32),
-            Binding::new("sums", F32),
-            Binding::new("aux", F32),
-            Binding::new("output", Elem),
+            Binding::new("row_max", F32),
+            Binding::new("worklist", BindingElement::U32),
+            Binding::new("partial", F32),
             Binding::new("traces", F32),
             params,
         ],
+        CrossbarPass::ReadCombine => vec![Binding::new("partial", F32), Binding::new("gains", F32), Binding::new("output", Elem), params],
         CrossbarPass::Drift => {
             vec![Binding::new("programmed", F32), Binding::new("drifted", F32), Binding::new("params", Params(DriftParams::NAME))]
         }
@@ -396,12 +422,15 @@ pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DTy
     let body = match pass {
         CrossbarPass::Program => PROGRAM,
         CrossbarPass::ReadQuantize => READ_QUANTIZE,
-        CrossbarPass::Read => READ,
+        CrossbarPass::ReadFinish => READ_FINISH,
+        CrossbarPass::ReadRetry => READ_RETRY,
+        CrossbarPass::ReadCombine => READ_COMBINE,
         CrossbarPass::Drift => DRIFT,
     };
+    let read_common = if matches!(pass, CrossbarPass::Program | CrossbarPass::Drift) { "" } else { READ_COMMON };
     compose(
         Some(dtype),
-        &[CrossbarParams::WGSL, DriftParams::WGSL, COMMON, &philox_wgsl(), body],
+        &[CrossbarParams::WGSL, DriftParams::WGSL, COMMON, &philox_wgsl(), read_common, body],
         &[
             ("codes", codes::wgsl()),
             ("sum_slots", SumSlots::of(variant).wgsl()),
@@ -412,7 +441,6 @@ pub fn crossbar_shader(pass: CrossbarPass, variant: &CrossbarVariant, dtype: DTy
             ("ir_drop", variant.ir_drop.to_string()),
             ("traces", variant.traces.to_string()),
             ("transposed", variant.transposed.to_string()),
-            ("rows", READ_ROWS.to_string()),
             ("cols_per_thread", variant.cols_per_thread.to_string()),
         ],
     )
@@ -430,7 +458,7 @@ impl KernelSource for CrossbarKernel {
         SourceTemplate::new(crossbar_shader(self.pass, &self.variant, self.dtype))
     }
     fn id(&self) -> KernelId {
-        KernelId::new::<Self>().info((self.pass, self.variant, wgsl_elem(self.dtype).0, WORKGROUP_SIZE, READ_ROWS))
+        KernelId::new::<Self>().info((self.pass, self.variant, wgsl_elem(self.dtype).0, WORKGROUP_SIZE))
     }
     fn lang(&self) -> &'static str {
         "wgsl"
@@ -490,33 +518,56 @@ pub fn read(
     settings: &CrossbarSettings,
 ) -> (CubeTensor, CubeTensor) {
     let input = into_contiguous(input);
-    let gains = into_contiguous(gains);
     let p = &settings.params;
-    let (batch, row_tiles, k, outputs) = (p.batch as usize, p.row_tiles as usize, p.padded_rows as usize, p.outputs as usize);
-    let slots = settings.sum_slots();
-    let operand = |count: usize| {
-        if count > 0 { empty_like(&input, vec![row_tiles, count, batch, k], DType::F32) } else { empty_like(&input, vec![1], DType::F32) }
+    let (batch, inputs, row_tiles, k, outputs) =
+        (p.batch as usize, p.inputs as usize, p.row_tiles as usize, p.padded_rows as usize, p.outputs as usize);
+    let variant = settings.variant;
+    let device = input.device.clone();
+    let placeholder = || empty_like(&input, vec![1], DType::F32);
+
+    // 1. max|x| per (batch row, row tile): a Burn reduction over the zero-padded tiles.
+    let row_max = if variant.noise_management == codes::NOISE_MANAGEMENT_ABS_MAX {
+        let x = CubeBackend::float_abs(CubeBackend::float_cast(input.clone(), FloatDType::F32));
+        let x = if row_tiles * k > inputs {
+            let padding = CubeBackend::float_zeros(vec![batch, row_tiles * k - inputs].into(), &device, FloatDType::F32);
+            CubeBackend::float_cat(vec![x, padding], 1)
+        } else {
+            x
+        };
+        into_contiguous(CubeBackend::float_max_dim(CubeBackend::float_reshape(x, vec![batch, row_tiles, k].into()), 2))
+    } else {
+        placeholder()
     };
+
+    // 2. Noise management and DAC into the matmuls' left operands.
+    let slots = settings.sum_slots();
+    let operand = |count: usize| if count > 0 { empty_like(&input, vec![row_tiles, count, batch, k], DType::F32) } else { placeholder() };
     let (quantized_w, quantized_abs, quantized_g) = (operand(slots.with_weight), operand(slots.with_abs_weight), operand(slots.with_conductance));
-    let aux = empty_like(&input, vec![batch * row_tiles * 2 + outputs], DType::F32);
     launch(
         CrossbarPass::ReadQuantize,
-        settings.variant,
+        variant,
         input.dtype,
         &input,
-        grid_1d(batch * row_tiles, 1),
+        grid_1d(batch * row_tiles * k, WORKGROUP_SIZE),
         bytemuck::bytes_of(p),
         vec![
             ("input", input.clone()),
-            ("gains", gains),
+            ("row_max", row_max.clone()),
             ("quantized_w", quantized_w.clone()),
             ("quantized_abs", quantized_abs.clone()),
             ("quantized_g", quantized_g.clone()),
-            ("aux", aux.clone()),
         ],
     );
+    // Σx'² per (row tile, batch row), for additive read noise.
+    let sq_norm = if variant.read_noise == codes::READ_NOISE_ADDITIVE {
+        let first = CubeBackend::float_reshape(quantized_w.clone(), vec![row_tiles, slots.with_weight, batch, k].into());
+        let x = CubeBackend::float_slice(first, &[Slice::from(0..row_tiles), Slice::from(0..1), Slice::from(0..batch), Slice::from(0..k)]);
+        into_contiguous(CubeBackend::float_sum_dim(CubeBackend::float_mul(x.clone(), x), 3))
+    } else {
+        placeholder()
+    };
 
-    // [row_tiles, slots, batch, k] @ [row_tiles, 1, k, outputs]: Burn folds the broadcast
+    // 3. [row_tiles, slots, batch, k] @ [row_tiles, 1, k, outputs]: Burn folds the broadcast
     // slots into the matmul's rows, so each row tile's weights are read once.
     let weights = weight_tiles(effective.clone(), settings);
     let mut sums = vec![CubeBackend::float_matmul(quantized_w, weights.clone())];
@@ -528,28 +579,60 @@ pub fn read(
     }
     let sums = into_contiguous(if sums.len() > 1 { CubeBackend::float_cat(sums, 1) } else { sums.remove(0) });
 
-    let output = empty_like(&input, vec![batch, outputs], input.dtype);
-    let traces = if settings.variant.traces {
-        empty_like(&input, vec![4, batch, row_tiles, outputs], DType::F32)
-    } else {
-        empty_like(&input, vec![1], DType::F32)
-    };
+    // 4. The first pass of every output.
+    let partial = empty_like(&input, vec![row_tiles, batch, outputs], DType::F32);
+    let triples = batch * row_tiles * p.col_tiles as usize;
+    // Zero words: the count, the triples and their flags.
+    let worklist = CubeBackend::float_zeros(vec![1 + 2 * triples].into(), &device, FloatDType::F32);
+    let traces = if variant.traces { empty_like(&input, vec![4, batch, row_tiles, outputs], DType::F32) } else { placeholder() };
     launch(
-        CrossbarPass::Read,
-        settings.variant,
-        input.dtype,
+        CrossbarPass::ReadFinish,
+        variant,
+        DType::F32,
         &input,
-        grid_1d((p.batch.div_ceil(READ_ROWS) * p.col_tiles) as usize, 1),
+        grid_1d(batch * outputs, WORKGROUP_SIZE),
         bytemuck::bytes_of(p),
         vec![
-            ("input", input.clone()),
-            ("effective", into_contiguous(effective)),
-            ("conductance_sum", into_contiguous(conductance_sum)),
             ("sums", sums),
-            ("aux", aux),
-            ("output", output.clone()),
+            ("row_max", row_max.clone()),
+            ("sq_norm", sq_norm),
+            ("partial", partial.clone()),
             ("traces", traces.clone()),
+            ("worklist", worklist.clone()),
         ],
+    );
+
+    // 5. Bound management: re-read what saturated, one workgroup per flagged triple.
+    if p.max_bound_factor > 0.0 {
+        launch(
+            CrossbarPass::ReadRetry,
+            variant,
+            input.dtype,
+            &input,
+            grid_1d(triples.min(RETRY_WORKGROUPS), 1),
+            bytemuck::bytes_of(p),
+            vec![
+                ("input", input.clone()),
+                ("effective", into_contiguous(effective)),
+                ("conductance_sum", into_contiguous(conductance_sum)),
+                ("row_max", row_max),
+                ("worklist", worklist),
+                ("partial", partial.clone()),
+                ("traces", traces.clone()),
+            ],
+        );
+    }
+
+    // 6. Tile sums and gains.
+    let output = empty_like(&input, vec![batch, outputs], input.dtype);
+    launch(
+        CrossbarPass::ReadCombine,
+        variant,
+        input.dtype,
+        &input,
+        grid_1d(batch * outputs, WORKGROUP_SIZE),
+        bytemuck::bytes_of(p),
+        vec![("partial", partial), ("gains", into_contiguous(gains)), ("output", output.clone())],
     );
     (output, traces)
 }

@@ -113,6 +113,8 @@ pub enum BindingElement {
     Vec4F32,
     /// `array<atomic<u32>, N>` with N elements.
     AtomicU32(u32),
+    /// `array<atomic<u32>>`, runtime-sized.
+    AtomicU32s,
     /// A parameter block: the WGSL struct of this name, rendered by `wgsl_params!`.
     Params(&'static str),
 }
@@ -131,6 +133,7 @@ impl Binding {
             BindingElement::U32 => "array<u32>".into(),
             BindingElement::Vec4F32 => "array<vec4<f32>>".into(),
             BindingElement::AtomicU32(len) => format!("array<atomic<u32>, {len}>"),
+            BindingElement::AtomicU32s => "array<atomic<u32>>".into(),
             BindingElement::Params(name) => name.into(),
         }
     }

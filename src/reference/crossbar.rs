@@ -77,11 +77,11 @@ fn quantize(value: f32, step: f32, bound: f32) -> f32 {
 pub struct ReadOutput {
     /// `[batch, outputs]`, rounded to the storage dtype.
     pub output: Vec<f32>,
-    /// `[batch, row_tiles, outputs]` power (µW) and current (V × effective-weight units: times
+    /// `[batch, row_tiles, outputs]` (empty without traces) power (µW) and current (V × effective-weight units: times
     /// the crossbar's µS per unit of weight gives µA) of the final pass.
     pub power: Vec<f32>,
     pub current: Vec<f32>,
-    /// `[batch, row_tiles, outputs]` array energy over every pass, pJ.
+    /// `[batch, row_tiles, outputs]` (empty without traces) array energy over every pass, pJ.
     pub energy: Vec<f32>,
     /// `[batch, row_tiles, outputs]` bound-management passes.
     pub passes: Vec<u32>,
@@ -99,11 +99,12 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], effective: &[
     let volts_per_unit = p.read_voltage / p.input_bound;
     let index = |row: usize, column: usize| if s.variant.transposed { column * inputs + row } else { row * outputs + column };
     let traced = batch * row_tiles * outputs;
+    let trace = if s.variant.traces { traced } else { 0 };
     let mut out = ReadOutput {
         output: vec![0.0; batch * outputs],
-        power: vec![0.0; traced],
-        current: vec![0.0; traced],
-        energy: vec![0.0; traced],
+        power: vec![0.0; trace],
+        current: vec![0.0; trace],
+        energy: vec![0.0; trace],
         passes: vec![0; traced],
     };
     for b in 0..batch {
@@ -172,10 +173,12 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], effective: &[
                         }
                         y[k] = if p.output_step > 0.0 { value.clamp(-p.output_bound, p.output_bound) } else { value };
                         energy[k] += power * p.integration_ns * 1.0e-3;
-                        let at = (b * row_tiles + row_tile) * outputs + column;
-                        out.power[at] = power;
-                        out.current[at] = acc * volts_per_unit;
-                        out.energy[at] = energy[k];
+                        if s.variant.traces {
+                            let at = (b * row_tiles + row_tile) * outputs + column;
+                            out.power[at] = power;
+                            out.current[at] = acc * volts_per_unit;
+                            out.energy[at] = energy[k];
+                        }
                     }
                     if !(saturated && beta <= p.max_bound_factor) {
                         break;

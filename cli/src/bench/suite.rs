@@ -45,8 +45,8 @@ impl SuiteConfig {
             densities: vec![0.005, 0.02, 0.05, 0.2],
             harness_steps: 50,
             harness_sizes: vec![256],
-            crossbar_batch: 64,
-            crossbar_sizes: vec![256],
+            crossbar_batch: 256,
+            crossbar_sizes: vec![512],
             copy_elements: 1 << 20,
             fma_invocations: 1 << 14,
         }
