@@ -133,7 +133,8 @@ fn reads_match_the_reference_across_presets_and_shapes() {
 fn reads_fold_more_than_65535_workgroups() {
     // 65,600 × 257 outputs: the elementwise read kernels need 65,856 workgroups of 256. An
     // output bound every row exceeds at first puts all 131,200 (row, row tile, column tile)
-    // triples on the bound-management worklist, which the re-read workgroups stride over.
+    // triples on the bound-management worklist, which the re-read workgroups of
+    // shaders/crossbar_read_retry.wgsl stride over.
     let device = gpu();
     let (batch, inputs, outputs) = (65_600, 3, 257);
     let config = CrossbarConfig::aihwkit_default().with_programming_noise(ProgrammingNoise::None).with_output_bound(0.05);
