@@ -124,6 +124,8 @@ fn crossbar_kernels_declare_their_bindings_in_every_variant() {
             count += 1;
         }
         for dtype in [DType::F32, DType::F16] {
+            // shaders/crossbar_read_quantize.wgsl, crossbar_read_finish.wgsl, crossbar_read_retry.wgsl and
+            // crossbar_read_combine.wgsl, each with crossbar_read_common.wgsl.
             for pass in CrossbarPass::READ {
                 let what = format!("crossbar {pass:?} {dtype:?} {variant:?}");
                 check(&crossbar_shader(pass, variant, dtype), Some(dtype), &crossbar_bindings(pass), &what);
