@@ -8,7 +8,7 @@
 //   p = 2 / 3: their drift exponents ν (only with drift).
 
 @group(0) @binding(0) var<storage, read_write> weight: array<f32>;   // [inputs, outputs]
-@group(0) @binding(1) var<storage, read_write> scales: array<f32>;   // [max|W|, drift compensation]
+@group(0) @binding(1) var<storage, read_write> scales: array<f32>;   // [max|W_tile|]
 @group(0) @binding(2) var<storage, read_write> planes: array<f32>;
 @group(0) @binding(3) var<storage, read_write> params: CrossbarParams;
 

@@ -17,8 +17,8 @@ fn quantize(value: f32, step: f32, bound: f32) -> f32 {
     return clamp(round(value / step) * step, -bound, bound);
 }
 
-// The noise-management scale α of (batch row, row tile) `at` = b·row_tiles + tile, from
-// max|x| over the tile's inputs (`row_max`, only read with ABS_MAX).
+// The noise-management scale α of a (batch row, row tile), from `row_max` = max|x| over the
+// tile's inputs (only meaningful with ABS_MAX).
 fn noise_scale(p: CrossbarParams, row_max: f32) -> f32 {
     if NOISE_MANAGEMENT == NOISE_MANAGEMENT_ABS_MAX {
         return select(row_max, 1.0, row_max <= 0.0);

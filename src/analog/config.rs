@@ -70,7 +70,8 @@ pub struct Drift {
     pub t0: f32,
     /// Multiplies every ν (aihwkit `drift_scale`).
     pub scale: f32,
-    /// Rescale outputs by the global conductance loss (aihwkit `GlobalDriftCompensation`).
+    /// Rescale outputs by aihwkit's `GlobalDriftCompensation`: mean |y| of an identity read
+    /// through the noisy pipeline at programming over the same read after drift.
     pub compensation: bool,
 }
 

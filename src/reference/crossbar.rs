@@ -1,5 +1,6 @@
 //! CPU reference of the crossbar kernels: the same steps, order and random draws as
-//! `shaders/crossbar_program.wgsl` and `shaders/crossbar_read.wgsl`.
+//! `shaders/crossbar_program.wgsl`, `shaders/crossbar_drift.wgsl` and the read kernels
+//! (`shaders/crossbar_read_*.wgsl`).
 
 use super::Storage;
 use crate::kernels::crossbar::{CrossbarSettings, DriftParams};

@@ -28,21 +28,14 @@ pub fn read(
 ) -> (CubeTensor, CubeTensor) {
     let input = into_contiguous(input);
     let p = &settings.params;
-    let (batch, inputs, row_tiles, k, outputs) =
-        (p.batch as usize, p.inputs as usize, p.row_tiles as usize, p.padded_rows as usize, p.outputs as usize);
+    let (batch, row_tiles, k, outputs) = (p.batch as usize, p.row_tiles as usize, p.padded_rows as usize, p.outputs as usize);
     let variant = settings.variant;
     let device = input.device.clone();
     let placeholder = || empty_like(&input, vec![1], DType::F32);
 
     // 1. max|x| per (batch row, row tile): a Burn reduction over the zero-padded tiles.
     let row_max = if variant.noise_management == codes::NOISE_MANAGEMENT_ABS_MAX {
-        let x = CubeBackend::float_abs(CubeBackend::float_cast(input.clone(), FloatDType::F32));
-        let x = if row_tiles * k > inputs {
-            let padding = CubeBackend::float_zeros(vec![batch, row_tiles * k - inputs].into(), &device, FloatDType::F32);
-            CubeBackend::float_cat(vec![x, padding], 1)
-        } else {
-            x
-        };
+        let x = zero_padded(CubeBackend::float_abs(CubeBackend::float_cast(input.clone(), FloatDType::F32)), 1, row_tiles * k);
         into_contiguous(CubeBackend::float_max_dim(CubeBackend::float_reshape(x, vec![batch, row_tiles, k].into()), 2))
     } else {
         placeholder()
@@ -69,8 +62,8 @@ pub fn read(
     );
     // Σx'² per (row tile, batch row), for additive read noise.
     let sq_norm = if variant.read_noise == codes::READ_NOISE_ADDITIVE {
-        let first = CubeBackend::float_reshape(quantized_w.clone(), vec![row_tiles, slots.with_weight, batch, k].into());
-        let x = CubeBackend::float_slice(first, &[Slice::from(0..row_tiles), Slice::from(0..1), Slice::from(0..batch), Slice::from(0..k)]);
+        let x =
+            CubeBackend::float_slice(quantized_w.clone(), &[Slice::from(0..row_tiles), Slice::from(0..1), Slice::from(0..batch), Slice::from(0..k)]);
         into_contiguous(CubeBackend::float_sum_dim(CubeBackend::float_mul(x.clone(), x), 3))
     } else {
         placeholder()
@@ -151,14 +144,20 @@ pub fn read(
 /// row tile.
 fn weight_tiles(plane: CubeTensor, settings: &CrossbarSettings) -> CubeTensor {
     let p = &settings.params;
-    let (inputs, outputs, row_tiles, k) = (p.inputs as usize, p.outputs as usize, p.row_tiles as usize, p.padded_rows as usize);
+    let (outputs, row_tiles, k) = (p.outputs as usize, p.row_tiles as usize, p.padded_rows as usize);
     let plane = if settings.variant.transposed { CubeBackend::float_swap_dims(plane, 0, 1) } else { plane };
-    let plane = if row_tiles * k > inputs {
-        let device = plane.device.clone();
-        let padding = CubeBackend::float_zeros(vec![row_tiles * k - inputs, outputs].into(), &device, FloatDType::F32);
-        CubeBackend::float_cat(vec![plane, padding], 0)
-    } else {
-        plane
-    };
+    let plane = zero_padded(plane, 0, row_tiles * k);
     CubeBackend::float_reshape(plane, vec![row_tiles, 1, k, outputs].into())
+}
+
+/// `tensor` with zeros appended along `dim` up to `length` (a last, partial row tile filled
+/// out; unchanged when it is already that long).
+fn zero_padded(tensor: CubeTensor, dim: usize, length: usize) -> CubeTensor {
+    let mut shape = tensor.meta.shape().to_vec();
+    if shape[dim] >= length {
+        return tensor;
+    }
+    shape[dim] = length - shape[dim];
+    let padding = CubeBackend::float_zeros(shape.into(), &tensor.device.clone(), FloatDType::F32);
+    CubeBackend::float_cat(vec![tensor, padding], dim)
 }
