@@ -26,6 +26,13 @@ pub const PROGRAM_STREAM: u32 = u32::MAX;
 /// Counter word z of the drift realisation.
 pub const DRIFT_STREAM: u32 = u32::MAX - 1;
 
+/// Counter word z of a pulsed device's device-to-device draws.
+pub const DTOD_STREAM: u32 = u32::MAX - 2;
+/// Counter word z of a pulse's cycle-to-cycle noise.
+pub const PULSE_STREAM: u32 = u32::MAX - 3;
+/// Counter word z of a write's noise.
+pub const WRITE_STREAM: u32 = u32::MAX - 4;
+
 /// The WGSL of the Philox helpers with the stream ids and the normal scale rendered from this
 /// module, so kernels and references cannot disagree on them.
 pub(crate) fn philox_wgsl() -> String {

@@ -194,6 +194,8 @@ pub fn every_kernel_variant() -> Vec<KernelVariant> {
     for probe in [CeilingProbe::Copy, CeilingProbe::Fma] {
         push(format!("ceiling {probe:?}"), String::new(), None, ceiling_shader(probe));
     }
+    // One variant: the step model is a runtime code.
+    push("pulsed_update".into(), String::new(), None, burn_neuro::kernels::pulsed_update::pulsed_update_shader());
     all
 }
 

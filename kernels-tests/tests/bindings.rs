@@ -150,6 +150,12 @@ fn spike_kernels_declare_their_bindings() {
 }
 
 #[test]
+fn pulsed_update_declares_its_bindings() {
+    use burn_neuro::kernels::pulsed_update::{pulsed_update_bindings, pulsed_update_shader};
+    check(&pulsed_update_shader(), None, &pulsed_update_bindings(), "pulsed_update");
+}
+
+#[test]
 fn ceiling_probes_declare_their_bindings() {
     for probe in [CeilingProbe::Copy, CeilingProbe::Fma] {
         // The probes are rendered without a storage dtype.

@@ -217,6 +217,24 @@ fn crossbar_drift_params_layout_matches_wgsl() {
 }
 
 #[test]
+fn pulsed_update_validates_and_its_params_match() {
+    use burn_neuro::kernels::pulsed_update::{PulsedParams, pulsed_update_shader};
+    let module = validate(&pulsed_update_shader(), "pulsed_update");
+    let (members, span) = struct_layout(&module, "PulsedParams");
+    macro_rules! offsets {
+        ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(PulsedParams, $field) as u32)),*] };
+    }
+    assert_eq!(
+        members,
+        offsets!(
+            devices, step, seed_lo, seed_hi, model, flags, program, _pad0, dw_min, up_down, w_max, w_min, dw_min_dtod, up_down_dtod, w_max_dtod,
+            w_min_dtod, dw_min_std, write_noise, p0, p1, p2, p3, p4, p5, p6, p7
+        )
+    );
+    assert_eq!(span as usize, std::mem::size_of::<PulsedParams>());
+}
+
+#[test]
 fn spikegen_rate_validates_and_its_params_match() {
     use burn_neuro::kernels::spikegen::{RateParams, rate_shader};
     for dtype in [DType::F32, DType::F16] {

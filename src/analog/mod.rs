@@ -4,9 +4,11 @@ pub mod config;
 pub mod conv;
 pub mod crossbar;
 pub mod linear;
+pub mod pulsed;
 mod training;
 
 pub use config::CrossbarConfig;
 pub use conv::AnalogConv2d;
 pub use crossbar::{ProgrammedCrossbar, ReadTraces};
 pub use linear::{AnalogBackward, AnalogLinear, AnalogLinearConfig};
+pub use pulsed::{DeviceArray, OnChipConfig, OnChipOptimizer, OnChipScheme, PulsedDevice, StepModel};

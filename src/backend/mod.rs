@@ -12,11 +12,13 @@ pub mod ceiling;
 pub mod crossbar;
 mod flex_io;
 pub mod lif;
+pub mod pulsed_update;
 pub mod spike_propagate;
 pub mod spikegen;
 
 pub use ceiling::CeilingOps;
 pub use crossbar::CrossbarOps;
 pub use lif::LifOps;
+pub use pulsed_update::PulsedUpdateOps;
 pub use spike_propagate::SpikePropagateOps;
 pub use spikegen::SpikegenOps;

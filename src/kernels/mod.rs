@@ -10,6 +10,7 @@ mod params;
 pub mod ceiling;
 pub mod crossbar;
 pub mod lif;
+pub mod pulsed_update;
 pub mod spike_pack;
 pub mod spike_propagate;
 pub mod spikegen;

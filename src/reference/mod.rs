@@ -9,6 +9,7 @@ pub mod ceiling;
 pub mod crossbar;
 pub mod lif;
 pub mod neuron;
+pub mod pulsed_update;
 pub mod saved_state;
 pub mod spike_propagate;
 pub mod spikegen;
