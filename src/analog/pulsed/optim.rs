@@ -188,14 +188,15 @@ impl OnChipOptimizer {
         let log = self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         log.values()
             .map(|array| {
-                let read = |plane: Tensor<1>| plane.into_data().iter::<f32>().collect::<Vec<_>>();
+                let read = |values: Tensor<1>| values.into_data().iter::<f32>().collect::<Vec<_>>();
+                let state = array.state();
                 ArrayActivity {
                     seed: array.seed(),
                     devices: array.len(),
                     updates: array.steps() as u64,
-                    writes: read(array.writes::<1>()),
-                    pulses: read(array.pulses::<1>()),
-                    weights: read(array.weights::<1>()),
+                    writes: read(state.writes),
+                    pulses: read(state.applied),
+                    weights: read(state.seen),
                 }
             })
             .collect()

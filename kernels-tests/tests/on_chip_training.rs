@@ -1,0 +1,216 @@
+//! The on-chip optimizers: aihwkit 1.2.0's `MixedPrecisionCompound` (`data/aihwkit/
+//! mixed_precision.json`) on GPU and CPU, writes only where |χ| ≥ ε, plain analog SGD, and the
+//! optimizer inside Burn's `ModuleOptimizer` beside a digital one.
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::tensor::{DType, Device, Tensor};
+use burn_neuro::analog::pulsed::{OnChipConfig, OnChipOptimizer, OnChipScheme, OnChipState, PulsedDevice, StepModel, param_group};
+use burn_neuro::analog::{AnalogBackward, AnalogLinearConfig, CrossbarConfig};
+use kernels_tests::{assert_close, cpu, gpu, tensor, uniform, values};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Golden {
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    device: String,
+    dw_min: f32,
+    granularity: f32,
+    lr: f32,
+    #[serde(rename = "W0")]
+    w0: Vec<Vec<f32>>,
+    steps: Vec<Step>,
+    after_each_update: Vec<After>,
+}
+
+#[derive(Deserialize)]
+struct Step {
+    x: Vec<f32>,
+    d: Vec<f32>,
+}
+
+#[derive(Deserialize)]
+struct After {
+    weights: Vec<Vec<f32>>,
+    chi: Vec<Vec<f32>>,
+}
+
+/// The device of the case, as `make_goldens.py` built it (spreads and noise off).
+fn device_of(case: &Case) -> PulsedDevice {
+    let device = match case.device.as_str() {
+        "ConstantStepDevice" => PulsedDevice::new(StepModel::ConstantStep).with_w_max(1.0).with_w_min(-1.0),
+        "SoftBoundsDevice" => PulsedDevice::new(StepModel::SoftBounds { mult_noise: true }).with_w_max(0.6).with_w_min(-0.6),
+        other => panic!("device {other} not in the goldens' vocabulary"),
+    };
+    device.with_dw_min(case.dw_min).without_noise()
+}
+
+fn flat(rows: &[Vec<f32>]) -> Vec<f32> {
+    rows.iter().flatten().copied().collect()
+}
+
+/// Our optimizer on aihwkit's updates. χ must equal aihwkit's after every update (it is
+/// deterministic). aihwkit applies the n = trunc(χ/ε) pulses of a row through its stochastic
+/// pulse trains (Binomial(M, |n|/M) pulses, M = the row's max |n|), we apply exactly |n|: so
+/// weights are compared where aihwkit's count is certain (n = 0 or |n| = M) and the device's
+/// history so far agrees; elsewhere aihwkit's count must lie in the binomial's support.
+fn mixed_precision_matches_aihwkit_on(device: &Device) {
+    let golden: Golden = serde_json::from_str(include_str!("../data/aihwkit/mixed_precision.json")).unwrap();
+    assert_eq!(golden.cases.len(), 2);
+    let mut compared = 0;
+    for case in &golden.cases {
+        let after = &case.after_each_update;
+        let model = device_of(case);
+        let scheme = OnChipScheme::MixedPrecision { granularity: Some(case.granularity), max_pulses: 31 };
+        let optim = OnChipConfig::new(model.clone()).with_scheme(scheme).init().unwrap();
+        let (rows, cols) = (case.w0.len(), case.w0[0].len());
+        let mut weights = tensor(flat(&case.w0), [rows, cols], DType::F32, device);
+        let mut state: Option<OnChipState<2>> = None;
+        let mut in_sync = vec![true; rows * cols];
+        let mut previous_golden = flat(&case.w0);
+        let mut previous_chi = vec![0.0f32; rows * cols];
+        for (t, (step, expected)) in case.steps.iter().zip(after).enumerate() {
+            // aihwkit's layer: W [out, in], gradient d·xᵀ.
+            let grad: Vec<f32> = step.d.iter().flat_map(|d| step.x.iter().map(move |x| d * x)).collect();
+            let (next, next_state) = optim.step(case.lr as f64, weights, tensor(grad.clone(), [rows, cols], DType::F32, device), state);
+            let next_state = next_state.unwrap();
+            let chi = values(next_state.chi.clone().unwrap());
+            assert_close(&chi, &flat(&expected.chi), 1e-6, 0.0, &format!("{}: χ after update {t}", case.name));
+            let ours = values(next.clone());
+            let golden_w = flat(&expected.weights);
+            for r in 0..rows {
+                // n of this transfer, from χ before and after (χ_new = χ_old + lr·g − n·ε).
+                let n: Vec<i32> = (0..cols)
+                    .map(|c| {
+                        let i = r * cols + c;
+                        ((previous_chi[i] + case.lr * grad[i] - chi[i]) / case.granularity).round() as i32
+                    })
+                    .collect();
+                let m = n.iter().map(|v| v.abs()).max().unwrap_or(0);
+                for c in 0..cols {
+                    let i = r * cols + c;
+                    let certain = n[c] == 0 || n[c].abs() == m;
+                    if t == 0 {
+                        assert_eq!(n[c], 0, "{}: the first update only accumulates", case.name);
+                    }
+                    if in_sync[i] && certain {
+                        assert!((ours[i] - golden_w[i]).abs() <= 1e-6, "{} update {t} W[{r}][{c}]: ours {} aihwkit {}", case.name, ours[i], golden_w[i]);
+                        compared += 1;
+                    } else if !certain {
+                        // aihwkit's count k in 0..=M steps of (about) the device's step, against n's sign.
+                        let moved = (golden_w[i] - previous_golden[i]) * -(n[c].signum() as f32);
+                        assert!(moved >= -1e-6 && moved <= m as f32 * case.dw_min * 2.0 + 1e-6, "{} update {t} W[{r}][{c}] moved {moved}", case.name);
+                        in_sync[i] = in_sync[i] && (ours[i] - golden_w[i]).abs() <= 1e-6;
+                    }
+                }
+            }
+            previous_golden = golden_w;
+            previous_chi = chi;
+            weights = next;
+            state = Some(next_state);
+        }
+    }
+    assert!(compared >= 40, "compared {compared} certain weight values with aihwkit's");
+}
+
+#[test]
+fn mixed_precision_matches_aihwkit_on_the_gpu() {
+    mixed_precision_matches_aihwkit_on(&gpu());
+}
+
+#[test]
+fn mixed_precision_matches_aihwkit_on_the_cpu() {
+    mixed_precision_matches_aihwkit_on(&cpu());
+}
+
+/// Steps `optim` over `updates` random gradients on `n` weights; returns the final state.
+fn run(optim: &OnChipOptimizer, n: usize, updates: usize, lr: f64, scale: f32, device: &Device) -> (Tensor<1>, OnChipState<1>) {
+    let mut weights = tensor(vec![0.0; n], [n], DType::F32, device);
+    let mut state = None;
+    for t in 0..updates {
+        let grad = tensor(uniform(n, t as u64, -scale, scale), [n], DType::F32, device);
+        let (w, s) = optim.step(lr, weights, grad, state);
+        weights = w;
+        state = s;
+    }
+    (weights, state.unwrap())
+}
+
+#[test]
+fn mixed_precision_writes_a_device_only_when_its_accumulator_passes_the_threshold() {
+    let device = gpu();
+    let model = PulsedDevice::idealized();
+    let eps = model.granularity();
+    let optim = OnChipConfig::new(model).init().unwrap();
+    // Updates of at most 0.3 ε each: a device is written at most every fourth update.
+    let (n, updates) = (5000, 40);
+    let (_, state) = run(&optim, n, updates, 1.0, 0.3 * eps, &device);
+    let writes = values(state.devices.writes.clone());
+    let max_writes = writes.iter().copied().fold(0.0, f32::max);
+    let total: f32 = writes.iter().sum();
+    assert!(max_writes <= (updates / 3) as f32, "a device written {max_writes} times in {updates} updates below 0.3ε");
+    assert!(total > 0.0, "some devices reach the threshold");
+    let chi = values(state.chi.unwrap());
+    assert!(chi.iter().all(|c| c.abs() < eps * 1.000_001), "|χ| < ε after every transfer");
+    let activity = optim.activity();
+    assert_eq!(activity.len(), 1);
+    assert_eq!(activity[0].writes.iter().sum::<f32>(), total);
+}
+
+#[test]
+fn analog_sgd_loses_updates_below_half_a_step_where_mixed_precision_keeps_them() {
+    let device = gpu();
+    let model = PulsedDevice::idealized().without_noise();
+    let n = 1000;
+    // A constant gradient of 0.2 dw_min per step, 50 steps: 10 steps' worth in total.
+    let constant = |optim: &OnChipOptimizer| {
+        let mut weights = tensor(vec![0.0; n], [n], DType::F32, &device);
+        let mut state = None;
+        for _ in 0..50 {
+            let grad = tensor(vec![-0.2 * model.dw_min; n], [n], DType::F32, &device);
+            let (w, s) = optim.step(1.0, weights, grad, state);
+            (weights, state) = (w, s);
+        }
+        values(weights)
+    };
+    let sgd = constant(&OnChipConfig::new(model.clone()).with_scheme(OnChipScheme::analog_sgd()).init().unwrap());
+    let mixed = constant(&OnChipConfig::new(model.clone()).init().unwrap());
+    assert!(sgd.iter().all(|&w| w == 0.0), "round(0.2) = 0 pulses every step");
+    assert_close(&mixed, &vec![10.0 * model.dw_min; n], 1.5 * model.dw_min, 0.0, "mixed precision moves 10 steps");
+}
+
+#[test]
+fn the_on_chip_optimizer_trains_analog_weights_beside_a_digital_optimizer() {
+    let device = gpu().autodiff();
+    let layer = AnalogLinearConfig::new(16, 4)
+        .with_crossbar(CrossbarConfig::ideal())
+        .with_backward(AnalogBackward::Analog)
+        .init(&device)
+        .unwrap();
+    let analog = param_group([layer.weight.id]);
+    let on_chip = OnChipConfig::new(PulsedDevice::idealized()).with_scheme(OnChipScheme::analog_sgd()).init().unwrap();
+    let mut optim = AdamConfig::new().init().with_group(analog, on_chip.clone(), None);
+    let x = tensor(uniform(32 * 16, 1, -1.0, 1.0), [32, 16], DType::F32, &device);
+    let target = tensor(uniform(32 * 4, 2, -1.0, 1.0), [32, 4], DType::F32, &device);
+    let loss = |layer: &burn_neuro::analog::AnalogLinear| (layer.forward(x.clone()) - target.clone()).powi_scalar(2).mean();
+    let mut layer = layer;
+    let first = values(loss(&layer).inner())[0];
+    let bias_before = values(layer.bias.as_ref().unwrap().val().inner());
+    for _ in 0..30 {
+        let grads = GradientsParams::from_grads(loss(&layer).backward(), &layer);
+        layer = optim.step(0.05, layer, grads);
+    }
+    let last = values(loss(&layer).inner())[0];
+    assert!(last < 0.8 * first, "the loss falls: {first} → {last}");
+    let activity = on_chip.activity();
+    assert_eq!(activity.len(), 1, "only the weight is on devices");
+    assert_eq!(activity[0].devices, 16 * 4);
+    assert_eq!(values(layer.weight.val().inner()).as_slice(), activity[0].weights.as_slice(), "the layer's weights are the devices' read weights");
+    assert_ne!(values(layer.bias.as_ref().unwrap().val().inner()), bias_before, "the digital bias trains with Adam");
+    assert!(layer.valid().weight.val().dims() == [16, 4]);
+}
