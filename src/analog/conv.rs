@@ -103,8 +103,48 @@ impl AnalogConv2d {
 
     /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
     pub fn try_forward(&self, input: Tensor<4>) -> Result<Tensor<4>> {
-        let [batch, channels, height, width] = input.dims();
-        let [out, cin, kh, kw] = self.weight.val().dims();
+        let geometry = self.geometry(&input)?;
+        let call = self.calls.next();
+        let noisy = perturbed(self.weight.val(), self.training_weight_noise);
+        let crossbar = ProgrammedCrossbar::program(Self::matrix(noisy.clone()), &realisation(&self.crossbar, call))?;
+        let options = ConvOptions::new(self.stride, self.padding, self.dilation, 1);
+        let y = match self.backward {
+            AnalogBackward::Ideal => {
+                let analog = self.read(&crossbar, input.clone().detach(), geometry)?;
+                let ideal = conv2d(input, noisy.cast(analog.dtype()), None, options);
+                straight_through(analog.detach(), ideal)
+            }
+            AnalogBackward::Analog => {
+                let analog = self.read(&crossbar, input.clone(), geometry)?;
+                let ideal = conv2d(input.detach(), noisy.cast(analog.dtype()), None, options);
+                straight_through(analog, ideal)
+            }
+        };
+        Ok(self.add_bias(y))
+    }
+
+    /// The convolution read through `crossbar` (programmed from this layer's kernel, e.g. by
+    /// [`program`](Self::program)), for inference on one programmed realisation.
+    pub fn forward_programmed(&self, crossbar: &ProgrammedCrossbar, input: Tensor<4>) -> Result<Tensor<4>> {
+        let geometry = self.geometry(&input)?;
+        Ok(self.add_bias(self.read(crossbar, input, geometry)?))
+    }
+
+    fn add_bias(&self, y: Tensor<4>) -> Tensor<4> {
+        match &self.bias {
+            Some(bias) => {
+                let dtype = y.dtype();
+                let out = bias.dims()[0];
+                y + bias.val().cast(dtype).reshape([1, out, 1, 1])
+            }
+            None => y,
+        }
+    }
+
+    /// Checks the input and returns the output's height and width.
+    fn geometry(&self, input: &Tensor<4>) -> Result<[usize; 2]> {
+        let [_, channels, height, width] = input.dims();
+        let [_, cin, kh, kw] = self.weight.val().dims();
         if channels != cin {
             return Err(NeuroError::Shape { argument: "input", actual: input.dims().to_vec(), expected: format!("[batch, {cin}, h, w]") });
         }
@@ -116,38 +156,17 @@ impl AnalogConv2d {
                 expected: "an image at least as large as the dilated kernel".into(),
             });
         };
-        let (out_h, out_w) = (span_h / self.stride[0] + 1, span_w / self.stride[1] + 1);
+        Ok([span_h / self.stride[0] + 1, span_w / self.stride[1] + 1])
+    }
 
-        let call = self.calls.next();
-        let noisy = perturbed(self.weight.val(), self.training_weight_noise);
-        let crossbar = ProgrammedCrossbar::program(Self::matrix(noisy.clone()), &realisation(&self.crossbar, call))?;
-
+    /// im2col, one crossbar read of every patch, and back to an image.
+    fn read(&self, crossbar: &ProgrammedCrossbar, input: Tensor<4>, [out_h, out_w]: [usize; 2]) -> Result<Tensor<4>> {
+        let [batch, ..] = input.dims();
+        let [out, cin, kh, kw] = self.weight.val().dims();
         let unfold = UnfoldOptions::new(self.stride, self.padding, self.dilation);
-        let patches = |x: Tensor<4>| {
-            // [B, C·kh·kw, L] → [B·L, C·kh·kw]
-            let p = unfold4d(x, [kh, kw], unfold.clone());
-            p.swap_dims(1, 2).reshape([batch * out_h * out_w, cin * kh * kw])
-        };
-        let to_image = |y: Tensor<2>| y.reshape([batch, out_h * out_w, out]).swap_dims(1, 2).reshape([batch, out, out_h, out_w]);
-        let options = ConvOptions::new(self.stride, self.padding, self.dilation, 1);
-        let y = match self.backward {
-            AnalogBackward::Ideal => {
-                let analog = to_image(crossbar.read(patches(input.clone().detach()))?);
-                let ideal = conv2d(input, noisy.cast(analog.dtype()), None, options);
-                straight_through(analog.detach(), ideal)
-            }
-            AnalogBackward::Analog => {
-                let analog = to_image(crossbar.read(patches(input.clone()))?);
-                let ideal = conv2d(input.detach(), noisy.cast(analog.dtype()), None, options);
-                straight_through(analog, ideal)
-            }
-        };
-        Ok(match &self.bias {
-            Some(bias) => {
-                let dtype = y.dtype();
-                y + bias.val().cast(dtype).reshape([1, out, 1, 1])
-            }
-            None => y,
-        })
+        // [B, C·kh·kw, L] → [B·L, C·kh·kw]
+        let patches = unfold4d(input, [kh, kw], unfold).swap_dims(1, 2).reshape([batch * out_h * out_w, cin * kh * kw]);
+        let y = crossbar.read(patches)?;
+        Ok(y.reshape([batch, out_h * out_w, out]).swap_dims(1, 2).reshape([batch, out, out_h, out_w]))
     }
 }

@@ -148,4 +148,19 @@ impl AnalogLinear {
         out_dims[D - 1] = y.dims()[1];
         Ok(y.reshape(out_dims))
     }
+
+    /// `[..., d_input] → [..., d_output]` read through `crossbar` (programmed from this layer's
+    /// weights, e.g. by [`program`](Self::program)), for inference on one programmed realisation.
+    pub fn forward_programmed<const D: usize>(&self, crossbar: &ProgrammedCrossbar, input: Tensor<D>) -> Result<Tensor<D>> {
+        let dims = input.dims();
+        let rows = dims.iter().take(D - 1).product::<usize>();
+        let mut y = crossbar.read(input.reshape([rows, dims[D - 1]]))?;
+        if let Some(bias) = &self.bias {
+            let dtype = y.dtype();
+            y = y + bias.val().cast(dtype).unsqueeze_dim(0);
+        }
+        let mut out_dims = dims;
+        out_dims[D - 1] = y.dims()[1];
+        Ok(y.reshape(out_dims))
+    }
 }

@@ -2,5 +2,7 @@
 //! metrics, charts and checkpoints.
 
 pub mod data;
+pub mod lenet;
 pub mod model;
+pub mod on_chip;
 pub mod run;

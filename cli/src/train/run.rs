@@ -7,13 +7,15 @@ use std::time::Instant;
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::data::{Dataset, shuffled};
 use super::model::SpikingClassifier;
+use super::on_chip::{DeviceEpoch, DeviceTracker};
 use crate::chart::{Series, line_chart};
+use burn_neuro::analog::OnChipOptimizer;
 use burn_neuro::neuron::SavedState;
 
 /// What one training run does.
@@ -55,6 +57,9 @@ pub struct EpochMetrics {
     /// `None` where the backend does not report memory.
     #[serde(default)]
     pub held_for_backward_bytes: Option<u64>,
+    /// On-chip training: device writes against weight updates.
+    #[serde(default)]
+    pub devices: Option<DeviceEpoch>,
 }
 
 /// What a checkpoint folder records besides the model and optimizer files.
@@ -71,6 +76,21 @@ pub struct TrainOutcome {
     pub test_accuracy: f64,
     /// Training time of the epochs this run executed (resumed epochs excluded).
     pub seconds: f64,
+}
+
+/// How the parameters are optimized.
+pub struct Optimization<'a, M> {
+    /// Builds the optimizer for the model as training starts (after a resume, the loaded one).
+    pub build: &'a dyn Fn(&M) -> ModuleOptimizer,
+    /// The on-chip optimizer inside it, if any: its devices are reported per epoch.
+    pub on_chip: Option<OnChipOptimizer>,
+}
+
+impl<M> Optimization<'_, M> {
+    /// Adam with Burn's defaults on every parameter.
+    pub fn adam() -> Self {
+        Optimization { build: &|_| AdamConfig::new().init(), on_chip: None }
+    }
 }
 
 /// Progress callbacks (a progress bar in the CLI).
@@ -110,7 +130,7 @@ pub fn evaluate<M: SpikingClassifier>(model: &M, data: &Dataset, settings: &Trai
 /// Trains `model` (freshly initialised with `settings.seed`), resuming from `out/checkpoint`
 /// when `resume` and one exists. Writes metrics, charts and a checkpoint per epoch into `out`.
 pub fn train<M: SpikingClassifier>(
-    mut model: M,
+    model: M,
     train_set: &Dataset,
     test_set: &Dataset,
     settings: &TrainSettings,
@@ -118,33 +138,25 @@ pub fn train<M: SpikingClassifier>(
     out: &Path,
     resume: bool,
     progress: &mut dyn Progress,
+    optimization: Optimization<'_, M>,
 ) -> Result<TrainOutcome, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
     let checkpoint = out.join("checkpoint");
-    let mut optimizer = AdamConfig::new().init();
     let mut metrics: Vec<EpochMetrics> = Vec::new();
+    let mut model = model;
     if resume {
         let state = read_state(&checkpoint)?;
-        if state.settings.model != settings.model
-            || state.settings.precision != settings.precision
-            || state.settings.seed != settings.seed
-            || state.settings.batch_size != settings.batch_size
-        {
-            return Err(format!(
-                "--resume: {} was written by a different run ({} {} seed {} batch {})",
-                checkpoint.display(),
-                state.settings.model,
-                state.settings.precision,
-                state.settings.seed,
-                state.settings.batch_size
-            ));
-        }
+        check_resumable(&state.settings, settings, &checkpoint)?;
         model =
             model.try_load_file(checkpoint.join("model.bpk")).map_err(|e| format!("--resume: {}: {e}", checkpoint.join("model.bpk").display()))?;
-        optimizer =
-            optimizer.load(checkpoint.join("optimizer.bpk")).map_err(|e| format!("--resume: {}: {e}", checkpoint.join("optimizer.bpk").display()))?;
         metrics = state.metrics;
     }
+    let mut optimizer = (optimization.build)(&model);
+    if resume {
+        optimizer =
+            optimizer.load(checkpoint.join("optimizer.bpk")).map_err(|e| format!("--resume: {}: {e}", checkpoint.join("optimizer.bpk").display()))?;
+    }
+    let mut tracker = optimization.on_chip.map(DeviceTracker::new);
     let mut model = model.with_saved_state(settings.saved_state).to_device(device).train();
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let steps = settings.steps;
@@ -187,6 +199,18 @@ pub fn train<M: SpikingClassifier>(
             progress.batch(value, right as f64 / seen as f64);
         }
         let test_accuracy = evaluate(&model, test_set, settings, device);
+        let devices = match tracker.as_mut() {
+            Some(tracker) => {
+                let previous = metrics.last().and_then(|m| m.devices.as_ref());
+                let devices = tracker.epoch(batch_losses.len(), previous, epoch == 0);
+                if devices.devices == 0 {
+                    return Err("on-chip training: the on-chip optimizer matched no parameter of the model".into());
+                }
+                tracker.histogram(out, epoch)?;
+                Some(devices)
+            }
+            None => None,
+        };
         let epoch_metrics = EpochMetrics {
             epoch,
             global_step,
@@ -196,6 +220,7 @@ pub fn train<M: SpikingClassifier>(
             seconds: epoch_start.elapsed().as_secs_f64(),
             batch_losses,
             held_for_backward_bytes,
+            devices,
         };
         progress.epoch_end(&epoch_metrics);
         metrics.push(epoch_metrics);
@@ -207,6 +232,20 @@ pub fn train<M: SpikingClassifier>(
         None => evaluate(&model, test_set, settings, device),
     };
     Ok(TrainOutcome { metrics, test_accuracy, seconds: started.elapsed().as_secs_f64() })
+}
+
+fn check_resumable(saved: &TrainSettings, settings: &TrainSettings, checkpoint: &Path) -> Result<(), String> {
+    if saved.model != settings.model || saved.precision != settings.precision || saved.seed != settings.seed || saved.batch_size != settings.batch_size {
+        return Err(format!(
+            "--resume: {} was written by a different run ({} {} seed {} batch {})",
+            checkpoint.display(),
+            saved.model,
+            saved.precision,
+            saved.seed,
+            saved.batch_size
+        ));
+    }
+    Ok(())
 }
 
 fn read_state(checkpoint: &Path) -> Result<CheckpointState, String> {
@@ -236,11 +275,16 @@ pub fn write_reports(out: &Path, metrics: &[EpochMetrics]) -> Result<Vec<PathBuf
         let path = out.join(name);
         std::fs::write(&path, text).map(|_| path.clone()).map_err(|e| format!("{}: {e}", path.display()))
     };
-    let mut csv = String::from("epoch,global_step,train_loss,train_accuracy,test_accuracy,seconds,held_for_backward_bytes\n");
+    let mut csv = String::from(
+        "epoch,global_step,train_loss,train_accuracy,test_accuracy,seconds,held_for_backward_bytes,weight_updates,device_writes,device_pulses,share_written\n",
+    );
     for m in metrics {
         let held = m.held_for_backward_bytes.map_or(String::new(), |b| b.to_string());
+        let devices = m.devices.as_ref().map_or(",,,".into(), |d| {
+            format!("{},{},{},{}", d.weight_updates, d.writes, d.pulses, d.share_written.map_or(String::new(), |s| format!("{s:.6}")))
+        });
         csv.push_str(&format!(
-            "{},{},{:.6},{:.6},{:.6},{:.3},{held}\n",
+            "{},{},{:.6},{:.6},{:.6},{:.3},{held},{devices}\n",
             m.epoch, m.global_step, m.train_loss, m.train_accuracy, m.test_accuracy, m.seconds
         ));
     }
@@ -280,5 +324,23 @@ pub fn write_reports(out: &Path, metrics: &[EpochMetrics]) -> Result<Vec<PathBuf
     )?;
     paths.push(loss_path);
     paths.push(accuracy_path);
+    if metrics.iter().any(|m| m.devices.is_some()) {
+        let percent = |f: fn(&DeviceEpoch) -> Option<f64>| {
+            metrics.iter().filter_map(|m| m.devices.as_ref().and_then(f).map(|v| ((m.epoch + 1) as f64, 100.0 * v))).collect::<Vec<_>>()
+        };
+        let writes_path = out.join("device-writes.png");
+        line_chart(
+            &writes_path,
+            "Device writes per epoch",
+            "epoch",
+            "%",
+            &[
+                Series { name: "writes per weight update".into(), points: percent(|d| Some(d.writes as f64 / d.weight_updates.max(1) as f64)) },
+                Series { name: "devices written in the epoch".into(), points: percent(|d| d.share_written) },
+            ],
+            false,
+        )?;
+        paths.push(writes_path);
+    }
     Ok(paths)
 }

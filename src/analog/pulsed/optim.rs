@@ -72,6 +72,12 @@ pub struct OnChipConfig {
     /// How gradients become pulses.
     #[config(default = "OnChipScheme::mixed_precision()")]
     pub scheme: OnChipScheme,
+    /// Weight mapping (aihwkit `weight_scaling_omega`): each parameter is stored as `W/α` with
+    /// `α = max|W₀|/ω` fixed when its devices are programmed (so its largest initial weight sits
+    /// at ω in device units), and read back as `α·w`. 0 stores the weights as they are.
+    /// Gradients are mapped the same way, so the learning rate means what it means digitally.
+    #[config(default = 1.0)]
+    pub weight_scaling_omega: f32,
     /// Seed of the device draws and noise (each parameter gets its own stream).
     #[config(default = 0)]
     pub seed: u64,
@@ -92,6 +98,13 @@ impl OnChipConfig {
             }
             OnChipScheme::AnalogSgd { max_pulses } => max_pulses,
         };
+        if !(self.weight_scaling_omega >= 0.0 && self.weight_scaling_omega.is_finite()) {
+            return Err(NeuroError::Range {
+                argument: "weight_scaling_omega",
+                value: self.weight_scaling_omega.to_string(),
+                expected: "a device weight >= 0 (0: no scaling)".into(),
+            });
+        }
         if max_pulses == 0 || max_pulses > MAX_PULSES_PER_UPDATE {
             return Err(NeuroError::Range {
                 argument: "max_pulses",
@@ -117,7 +130,7 @@ pub struct OnChipOptimizer {
     config: Arc<OnChipConfig>,
     /// Parameters programmed so far: each takes the next seed, so every layer's devices differ.
     arrays_created: Arc<AtomicU64>,
-    log: Arc<Mutex<BTreeMap<u64, DeviceArray>>>,
+    log: Arc<Mutex<BTreeMap<u64, (DeviceArray, f32)>>>,
 }
 
 /// Per parameter: the device state, the accumulator χ, and the updates so far.
@@ -127,6 +140,8 @@ pub struct OnChipState<const D: usize> {
     pub devices: DeviceState<Tensor<1>>,
     /// The mixed-precision accumulator χ (absent for analog SGD).
     pub chi: Option<Tensor<D>>,
+    /// The weight scale α: the parameter is `α·w` for device weights `w`.
+    pub scale: f32,
     /// Seed of this parameter's devices.
     pub seed: u64,
     /// Optimizer steps applied.
@@ -142,6 +157,7 @@ impl<const D: usize> RecordState for OnChipState<D> {
         if let Some(chi) = &self.chi {
             out.push_tensor(prefix, "chi", chi.to_data());
         }
+        out.push_scalar(prefix, "scale", Scalar::Float(self.scale as f64));
         out.push_scalar(prefix, "seed", Scalar::UInt(self.seed));
         out.push_scalar(prefix, "updates", Scalar::UInt(self.updates));
     }
@@ -154,9 +170,13 @@ impl<const D: usize> RecordState for OnChipState<D> {
             Scalar::UInt(value) => Some(value),
             _ => None,
         };
+        let scale = match src.take_scalar(prefix, "scale")? {
+            Scalar::Float(value) => value as f32,
+            _ => return None,
+        };
         let seed = unsigned(src.take_scalar(prefix, "seed")?)?;
         let updates = unsigned(src.take_scalar(prefix, "updates")?)?;
-        Some(OnChipState { devices, chi, seed, updates })
+        Some(OnChipState { devices, chi, scale, seed, updates })
     }
 }
 
@@ -169,11 +189,13 @@ pub struct ArrayActivity {
     pub devices: usize,
     /// Optimizer steps applied.
     pub updates: u64,
+    /// The weight scale α: the parameter is `α·w` for the device weights `w` below.
+    pub scale: f32,
     /// Per device: updates that wrote it (applied ≥ 1 pulse).
     pub writes: Vec<f32>,
     /// Per device: pulses applied.
     pub pulses: Vec<f32>,
-    /// Per device: the weight a read sees.
+    /// Per device: the weight a read sees, in device units.
     pub weights: Vec<f32>,
 }
 
@@ -187,13 +209,14 @@ impl OnChipOptimizer {
     pub fn activity(&self) -> Vec<ArrayActivity> {
         let log = self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         log.values()
-            .map(|array| {
+            .map(|(array, scale)| {
                 let read = |values: Tensor<1>| values.into_data().iter::<f32>().collect::<Vec<_>>();
                 let state = array.state();
                 ArrayActivity {
                     seed: array.seed(),
                     devices: array.len(),
                     updates: array.steps() as u64,
+                    scale: *scale,
                     writes: read(state.writes),
                     pulses: read(state.applied),
                     weights: read(state.seen),
@@ -206,6 +229,16 @@ impl OnChipOptimizer {
         let index = self.arrays_created.fetch_add(1, Ordering::Relaxed);
         self.config.seed ^ (index + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)
     }
+}
+
+/// α = max|W|/ω (1 when ω = 0 or the weights are all zero). Reads the maximum back once, when
+/// a parameter's devices are programmed.
+fn weight_scale<const D: usize>(weights: &Tensor<D>, omega: f32) -> f32 {
+    if omega == 0.0 {
+        return 1.0;
+    }
+    let max = weights.clone().abs().max().into_scalar::<f32>();
+    if max > 0.0 && max.is_finite() { max / omega } else { 1.0 }
 }
 
 /// A parameter group of the given parameters (e.g. the `weight` of each analog layer), for
@@ -224,30 +257,33 @@ impl Optimizer for OnChipOptimizer {
             // Drop the log's handles first, so the update can write the buffers in place.
             self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&state.seed);
         }
-        let (mut array, chi, updates) = match state {
+        let (mut array, chi, scale, updates) = match state {
             Some(state) => {
                 let array = DeviceArray::from_state(config.device.clone(), state.seed, state.updates as u32, state.devices, dims.to_vec());
-                (array, state.chi, state.updates)
+                (array, state.chi, state.scale, state.updates)
             }
             None => {
                 let seed = self.seed_for_next_array();
-                let array = or_panic(DeviceArray::program(tensor.clone(), &config.device, seed));
+                let scale = weight_scale(&tensor, config.weight_scaling_omega);
+                let array = or_panic(DeviceArray::program(tensor.clone() / scale, &config.device, seed));
                 let chi = matches!(config.scheme, OnChipScheme::MixedPrecision { .. }).then(|| tensor.zeros_like().cast(DType::F32));
-                (array, chi, 0)
+                (array, chi, scale, 0)
             }
         };
-        let step = grad.cast(DType::F32) * lr;
+        // The step in device units: W = α·w, so Δw = ΔW/α.
+        let step = grad.cast(DType::F32) * (lr / scale as f64);
         let chi = match config.scheme {
             OnChipScheme::MixedPrecision { max_pulses, .. } => {
-                let eps = config.threshold();
                 let chi = chi.unwrap_or_else(|| step.zeros_like()) + step;
-                if updates > 0 {
+                // As aihwkit: the first update after programming only accumulates.
+                if updates == 0 {
+                    Some(chi)
+                } else {
+                    let eps = config.threshold();
                     let n = (chi.clone() / eps).trunc().clamp(-(max_pulses as f32), max_pulses as f32);
                     let chi = chi - n.clone() * eps;
                     // χ > 0 means the weight should fall: n > 0 is n down pulses.
                     array.apply_unchecked(n.neg());
-                    Some(chi)
-                } else {
                     Some(chi)
                 }
             }
@@ -257,11 +293,10 @@ impl Optimizer for OnChipOptimizer {
                 None
             }
         };
-        let weights = array.weights::<D>().cast(tensor.dtype());
-        let state = OnChipState { devices: array.state(), chi, seed: array.seed(), updates: updates + 1 };
-        // `from_state` left the step at the saved update count; keep the log in step with it.
+        let weights = (array.weights::<D>() * scale).cast(tensor.dtype());
+        let state = OnChipState { devices: array.state(), chi, scale, seed: array.seed(), updates: updates + 1 };
         let logged = DeviceArray::from_state(config.device.clone(), state.seed, state.updates as u32, state.devices.clone(), dims.to_vec());
-        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(state.seed, logged);
+        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(state.seed, (logged, scale));
         (weights, Some(state))
     }
 

@@ -8,10 +8,11 @@ use burn_neuro::SavedState;
 use burn_neuro::adapters::list_adapters;
 use burn_neuro_cli::train::data::{Dataset, idx, synthetic};
 use burn_neuro_cli::train::model::{Csnn, SnnMlp};
-use burn_neuro_cli::train::run::{EpochMetrics, Progress, TrainOutcome, TrainSettings, train};
+use burn_neuro_cli::train::run::{EpochMetrics, Optimization, Progress, TrainOutcome, TrainSettings, train};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::BackendArg;
+use crate::on_chip::{self, OnChipArgs};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Precision {
@@ -25,6 +26,9 @@ enum ModelKind {
     Mlp,
     /// snnTorch tutorial 6: two conv layers + Leaky, β = 0.5.
     Cnn,
+    /// LeNet-5 (aihwkit's LeNet5 example, tanh, not spiking), digital or trained on chip
+    /// (`--on-chip`); f32, plain SGD.
+    Lenet,
 }
 
 #[derive(clap::Args)]
@@ -34,9 +38,9 @@ pub struct TrainArgs {
     data: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "mlp")]
     model: ModelKind,
-    /// Compute precision (parameters stay f32).
-    #[arg(long, value_enum, default_value = "f16")]
-    precision: Precision,
+    /// Compute precision (parameters stay f32). Default: f16; f32 for lenet (crossbar reads are f32).
+    #[arg(long, value_enum)]
+    precision: Option<Precision>,
     /// Train the same model in f16 and in f32 with the same seed and report both.
     #[arg(long)]
     compare_precision: bool,
@@ -50,9 +54,11 @@ pub struct TrainArgs {
     /// Graphics API for `--device gpu`: its first adapter (default: wgpu's choice).
     #[arg(long, value_enum, default_value = "auto")]
     backend: BackendArg,
-    #[arg(long, default_value_t = 128)]
-    batch_size: usize,
-    /// Adam learning rate (default: 5e-4 for mlp, 1e-2 for cnn, as in snnTorch's tutorials).
+    /// Examples per batch (default: 128; 32 for lenet).
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Learning rate: Adam's (default 5e-4 for mlp, 1e-2 for cnn, as in snnTorch's tutorials),
+    /// SGD's for lenet (default 0.1).
     #[arg(long)]
     lr: Option<f64>,
     /// Time steps per example.
@@ -73,6 +79,8 @@ pub struct TrainArgs {
     /// backward pass, and the MLP's second layer its input spikes as bits.
     #[arg(long)]
     memory_light: bool,
+    #[command(flatten)]
+    on_chip: OnChipArgs,
 }
 
 struct Bar {
@@ -135,8 +143,8 @@ fn datasets(args: &TrainArgs) -> Result<(Dataset, Dataset), String> {
     if train.is_empty() || test.is_empty() {
         return Err("the training and test sets must not be empty".into());
     }
-    if args.model == ModelKind::Cnn && (train.rows, train.cols) != (28, 28) {
-        return Err(format!("--model cnn needs 28×28 images, the data has {}×{}", train.rows, train.cols));
+    if matches!(args.model, ModelKind::Cnn | ModelKind::Lenet) && (train.rows, train.cols) != (28, 28) {
+        return Err(format!("--model {} needs 28×28 images, the data has {}×{}", if args.model == ModelKind::Cnn { "cnn" } else { "lenet" }, train.rows, train.cols));
     }
     Ok((train, test))
 }
@@ -145,7 +153,22 @@ fn learning_rate(args: &TrainArgs) -> f64 {
     args.lr.unwrap_or(match args.model {
         ModelKind::Mlp => 5e-4,
         ModelKind::Cnn => 1e-2,
+        ModelKind::Lenet => 0.1,
     })
+}
+
+fn batch_size(args: &TrainArgs) -> usize {
+    args.batch_size.unwrap_or(if args.model == ModelKind::Lenet { 32 } else { 128 })
+}
+
+/// The requested precision, or the model's default.
+fn precision(args: &TrainArgs) -> Result<Precision, String> {
+    match (args.model, args.precision) {
+        (ModelKind::Lenet, Some(Precision::F16)) => Err("--model lenet trains in f32 (crossbar reads are f32); drop --precision f16".into()),
+        (ModelKind::Lenet, _) => Ok(Precision::F32),
+        (_, Some(precision)) => Ok(precision),
+        (_, None) => Ok(Precision::F16),
+    }
 }
 
 fn run_one(
@@ -158,10 +181,10 @@ fn run_one(
 ) -> Result<TrainOutcome, String> {
     let settings = TrainSettings {
         model: match args.model {
-            ModelKind::Mlp => "mlp",
-            ModelKind::Cnn => "cnn",
-        }
-        .into(),
+            ModelKind::Mlp => "mlp".into(),
+            ModelKind::Cnn => "cnn".into(),
+            ModelKind::Lenet => args.on_chip.run_name(),
+        },
         precision: match precision {
             Precision::F16 => "F16",
             Precision::F32 => "F32",
@@ -169,9 +192,9 @@ fn run_one(
         .into(),
         epochs: args.epochs,
         seed: args.seed,
-        batch_size: args.batch_size,
+        batch_size: batch_size(args),
         learning_rate: learning_rate(args),
-        steps: args.steps,
+        steps: if args.model == ModelKind::Lenet { 1 } else { args.steps },
         saved_state: if args.memory_light { SavedState::Compact } else { SavedState::Full },
     };
     if precision == Precision::F16 && !device.supports_dtype(burn::tensor::DType::F16) {
@@ -182,23 +205,33 @@ fn run_one(
     let mut progress = Bar { bar, epochs: args.epochs };
     // Same seed, same initial weights, whatever the precision.
     device.seed(args.seed);
+    let (resume, bar) = (args.resume, &mut progress);
     let outcome = match args.model {
         ModelKind::Mlp => {
-            train(SnnMlp::new(train_set.pixels(), 1000, 10, device), train_set, test_set, &settings, device, &out, args.resume, &mut progress)
+            let model = SnnMlp::new(train_set.pixels(), 1000, 10, device);
+            train(model, train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam())
         }
-        ModelKind::Cnn => train(Csnn::new(10, device), train_set, test_set, &settings, device, &out, args.resume, &mut progress),
+        ModelKind::Cnn => train(Csnn::new(10, device), train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam()),
+        ModelKind::Lenet => on_chip::train_lenet(&args.on_chip, train_set, test_set, &settings, device, &out, resume, bar),
     };
     progress.bar.finish_and_clear();
     outcome
 }
 
 pub fn run_command(args: TrainArgs) -> Result<(), String> {
-    if args.epochs == 0 || args.batch_size == 0 || args.steps == 0 {
+    if args.epochs == 0 || batch_size(&args) == 0 || args.steps == 0 {
         return Err("--epochs, --batch-size and --steps must be at least 1".into());
     }
     let lr = learning_rate(&args);
     if !(lr > 0.0 && lr.is_finite()) {
         return Err(format!("--lr {lr}: must be a positive number"));
+    }
+    let precision = precision(&args)?;
+    if args.model != ModelKind::Lenet && args.on_chip.is_on() {
+        return Err("--on-chip trains crossbar layers: use it with --model lenet".into());
+    }
+    if args.model == ModelKind::Lenet && args.compare_precision {
+        return Err("--compare-precision: --model lenet trains in f32 only".into());
     }
     let device = device(&args.device, args.backend)?;
     let (train_set, test_set) = datasets(&args)?;
@@ -220,14 +253,28 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
         );
         return Ok(());
     }
-    let outcome = run_one(&args, args.precision, &device, &train_set, &test_set, args.out.clone())?;
+    let outcome = run_one(&args, precision, &device, &train_set, &test_set, args.out.clone())?;
     println!(
         "test accuracy: {:.2}% ({}, {} epoch(s), {:.1} s); metrics and charts in {}",
         100.0 * outcome.test_accuracy,
-        if args.precision == Precision::F16 { "f16" } else { "f32" },
+        if args.model == ModelKind::Lenet { args.on_chip.run_name() } else if precision == Precision::F16 { "f16".into() } else { "f32".into() },
         outcome.metrics.len(),
         outcome.seconds,
         args.out.display()
     );
+    if let Some(devices) = outcome.metrics.iter().filter_map(|m| m.devices.as_ref()).next_back() {
+        let updates: u64 = outcome.metrics.iter().filter_map(|m| m.devices.as_ref()).map(|d| d.weight_updates).sum();
+        println!(
+            "devices: {} written {} times in {} weight updates ({:.3}% of updates write a device), {} pulses",
+            devices.devices,
+            devices.total_writes,
+            updates,
+            100.0 * devices.total_writes as f64 / updates.max(1) as f64,
+            devices.total_pulses
+        );
+    }
+    if args.model == ModelKind::Lenet {
+        on_chip::robustness(&args.on_chip, &test_set, batch_size(&args), &device, &args.out)?;
+    }
     Ok(())
 }

@@ -13,6 +13,9 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+mod histogram;
+pub use histogram::histogram;
+
 const WIDTH: u32 = 900;
 const LINE_HEIGHT: u32 = 500;
 const BAR_ROW: u32 = 30;
@@ -24,7 +27,7 @@ const DESC_SIZE: f64 = 17.0;
 const MAX_MARKED_POINTS: usize = 60;
 const PALETTE: [RGBColor; 6] =
     [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75)];
-const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
@@ -375,7 +378,7 @@ mod tests {
     use super::*;
 
     /// Decodes the PNG at `path`, checks something was drawn on it and returns its size.
-    fn png_size(path: &Path) -> (u32, u32) {
+    pub(super) fn png_size(path: &Path) -> (u32, u32) {
         let png = image::ImageReader::open(path).unwrap().with_guessed_format().unwrap();
         assert_eq!(png.format(), Some(image::ImageFormat::Png), "{}", path.display());
         let pixels = png.decode().unwrap().to_rgb8();
@@ -385,10 +388,10 @@ mod tests {
     }
 
     /// A fresh directory for one test, removed when the test ends.
-    struct Scratch(std::path::PathBuf);
+    pub(super) struct Scratch(pub(super) std::path::PathBuf);
 
     impl Scratch {
-        fn new(test: &str) -> Scratch {
+        pub(super) fn new(test: &str) -> Scratch {
             let dir = std::env::temp_dir().join(format!("burn-neuro-chart-{test}-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             Scratch(dir)
