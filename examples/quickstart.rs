@@ -2,9 +2,11 @@
 //! a `burn::nn::Linear` + `Leaky` layer over 25 steps, snnTorch's encoders with a recurrent,
 //! state-quantized layer, an `Alpha` layer, and a crossbar programmed once and read twice. `cargo run --release --example quickstart`.
 
+use burn::module::ParamGroup;
 use burn::nn::LinearConfig;
+use burn::optim::{GradientsParams, SgdConfig};
 use burn::tensor::{Device, Distribution, Tensor};
-use burn_neuro::analog::{CrossbarConfig, ProgrammedCrossbar};
+use burn_neuro::analog::{AnalogBackward, AnalogLinearConfig, CrossbarConfig, OnChipConfig, OnChipScheme, ProgrammedCrossbar, PulsedDevice};
 use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, latency, rate};
 use burn_neuro::snn::{AlphaConfig, Leaky, LeakyConfig, RLeakyConfig, loss};
 use burn_neuro::{Neuron, NeuronState, SavedState, StateQuant, neuron_forward, neuron_step};
@@ -66,5 +68,21 @@ fn main() -> burn_neuro::Result<()> {
     println!("crossbar read {:?}: relative error vs matmul {error:.3}", y.dims());
     println!("two reads differ by {:.4} on average (read noise)", (y - y_again).abs().mean().into_scalar::<f32>());
     println!("total read power {:.1} µW", traces.power.sum().into_scalar::<f32>());
+
+    // On-chip training: the weight lives on ReRAM devices, updated by mixed precision.
+    let autodiff = device.clone().autodiff();
+    let mut layer = AnalogLinearConfig::new(64, 4).with_backward(AnalogBackward::Analog).init(&autodiff)?;
+    let on_chip = OnChipConfig::new(PulsedDevice::reram_sb()).with_scheme(OnChipScheme::mixed_precision()).init()?;
+    let mut optim = SgdConfig::new().init().with_group(ParamGroup::from_ids(vec![layer.weight.id]), on_chip.clone(), None);
+    let x = Tensor::<2>::random([32, 64], Distribution::Uniform(-1.0, 1.0), &autodiff);
+    let target = Tensor::<2>::random([32, 4], Distribution::Uniform(-1.0, 1.0), &autodiff);
+    for _ in 0..10 {
+        let loss = (layer.forward(x.clone()) - target.clone()).powi_scalar(2).mean();
+        let grads = GradientsParams::from_grads(loss.backward(), &layer);
+        layer = optim.step(0.1, layer, grads);
+    }
+    let activity = &on_chip.activity()[0];
+    let writes: f32 = activity.writes.iter().sum();
+    println!("on-chip: {writes} device writes for {} weight updates", activity.devices as u64 * activity.updates);
     Ok(())
 }

@@ -227,8 +227,32 @@ fn pulsed_update_validates_and_its_params_match() {
     assert_eq!(
         members,
         offsets!(
-            devices, step, seed_lo, seed_hi, model, flags, program, _pad0, dw_min, up_down, w_max, w_min, dw_min_dtod, up_down_dtod, w_max_dtod,
-            w_min_dtod, dw_min_std, write_noise, p0, p1, p2, p3, p4, p5, p6, p7
+            devices,
+            step,
+            seed_lo,
+            seed_hi,
+            model,
+            flags,
+            program,
+            _pad0,
+            dw_min,
+            up_down,
+            w_max,
+            w_min,
+            dw_min_dtod,
+            up_down_dtod,
+            w_max_dtod,
+            w_min_dtod,
+            dw_min_std,
+            write_noise,
+            p0,
+            p1,
+            p2,
+            p3,
+            p4,
+            p5,
+            p6,
+            p7
         )
     );
     assert_eq!(span as usize, std::mem::size_of::<PulsedParams>());

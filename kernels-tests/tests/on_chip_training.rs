@@ -100,7 +100,13 @@ fn mixed_precision_matches_aihwkit_on(device: &Device) {
                         assert_eq!(n[c], 0, "{}: the first update only accumulates", case.name);
                     }
                     if in_sync[i] && certain {
-                        assert!((ours[i] - golden_w[i]).abs() <= 1e-6, "{} update {t} W[{r}][{c}]: ours {} aihwkit {}", case.name, ours[i], golden_w[i]);
+                        assert!(
+                            (ours[i] - golden_w[i]).abs() <= 1e-6,
+                            "{} update {t} W[{r}][{c}]: ours {} aihwkit {}",
+                            case.name,
+                            ours[i],
+                            golden_w[i]
+                        );
                         compared += 1;
                     } else if !certain {
                         // aihwkit's count k in 0..=M steps of (about) the device's step, against n's sign.
@@ -188,11 +194,7 @@ fn analog_sgd_loses_updates_below_half_a_step_where_mixed_precision_keeps_them()
 #[test]
 fn the_on_chip_optimizer_trains_analog_weights_beside_a_digital_optimizer() {
     let device = gpu().autodiff();
-    let layer = AnalogLinearConfig::new(16, 4)
-        .with_crossbar(CrossbarConfig::ideal())
-        .with_backward(AnalogBackward::Analog)
-        .init(&device)
-        .unwrap();
+    let layer = AnalogLinearConfig::new(16, 4).with_crossbar(CrossbarConfig::ideal()).with_backward(AnalogBackward::Analog).init(&device).unwrap();
     let analog = param_group([layer.weight.id]);
     let on_chip = OnChipConfig::new(PulsedDevice::idealized()).with_scheme(OnChipScheme::analog_sgd()).init().unwrap();
     let mut optim = AdamConfig::new().init().with_group(analog, on_chip.clone(), None);

@@ -3,7 +3,7 @@
 
 use crate::analog::pulsed::device::{MODEL_CONSTANT_STEP, MODEL_EXP_STEP, MODEL_LINEAR_STEP, MODEL_POW_STEP};
 use crate::kernels::pulsed_update::{
-    FLAG_ALLOW_INCREASING, FLAG_LOG_NORMAL, FLAG_MEAN_BOUND_REFERENCE, FLAG_MULT_NOISE, DeviceState, FLAG_WRITE_NOISE_ON_SET, PulsedParams,
+    DeviceState, FLAG_ALLOW_INCREASING, FLAG_LOG_NORMAL, FLAG_MEAN_BOUND_REFERENCE, FLAG_MULT_NOISE, FLAG_WRITE_NOISE_ON_SET, PulsedParams,
 };
 use crate::rng::{DTOD_STREAM, PULSE_STREAM, WRITE_STREAM, normal_from, philox};
 
@@ -59,8 +59,7 @@ pub fn realise(p: &PulsedParams, device: u32) -> DeviceDraw {
         if p.flags & FLAG_ALLOW_INCREASING == 0 {
             (gamma_up, gamma_down) = (gamma_up.abs(), gamma_down.abs());
         }
-        let (reference_up, reference_down) =
-            if p.flags & FLAG_MEAN_BOUND_REFERENCE != 0 { (p.w_max, p.w_min) } else { (max_bound, min_bound) };
+        let (reference_up, reference_down) = if p.flags & FLAG_MEAN_BOUND_REFERENCE != 0 { (p.w_max, p.w_min) } else { (max_bound, min_bound) };
         if reference_up != 0.0 {
             shape_up = -gamma_up * scale_up / reference_up;
         }

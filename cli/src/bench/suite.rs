@@ -26,6 +26,9 @@ pub struct SuiteConfig {
     /// Crossbar VMM: batch and square sizes.
     pub crossbar_batch: usize,
     pub crossbar_sizes: Vec<usize>,
+    /// Pulsed device update: devices, and the pulses per device of each case.
+    pub pulsed_devices: usize,
+    pub pulse_counts: Vec<usize>,
     /// Elements moved by the copy probe, invocations of the FMA probe.
     pub copy_elements: usize,
     pub fma_invocations: usize,
@@ -47,6 +50,8 @@ impl SuiteConfig {
             harness_sizes: vec![256],
             crossbar_batch: 256,
             crossbar_sizes: vec![512],
+            pulsed_devices: 1 << 18,
+            pulse_counts: vec![1, 8],
             copy_elements: 1 << 20,
             fma_invocations: 1 << 14,
         }
@@ -67,6 +72,8 @@ impl SuiteConfig {
             harness_sizes: vec![4096, 16384],
             crossbar_batch: 256,
             crossbar_sizes: vec![512, 1024],
+            pulsed_devices: 1 << 24,
+            pulse_counts: vec![1, 8],
             copy_elements: 1 << 26,
             fma_invocations: 1 << 20,
         }
@@ -75,7 +82,11 @@ impl SuiteConfig {
     /// Number of cases [`run`] measures (for a progress bar).
     pub fn case_count(&self, f16: bool) -> usize {
         let dtypes = if f16 { 2 } else { 1 };
-        2 + self.lif_steps.len() * dtypes * 3 + self.densities.len() * 2 + self.crossbar_sizes.len() * dtypes * 2 + self.harness_sizes.len() * 4
+        2 + self.lif_steps.len() * dtypes * 3
+            + self.densities.len() * 2
+            + self.crossbar_sizes.len() * dtypes * 2
+            + self.harness_sizes.len() * 4
+            + self.pulse_counts.len()
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::{Axis, DESC_SIZE, Ends, LABEL_SIZE, LINE_HEIGHT, PALETTE, TITLE_SIZE, canvas, failed, fit, save, text_style, WIDTH};
+use super::{Axis, DESC_SIZE, Ends, LABEL_SIZE, LINE_HEIGHT, PALETTE, TITLE_SIZE, WIDTH, canvas, failed, fit, save, text_style};
 
 /// A histogram of `values` in `bins` equal bins over `range` (values outside it are counted in
 /// the first or last bin, and the count of them is noted in the title), with vertical marks at

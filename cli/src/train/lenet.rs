@@ -110,7 +110,14 @@ impl SpikingClassifier for AnalogLeNet {
 
 /// Test accuracy of `model`'s weights programmed once onto crossbars of `crossbar` (each layer
 /// its own realisation, seeded from `seed`), read for every test batch.
-pub fn programmed_accuracy(model: &AnalogLeNet, data: &Dataset, crossbar: &CrossbarConfig, seed: u64, batch: usize, device: &Device) -> Result<f64, String> {
+pub fn programmed_accuracy(
+    model: &AnalogLeNet,
+    data: &Dataset,
+    crossbar: &CrossbarConfig,
+    seed: u64,
+    batch: usize,
+    device: &Device,
+) -> Result<f64, String> {
     let error = |e: burn_neuro::NeuroError| e.to_string();
     let config = |layer: u64| crossbar.clone().with_seed(seed.wrapping_mul(4).wrapping_add(layer));
     let mut conv1 = model.conv1.clone();

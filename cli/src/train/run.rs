@@ -235,7 +235,11 @@ pub fn train<M: SpikingClassifier>(
 }
 
 fn check_resumable(saved: &TrainSettings, settings: &TrainSettings, checkpoint: &Path) -> Result<(), String> {
-    if saved.model != settings.model || saved.precision != settings.precision || saved.seed != settings.seed || saved.batch_size != settings.batch_size {
+    if saved.model != settings.model
+        || saved.precision != settings.precision
+        || saved.seed != settings.seed
+        || saved.batch_size != settings.batch_size
+    {
         return Err(format!(
             "--resume: {} was written by a different run ({} {} seed {} batch {})",
             checkpoint.display(),

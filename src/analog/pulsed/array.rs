@@ -57,7 +57,11 @@ impl DeviceArray {
     /// skips that for callers that produce valid counts.
     pub fn apply<const D: usize>(&mut self, pulses: Tensor<D>) -> Result<()> {
         if pulses.dims().as_slice() != self.shape.as_slice() {
-            return Err(NeuroError::Shape { argument: "pulses", actual: pulses.dims().to_vec(), expected: format!("{:?} (the devices' shape)", self.shape) });
+            return Err(NeuroError::Shape {
+                argument: "pulses",
+                actual: pulses.dims().to_vec(),
+                expected: format!("{:?} (the devices' shape)", self.shape),
+            });
         }
         let values = pulses.clone().cast(DType::F32).into_data().iter::<f32>().collect::<Vec<_>>();
         if let Some(bad) = values.iter().find(|v| !v.is_finite() || v.fract() != 0.0 || v.abs() > MAX_PULSES_PER_UPDATE as f32) {
@@ -152,7 +156,12 @@ fn launch(state: DeviceState<Tensor<1>>, counts: Tensor<1>, params: PulsedParams
         counts.into_dispatch(),
         params,
     );
-    DeviceState { held: Tensor::from_dispatch(held), seen: Tensor::from_dispatch(seen), writes: Tensor::from_dispatch(writes), applied: Tensor::from_dispatch(applied) }
+    DeviceState {
+        held: Tensor::from_dispatch(held),
+        seen: Tensor::from_dispatch(seen),
+        writes: Tensor::from_dispatch(writes),
+        applied: Tensor::from_dispatch(applied),
+    }
 }
 
 fn check_devices(shape: &[usize]) -> Result<usize> {

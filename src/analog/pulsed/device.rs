@@ -353,7 +353,8 @@ impl PulsedDevice {
                 range("gamma_down_dtod", gamma_down_dtod, gamma_down_dtod >= 0.0, "a spread >= 0")
             }
             StepModel::ExpStep { a_up, a_down, gamma_up, gamma_down, a, b, dw_min_std_add, dw_min_std_slope } => {
-                for (argument, value) in [("A_up", a_up), ("A_down", a_down), ("gamma_up", gamma_up), ("gamma_down", gamma_down), ("a", a), ("b", b)] {
+                for (argument, value) in [("A_up", a_up), ("A_down", a_down), ("gamma_up", gamma_up), ("gamma_down", gamma_down), ("a", a), ("b", b)]
+                {
                     range(argument, value, true, "a finite number")?;
                 }
                 range("dw_min_std_add", dw_min_std_add, dw_min_std_add >= 0.0, "a spread >= 0")?;

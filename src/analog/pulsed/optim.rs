@@ -22,8 +22,8 @@ use std::sync::{Arc, Mutex};
 use burn::config::Config;
 use burn::module::{ParamGroup, ParamId};
 use burn::optim::{LearningRate, Optimizer, RecordState, StateSink, StateSource};
-use burn_pack::Scalar;
 use burn::tensor::{DType, Device, Tensor};
+use burn_pack::Scalar;
 use serde::{Deserialize, Serialize};
 
 use super::array::{DeviceArray, MAX_PULSES_PER_UPDATE};
@@ -250,7 +250,13 @@ pub fn param_group(ids: impl IntoIterator<Item = ParamId>) -> ParamGroup {
 impl Optimizer for OnChipOptimizer {
     type State<const D: usize> = OnChipState<D>;
 
-    fn step<const D: usize>(&self, lr: LearningRate, tensor: Tensor<D>, grad: Tensor<D>, state: Option<Self::State<D>>) -> (Tensor<D>, Option<Self::State<D>>) {
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        tensor: Tensor<D>,
+        grad: Tensor<D>,
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<D>, Option<Self::State<D>>) {
         let config = &self.config;
         let dims = tensor.dims();
         if let Some(state) = &state {
@@ -302,8 +308,12 @@ impl Optimizer for OnChipOptimizer {
 
     fn to_device<const D: usize>(mut state: Self::State<D>, device: &Device) -> Self::State<D> {
         let d = state.devices;
-        state.devices =
-            DeviceState { held: d.held.to_device(device), seen: d.seen.to_device(device), writes: d.writes.to_device(device), applied: d.applied.to_device(device) };
+        state.devices = DeviceState {
+            held: d.held.to_device(device),
+            seen: d.seen.to_device(device),
+            writes: d.writes.to_device(device),
+            applied: d.applied.to_device(device),
+        };
         state.chi = state.chi.map(|chi| chi.to_device(device));
         state
     }

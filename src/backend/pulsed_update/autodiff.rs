@@ -16,8 +16,14 @@ impl<B: PulsedUpdateOps, C: CheckpointStrategy> PulsedUpdateOps for Autodiff<B, 
         counts: FloatTensor<Self>,
         params: PulsedParams,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>) {
-        let (held, seen, writes, applied) =
-            B::pulsed_update(held.into_primitive(), seen.into_primitive(), writes.into_primitive(), applied.into_primitive(), counts.into_primitive(), params);
+        let (held, seen, writes, applied) = B::pulsed_update(
+            held.into_primitive(),
+            seen.into_primitive(),
+            writes.into_primitive(),
+            applied.into_primitive(),
+            counts.into_primitive(),
+            params,
+        );
         (Self::from_inner(held), Self::from_inner(seen), Self::from_inner(writes), Self::from_inner(applied))
     }
 }

@@ -129,7 +129,8 @@ pub fn robustness(args: &OnChipArgs, test_set: &Dataset, batch: usize, device: &
     };
     let ideal = programmed_accuracy(&model, test_set, &CrossbarConfig::ideal(), 0, batch, device)?;
     let seeds: Vec<u64> = (0..args.robustness_seeds).collect();
-    let accuracy_per_seed = seeds.iter().map(|&seed| programmed_accuracy(&model, test_set, &crossbar, seed, batch, device)).collect::<Result<Vec<_>, _>>()?;
+    let accuracy_per_seed =
+        seeds.iter().map(|&seed| programmed_accuracy(&model, test_set, &crossbar, seed, batch, device)).collect::<Result<Vec<_>, _>>()?;
     let mean_accuracy = accuracy_per_seed.iter().sum::<f64>() / seeds.len() as f64;
     let report = Robustness {
         crossbar: "CrossbarConfig::rram()",

@@ -144,7 +144,12 @@ fn datasets(args: &TrainArgs) -> Result<(Dataset, Dataset), String> {
         return Err("the training and test sets must not be empty".into());
     }
     if matches!(args.model, ModelKind::Cnn | ModelKind::Lenet) && (train.rows, train.cols) != (28, 28) {
-        return Err(format!("--model {} needs 28×28 images, the data has {}×{}", if args.model == ModelKind::Cnn { "cnn" } else { "lenet" }, train.rows, train.cols));
+        return Err(format!(
+            "--model {} needs 28×28 images, the data has {}×{}",
+            if args.model == ModelKind::Cnn { "cnn" } else { "lenet" },
+            train.rows,
+            train.cols
+        ));
     }
     Ok((train, test))
 }
@@ -257,7 +262,13 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
     println!(
         "test accuracy: {:.2}% ({}, {} epoch(s), {:.1} s); metrics and charts in {}",
         100.0 * outcome.test_accuracy,
-        if args.model == ModelKind::Lenet { args.on_chip.run_name() } else if precision == Precision::F16 { "f16".into() } else { "f32".into() },
+        if args.model == ModelKind::Lenet {
+            args.on_chip.run_name()
+        } else if precision == Precision::F16 {
+            "f16".into()
+        } else {
+            "f32".into()
+        },
         outcome.metrics.len(),
         outcome.seconds,
         args.out.display()
