@@ -192,6 +192,34 @@ fn analog_sgd_loses_updates_below_half_a_step_where_mixed_precision_keeps_them()
 }
 
 #[test]
+fn a_threshold_of_several_device_steps_transfers_that_many_pulses_and_a_cap_keeps_the_rest() {
+    let device = gpu();
+    let model = PulsedDevice::idealized().without_noise();
+    let g = model.granularity();
+    let run = |max_pulses: u32| {
+        let scheme = OnChipScheme::MixedPrecision { granularity: Some(4.0 * g), max_pulses };
+        let optim = OnChipConfig::new(model.clone()).with_scheme(scheme).with_weight_scaling_omega(0.0).init().unwrap();
+        let mut weights = tensor(vec![0.0; 3], [3], DType::F32, &device);
+        let mut state = None;
+        for _ in 0..3 {
+            // η·∇W = ε each update: χ = ε (no transfer yet), then 2ε → n = 2, then ε → n = 1.
+            let (w, s) = optim.step(1.0, weights, tensor(vec![4.0 * g; 3], [3], DType::F32, &device), state);
+            (weights, state) = (w, s);
+        }
+        let state = state.unwrap();
+        (values(weights), values(state.devices.applied.clone()), values(state.chi.unwrap()))
+    };
+    let (weights, pulses, chi) = run(31);
+    assert_close(&weights, &[-12.0 * g; 3], 1e-6 * g, 1e-4, "3 transfers of ε = 12 device steps down");
+    assert_eq!(pulses, vec![12.0; 3]);
+    assert_close(&chi, &[0.0; 3], 1e-3 * g, 0.0, "nothing left in χ");
+    let (weights, pulses, chi) = run(5);
+    assert_eq!(pulses, vec![9.0; 3], "5 of the 8 pulses, then 4");
+    assert_close(&weights, &[-9.0 * g; 3], 1e-6 * g, 1e-4, "9 steps applied");
+    assert_close(&chi, &[3.0 * g; 3], 1e-3 * g, 0.0, "the 3 held-back steps stay in χ");
+}
+
+#[test]
 fn the_on_chip_optimizer_trains_analog_weights_beside_a_digital_optimizer() {
     let device = gpu().autodiff();
     let layer = AnalogLinearConfig::new(16, 4).with_crossbar(CrossbarConfig::ideal()).with_backward(AnalogBackward::Analog).init(&device).unwrap();

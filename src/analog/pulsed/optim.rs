@@ -6,7 +6,7 @@
 //! - [`OnChipScheme::MixedPrecision`] (Nandakumar et al. 2020; aihwkit `MixedPrecisionCompound`):
 //!   χ ← χ + η·∇W in f32, n = trunc(χ/ε), χ ← χ − n·ε, and |n| pulses go to the device, against
 //!   the sign of n. A device is written only when |χ| ≥ ε.
-//! - [`OnChipScheme::AnalogSgd`]: round(η·∇W / dw_min) pulses every step, no accumulator (the
+//! - [`OnChipScheme::AnalogSgd`]: round(η·∇W / g) pulses every step, no accumulator (the
 //!   baseline the mixed-precision scheme improves on: updates below half a step are lost).
 //!
 //! Use it for the analog weights only, beside any digital optimizer for the rest:
@@ -38,13 +38,15 @@ pub enum OnChipScheme {
     /// remainder (aihwkit `MixedPrecisionCompound` with `n_x_bins = n_d_bins = 0`). As in
     /// aihwkit, the first update after programming only accumulates.
     MixedPrecision {
-        /// The threshold ε in weight units (`None`: the device's granularity, aihwkit's default).
+        /// The threshold ε in device weight units (`None`: the device's granularity g, aihwkit's
+        /// default). A transfer of n·ε applies round(n·ε/g) pulses.
         granularity: Option<f32>,
-        /// At most this many pulses per device and update; a larger |n| is capped and its excess
-        /// stays in χ for later updates.
+        /// At most this many pulses per device and update; the steps a cap holds back stay in
+        /// χ for later updates.
         max_pulses: u32,
     },
-    /// Plain analog SGD: n = round(η·∇W / dw_min) pulses per device and step.
+    /// Plain analog SGD: n = round(η·∇W / g) pulses per device and step, g the device's
+    /// granularity (`dw_min` but for ExpStep and PowStep).
     AnalogSgd {
         /// At most this many pulses per device and update (the excess is dropped).
         max_pulses: u32,
@@ -285,16 +287,21 @@ impl Optimizer for OnChipOptimizer {
                 if updates == 0 {
                     Some(chi)
                 } else {
-                    let eps = config.threshold();
-                    let n = (chi.clone() / eps).trunc().clamp(-(max_pulses as f32), max_pulses as f32);
-                    let chi = chi - n.clone() * eps;
+                    // n transfers of ε are ε/g device steps each (aihwkit's transfer learning rate
+                    // ε over the device granularity g): n pulses when ε = g, the default.
+                    let (eps, step) = (config.threshold(), config.device.granularity());
+                    let n = (chi.clone() / eps).trunc();
+                    let pulses = if eps == step { n.clone() } else { (n.clone() * (eps / step)).round() };
+                    let applied = pulses.clone().clamp(-(max_pulses as f32), max_pulses as f32);
+                    // χ keeps the remainder, and the steps the cap held back.
+                    let chi = chi - n * eps + (pulses - applied.clone()) * step;
                     // χ > 0 means the weight should fall: n > 0 is n down pulses.
-                    array.apply_unchecked(n.neg());
+                    array.apply_unchecked(applied.neg());
                     Some(chi)
                 }
             }
             OnChipScheme::AnalogSgd { max_pulses } => {
-                let n = (step / config.device.dw_min).round().clamp(-(max_pulses as f32), max_pulses as f32);
+                let n = (step / config.device.granularity()).round().clamp(-(max_pulses as f32), max_pulses as f32);
                 array.apply_unchecked(n.neg());
                 None
             }
