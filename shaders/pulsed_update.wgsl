@@ -26,6 +26,7 @@ const FLAG_MULT_NOISE: u32 = {{ flag_mult_noise }}u;
 const FLAG_MEAN_BOUND_REFERENCE: u32 = {{ flag_mean_bound_reference }}u;
 const FLAG_ALLOW_INCREASING: u32 = {{ flag_allow_increasing }}u;
 const FLAG_WRITE_NOISE_ON_SET: u32 = {{ flag_write_noise_on_set }}u;
+const MAX_PULSES: f32 = {{ max_pulses }}.0;
 const DTOD_STREAM: u32 = {{ dtod_stream }}u;
 const PULSE_STREAM: u32 = {{ pulse_stream }}u;
 const WRITE_STREAM: u32 = {{ write_stream }}u;
@@ -195,7 +196,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
         }
         return;
     }
-    let count = i32(counts[i]);
+    let count = i32(clamp(counts[i], -MAX_PULSES, MAX_PULSES));
     if count == 0 {
         return;
     }

@@ -36,7 +36,7 @@ fn success(output: &Output) -> String {
 #[test]
 fn mixed_precision_lenet_reports_writes_histograms_and_robustness_and_resumes() {
     let out = scratch("mixed");
-    let args = ["--on-chip", "mixed-precision", "--device-model", "gokmen-vlasov"];
+    let args = ["--on-chip", "mixed-precision", "--device-model", "gokmen-vlasov", "--n-x-bins", "255", "--n-d-bins", "255"];
     let stdout = success(&train(&out, &[&args[..], &["--epochs", "1"]].concat()));
     assert!(stdout.contains("lenet/mixed-precision/gokmen-vlasov"), "{stdout}");
     assert!(stdout.contains("device writes") || stdout.contains("devices:"), "{stdout}");
@@ -53,12 +53,14 @@ fn mixed_precision_lenet_reports_writes_histograms_and_robustness_and_resumes() 
     assert_eq!(first.share_written.map(|s| s > 0.0 && s <= 1.0), Some(true), "{first:?}");
     assert!(first.pulses >= first.writes);
 
-    // Resuming restores χ and every device's state: the counters continue from epoch 1.
+    assert_eq!(first.total_steps, 8);
+    // Resuming restores χ and every device's state: the step count and counters continue.
     success(&train(&out, &[&args[..], &["--epochs", "2", "--resume"]].concat()));
     let both = metrics(&out);
     assert_eq!(both.len(), 2);
     let second = both[1].devices.clone().expect("device activity reported");
-    assert_eq!(second.total_writes, first.total_writes + second.writes, "{second:?}");
+    assert_eq!(second.total_steps, 16, "the devices' state was restored: {second:?}");
+    assert!(second.writes > 0 && second.total_writes == first.total_writes + second.writes, "{second:?}");
     assert_eq!(second.share_written, None, "per-device counts before a resume are not kept");
     let robustness: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("robustness.json")).unwrap()).unwrap();
     assert_eq!(robustness["accuracy_per_seed"].as_array().map(Vec::len), Some(1), "{robustness}");
@@ -90,6 +92,7 @@ fn misuse_is_one_clear_line() {
     one_line_error(&run(&["--model", "lenet", "--precision", "f16"]), "f32");
     one_line_error(&run(&["--model", "lenet", "--on-chip", "sgd", "--granularity", "0.01"]), "--granularity");
     one_line_error(&run(&["--model", "lenet", "--on-chip", "sgd", "--max-pulses", "0"]), "max_pulses");
+    one_line_error(&run(&["--model", "lenet", "--n-d-bins", "9"]), "--on-chip");
     // clap names the value and lists the presets.
     let output = run(&["--model", "lenet", "--device-model", "pcm-x"]);
     one_line_error(&output, "pcm-x");

@@ -6,7 +6,7 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::analog::pulsed::{OnChipConfig, OnChipOptimizer, OnChipScheme, OnChipState, PulsedDevice, StepModel, param_group};
-use burn_neuro::analog::{AnalogBackward, AnalogLinearConfig, CrossbarConfig};
+use burn_neuro::analog::{AnalogBackward, AnalogLinearConfig, CrossbarConfig, UpdateQuantization};
 use kernels_tests::{assert_close, cpu, gpu, tensor, uniform, values};
 use serde::Deserialize;
 
@@ -192,31 +192,63 @@ fn analog_sgd_loses_updates_below_half_a_step_where_mixed_precision_keeps_them()
 }
 
 #[test]
-fn a_threshold_of_several_device_steps_transfers_that_many_pulses_and_a_cap_keeps_the_rest() {
+fn a_threshold_of_several_device_steps_transfers_that_many_pulses_and_chi_keeps_what_was_not_applied() {
     let device = gpu();
     let model = PulsedDevice::idealized().without_noise();
     let g = model.granularity();
-    let run = |max_pulses: u32| {
-        let scheme = OnChipScheme::MixedPrecision { granularity: Some(4.0 * g), max_pulses };
+    // Three weights, `updates` updates of η·∇W = ε each, threshold ε = `eps`·g.
+    let run = |eps: f32, max_pulses: u32, updates: usize| {
+        let scheme = OnChipScheme::MixedPrecision { granularity: Some(eps * g), max_pulses };
         let optim = OnChipConfig::new(model.clone()).with_scheme(scheme).with_weight_scaling_omega(0.0).init().unwrap();
         let mut weights = tensor(vec![0.0; 3], [3], DType::F32, &device);
         let mut state = None;
-        for _ in 0..3 {
-            // η·∇W = ε each update: χ = ε (no transfer yet), then 2ε → n = 2, then ε → n = 1.
-            let (w, s) = optim.step(1.0, weights, tensor(vec![4.0 * g; 3], [3], DType::F32, &device), state);
+        for _ in 0..updates {
+            let (w, s) = optim.step(1.0, weights, tensor(vec![eps * g; 3], [3], DType::F32, &device), state);
             (weights, state) = (w, s);
         }
         let state = state.unwrap();
         (values(weights), values(state.devices.applied.clone()), values(state.chi.unwrap()))
     };
-    let (weights, pulses, chi) = run(31);
+    // ε = 4g: χ = ε (no transfer yet), then 2ε → n = 2 → 8 pulses, then ε → 4 pulses.
+    let (weights, pulses, chi) = run(4.0, 31, 3);
     assert_close(&weights, &[-12.0 * g; 3], 1e-6 * g, 1e-4, "3 transfers of ε = 12 device steps down");
     assert_eq!(pulses, vec![12.0; 3]);
     assert_close(&chi, &[0.0; 3], 1e-3 * g, 0.0, "nothing left in χ");
-    let (weights, pulses, chi) = run(5);
-    assert_eq!(pulses, vec![9.0; 3], "5 of the 8 pulses, then 4");
+    // A cap of 5: 5 of the 8 pulses, χ keeps 3g; then χ = 7g → n = 1 → 4 pulses, χ keeps 3g.
+    let (weights, pulses, chi) = run(4.0, 5, 3);
+    assert_eq!(pulses, vec![9.0; 3]);
     assert_close(&weights, &[-9.0 * g; 3], 1e-6 * g, 1e-4, "9 steps applied");
     assert_close(&chi, &[3.0 * g; 3], 1e-3 * g, 0.0, "the 3 held-back steps stay in χ");
+    // ε = g/2: n = 2 is one pulse, n = 1 rounds to none — and stays in χ instead of draining it.
+    let (weights, pulses, chi) = run(0.5, 31, 4);
+    assert_eq!(pulses, vec![2.0; 3], "4 updates of g/2 = 2 pulses");
+    assert_close(&weights, &[-2.0 * g; 3], 1e-6 * g, 1e-4, "2 steps applied");
+    assert_close(&chi, &[0.0; 3], 1e-3 * g, 0.0, "nothing lost or left");
+}
+
+#[test]
+fn the_optimizer_state_survives_a_save_and_load() {
+    let device = gpu().autodiff();
+    let layer = AnalogLinearConfig::new(8, 3).with_crossbar(CrossbarConfig::ideal()).init(&device).unwrap();
+    let on_chip = OnChipConfig::new(PulsedDevice::gokmen_vlasov()).init().unwrap();
+    let optimizer = || AdamConfig::new().init().with_group(param_group([layer.weight.id]), on_chip.clone(), None);
+    let mut optim = optimizer();
+    let x = tensor(uniform(16 * 8, 5, -1.0, 1.0), [16, 8], DType::F32, &device);
+    let step = |layer: burn_neuro::analog::AnalogLinear, optim: &mut burn::optim::ModuleOptimizer| {
+        let grads = GradientsParams::from_grads(layer.forward(x.clone()).powi_scalar(2).mean().backward(), &layer);
+        optim.step(0.5, layer, grads)
+    };
+    let mut layer = layer.clone();
+    for _ in 0..5 {
+        layer = step(layer, &mut optim);
+    }
+    let mut restored = optimizer().load_record(optim.to_record());
+    let (a, b) = (step(layer.clone(), &mut optim), step(layer, &mut restored));
+    // χ, device states, counters, seed and step count restored: the same pulses, the same noise.
+    assert_eq!(values(a.weight.val().inner()), values(b.weight.val().inner()));
+    let activity = on_chip.activity();
+    assert_eq!(activity.len(), 1);
+    assert_eq!(activity[0].updates, 6, "the restored optimizer continues at update 6");
 }
 
 #[test]
@@ -245,4 +277,44 @@ fn the_on_chip_optimizer_trains_analog_weights_beside_a_digital_optimizer() {
     assert_close(&values(layer.weight.val().inner()), &mapped, 1e-7, 1e-6, "the layer's weights are α times the devices' read weights");
     assert_ne!(values(layer.bias.as_ref().unwrap().val().inner()), bias_before, "the digital bias trains with Adam");
     assert!(layer.valid().weight.val().dims() == [16, 4]);
+}
+
+/// aihwkit's quantization of a row onto `bins` levels across its absolute maximum.
+fn quantized(row: &[f32], bins: u32) -> Vec<f32> {
+    let half = (bins / 2) as f32;
+    let width = row.iter().fold(0.0f32, |m, v| m.max(v.abs())) / half;
+    row.iter().map(|v| (v / width).round_ties_even().clamp(-half, half) * width).collect()
+}
+
+#[test]
+fn update_quantization_rounds_inputs_and_errors_of_the_weight_gradient_only() {
+    let device = gpu().autodiff();
+    let (batch, inputs, outputs) = (3, 5, 4);
+    let (xs, cs) = (uniform(batch * inputs, 3, -1.0, 1.0), uniform(batch * outputs, 4, -1.0, 1.0));
+    let layer = AnalogLinearConfig::new(inputs, outputs)
+        .with_bias(false)
+        .with_crossbar(CrossbarConfig::ideal())
+        .with_backward(AnalogBackward::Analog)
+        .init(&device)
+        .unwrap();
+    let grads = |quantization: UpdateQuantization| {
+        let layer = layer.clone().with_update_quantization(quantization);
+        let x = tensor(xs.clone(), [batch, inputs], DType::F32, &device).require_grad();
+        // dL/dY = c.
+        let loss = (layer.forward(x.clone()) * tensor(cs.clone(), [batch, outputs], DType::F32, &device)).sum();
+        let mut g = loss.backward();
+        let dw = values(layer.weight.grad_remove(&mut g).unwrap());
+        let dx = values(x.grad_remove(&mut g).unwrap());
+        (dw, dx)
+    };
+    let (exact_dw, exact_dx) = grads(UpdateQuantization::default());
+    let (dw, dx) = grads(UpdateQuantization { x_bins: 5, d_bins: 3 });
+    // The expected dW = Σ_b q5(x_b)ᵀ·q3(c_b).
+    let qx: Vec<Vec<f32>> = xs.chunks(inputs).map(|r| quantized(r, 5)).collect();
+    let qc: Vec<Vec<f32>> = cs.chunks(outputs).map(|r| quantized(r, 3)).collect();
+    let expected: Vec<f32> =
+        (0..inputs).flat_map(|i| (0..outputs).map(move |o| (i, o))).map(|(i, o)| (0..batch).map(|b| qx[b][i] * qc[b][o]).sum()).collect();
+    assert_close(&dw, &expected, 1e-5, 1e-5, "dW from quantized x and d");
+    assert!(dw.iter().zip(&exact_dw).any(|(a, b)| (a - b).abs() > 1e-3), "quantization changes dW");
+    assert_close(&dx, &exact_dx, 1e-5, 1e-4, "the input gradient stays exact");
 }

@@ -12,7 +12,7 @@ use burn::tensor::ops::{ConvOptions, UnfoldOptions};
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
 use super::linear::AnalogBackward;
-use super::training::{check_weight_noise, perturbed, realisation, straight_through};
+use super::training::{UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
 use crate::error::{NeuroError, Result, or_panic};
 
 /// A convolution on a simulated memristor crossbar (groups = 1).
@@ -37,6 +37,9 @@ pub struct AnalogConv2d {
     /// How the input gradient is computed.
     #[module(skip)]
     pub backward: AnalogBackward,
+    /// Quantization of the weight update's inputs (aihwkit `n_x_bins`, `n_d_bins`).
+    #[module(skip)]
+    pub update_quantization: UpdateQuantization,
     #[module(skip)]
     calls: crate::rng::CallCounter,
 }
@@ -71,6 +74,7 @@ impl AnalogConv2d {
             crossbar,
             training_weight_noise,
             backward: AnalogBackward::Ideal,
+            update_quantization: UpdateQuantization::default(),
             calls: crate::rng::CallCounter::default(),
         })
     }
@@ -78,6 +82,12 @@ impl AnalogConv2d {
     /// Chooses how the input gradient is computed.
     pub fn with_backward(mut self, backward: AnalogBackward) -> Self {
         self.backward = backward;
+        self
+    }
+
+    /// Quantizes the inputs of the weight gradient as aihwkit's mixed precision can.
+    pub fn with_update_quantization(mut self, quantization: UpdateQuantization) -> Self {
+        self.update_quantization = quantization;
         self
     }
 
@@ -108,16 +118,23 @@ impl AnalogConv2d {
         let noisy = perturbed(self.weight.val(), self.training_weight_noise);
         let crossbar = ProgrammedCrossbar::program(Self::matrix(noisy.clone()), &realisation(&self.crossbar, call))?;
         let options = ConvOptions::new(self.stride, self.padding, self.dilation, 1);
+        // The weight gradient: every patch against the kernel matrix, from quantized patches and
+        // output errors where configured (aihwkit quantizes each input and error vector).
+        let weight_path = |dtype| {
+            let patches = self.patches(input.clone().detach(), geometry);
+            self.to_image(self.update_quantization.weight_path(patches, Self::matrix(noisy.clone()).cast(dtype)), input.dims()[0], geometry)
+        };
         let y = match self.backward {
             AnalogBackward::Ideal => {
                 let analog = self.read(&crossbar, input.clone().detach(), geometry)?;
-                let ideal = conv2d(input, noisy.cast(analog.dtype()), None, options);
-                straight_through(analog.detach(), ideal)
+                let dtype = analog.dtype();
+                let input_path = conv2d(input.clone(), noisy.clone().detach().cast(dtype), None, options);
+                straight_through(analog.detach(), [input_path, weight_path(dtype)])
             }
             AnalogBackward::Analog => {
                 let analog = self.read(&crossbar, input.clone(), geometry)?;
-                let ideal = conv2d(input.detach(), noisy.cast(analog.dtype()), None, options);
-                straight_through(analog, ideal)
+                let dtype = analog.dtype();
+                straight_through(analog, [weight_path(dtype)])
             }
         };
         Ok(self.add_bias(y))
@@ -160,13 +177,22 @@ impl AnalogConv2d {
     }
 
     /// im2col, one crossbar read of every patch, and back to an image.
-    fn read(&self, crossbar: &ProgrammedCrossbar, input: Tensor<4>, [out_h, out_w]: [usize; 2]) -> Result<Tensor<4>> {
-        let [batch, ..] = input.dims();
-        let [out, cin, kh, kw] = self.weight.val().dims();
+    fn read(&self, crossbar: &ProgrammedCrossbar, input: Tensor<4>, geometry: [usize; 2]) -> Result<Tensor<4>> {
+        let batch = input.dims()[0];
+        Ok(self.to_image(crossbar.read(self.patches(input, geometry))?, batch, geometry))
+    }
+
+    /// im2col: `[B, C, H, W]` → `[B·H'·W', C·kh·kw]`.
+    fn patches(&self, input: Tensor<4>, [out_h, out_w]: [usize; 2]) -> Tensor<2> {
+        let batch = input.dims()[0];
+        let [_, cin, kh, kw] = self.weight.val().dims();
         let unfold = UnfoldOptions::new(self.stride, self.padding, self.dilation);
-        // [B, C·kh·kw, L] → [B·L, C·kh·kw]
-        let patches = unfold4d(input, [kh, kw], unfold).swap_dims(1, 2).reshape([batch * out_h * out_w, cin * kh * kw]);
-        let y = crossbar.read(patches)?;
-        Ok(y.reshape([batch, out_h * out_w, out]).swap_dims(1, 2).reshape([batch, out, out_h, out_w]))
+        unfold4d(input, [kh, kw], unfold).swap_dims(1, 2).reshape([batch * out_h * out_w, cin * kh * kw])
+    }
+
+    /// `[B·H'·W', out]` → `[B, out, H', W']`.
+    fn to_image(&self, y: Tensor<2>, batch: usize, [out_h, out_w]: [usize; 2]) -> Tensor<4> {
+        let out = y.dims()[1];
+        y.reshape([batch, out_h * out_w, out]).swap_dims(1, 2).reshape([batch, out, out_h, out_w])
     }
 }

@@ -13,7 +13,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
-use super::training::{check_weight_noise, perturbed, realisation, straight_through};
+use super::training::{UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
 use crate::error::{Result, or_panic};
 
 /// Configuration of an [`AnalogLinear`] layer.
@@ -65,6 +65,9 @@ pub struct AnalogLinear {
     /// How the input gradient is computed.
     #[module(skip)]
     pub backward: AnalogBackward,
+    /// Quantization of the weight update's inputs (aihwkit `n_x_bins`, `n_d_bins`).
+    #[module(skip)]
+    pub update_quantization: UpdateQuantization,
     /// Forward calls of this instance: each training forward draws a new crossbar realisation
     /// (a clone counts on its own).
     #[module(skip)]
@@ -90,6 +93,7 @@ impl AnalogLinear {
             crossbar,
             training_weight_noise,
             backward: AnalogBackward::Ideal,
+            update_quantization: UpdateQuantization::default(),
             calls: crate::rng::CallCounter::default(),
         })
     }
@@ -97,6 +101,12 @@ impl AnalogLinear {
     /// Chooses how the input gradient is computed.
     pub fn with_backward(mut self, backward: AnalogBackward) -> Self {
         self.backward = backward;
+        self
+    }
+
+    /// Quantizes the inputs of the weight gradient as aihwkit's mixed precision can.
+    pub fn with_update_quantization(mut self, quantization: UpdateQuantization) -> Self {
+        self.update_quantization = quantization;
         self
     }
 
@@ -126,18 +136,21 @@ impl AnalogLinear {
         let dims = input.dims();
         let rows = dims.iter().take(D - 1).product::<usize>();
         let x = input.reshape([rows, dims[D - 1]]);
+        // The weight gradient xᵀ·dY, from quantized x and dY where configured.
+        let weight_path = |dtype| self.update_quantization.weight_path(x.clone().detach(), noisy.clone().cast(dtype));
         let mut y = match self.backward {
             AnalogBackward::Ideal => {
-                // Value of the analog read, gradients (input and weight) of the ideal matmul.
+                // Value of the analog read, input gradient of the ideal matmul.
                 let analog = crossbar.read(x.clone().detach())?;
-                let ideal = x.matmul(noisy.cast(analog.dtype()));
-                straight_through(analog.detach(), ideal)
+                let dtype = analog.dtype();
+                let input_path = x.clone().matmul(noisy.clone().detach().cast(dtype));
+                straight_through(analog.detach(), [input_path, weight_path(dtype)])
             }
             AnalogBackward::Analog => {
-                // Input gradient from the analog read of Wᵀ; weight gradient xᵀ·dY.
+                // Input gradient from the analog read of Wᵀ.
                 let analog = crossbar.read(x.clone())?;
-                let ideal = x.detach().matmul(noisy.cast(analog.dtype()));
-                straight_through(analog, ideal)
+                let dtype = analog.dtype();
+                straight_through(analog, [weight_path(dtype)])
             }
         };
         if let Some(bias) = &self.bias {

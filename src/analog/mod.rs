@@ -12,3 +12,4 @@ pub use conv::AnalogConv2d;
 pub use crossbar::{ProgrammedCrossbar, ReadTraces};
 pub use linear::{AnalogBackward, AnalogLinear, AnalogLinearConfig};
 pub use pulsed::{DeviceArray, OnChipConfig, OnChipOptimizer, OnChipScheme, PulsedDevice, StepModel};
+pub use training::UpdateQuantization;

@@ -1,11 +1,40 @@
-//! What hardware-aware training shares between the analog layers: the weight-noise modifier,
-//! a fresh crossbar realisation per call, and the straight-through combination of the analog
-//! value with an ideal gradient.
+//! What hardware-aware and on-chip training share between the analog layers: the weight-noise
+//! modifier, a fresh crossbar realisation per call, the straight-through combination of the
+//! analog value with ideal gradients, and the quantization of the weight update's inputs.
 
+use burn::backend::Dispatch;
 use burn::tensor::{Distribution, Tensor};
+use serde::{Deserialize, Serialize};
 
 use super::config::CrossbarConfig;
+use crate::backend::UpdateQuantizeOps;
 use crate::error::{NeuroError, Result};
+
+/// aihwkit's update quantization (`MixedPrecisionCompound`'s `n_x_bins`, `n_d_bins`): the
+/// weight gradient `xᵀ·d` is formed from each sample's input `x` and output error `d` rounded
+/// onto this many levels across their absolute maximum (round half to even; 0 keeps them
+/// exact). The forward and the input gradient are unaffected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UpdateQuantization {
+    /// Levels of each input vector (aihwkit `n_x_bins`; 0: off).
+    pub x_bins: u32,
+    /// Levels of each output error vector (aihwkit `n_d_bins`; 0: off).
+    pub d_bins: u32,
+}
+
+impl UpdateQuantization {
+    /// `x·W` for the weight gradient only: `x` (detached by the caller) and the error arriving
+    /// at the product quantized per row as configured.
+    pub(crate) fn weight_path(&self, x: Tensor<2>, weight: Tensor<2>) -> Tensor<2> {
+        let x = if self.x_bins > 0 {
+            Tensor::from_dispatch(crate::backend::update_quantize::quantize_rows::<Dispatch>(x.into_dispatch(), self.x_bins))
+        } else {
+            x
+        };
+        let y = x.matmul(weight);
+        if self.d_bins > 0 { Tensor::from_dispatch(Dispatch::update_quantize(y.into_dispatch(), self.d_bins)) } else { y }
+    }
+}
 
 /// Checks the weight-noise modifier's σ.
 pub(crate) fn check_weight_noise(sigma: f32) -> Result<()> {
@@ -33,8 +62,8 @@ pub(crate) fn realisation(crossbar: &CrossbarConfig, call: u64) -> CrossbarConfi
     crossbar.clone().with_seed(crossbar.seed ^ call.wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// The analog value with the ideal computation's gradient added: `analog + ideal − ideal`,
-/// where the caller decides which inputs of `analog` and `ideal` are detached.
-pub(crate) fn straight_through<const D: usize>(analog: Tensor<D>, ideal: Tensor<D>) -> Tensor<D> {
-    analog + ideal.clone() - ideal.detach()
+/// The analog value with the gradients of `paths` added: `analog + Σ (path − path.detached)`,
+/// where the caller decides which inputs of `analog` and of each path are detached.
+pub(crate) fn straight_through<const D: usize>(analog: Tensor<D>, paths: impl IntoIterator<Item = Tensor<D>>) -> Tensor<D> {
+    paths.into_iter().fold(analog, |y, path| y + path.clone() - path.detach())
 }

@@ -15,6 +15,7 @@ pub mod lif;
 pub mod pulsed_update;
 pub mod spike_propagate;
 pub mod spikegen;
+pub mod update_quantize;
 
 pub use ceiling::CeilingOps;
 pub use crossbar::CrossbarOps;
@@ -22,3 +23,4 @@ pub use lif::LifOps;
 pub use pulsed_update::PulsedUpdateOps;
 pub use spike_propagate::SpikePropagateOps;
 pub use spikegen::SpikegenOps;
+pub use update_quantize::UpdateQuantizeOps;

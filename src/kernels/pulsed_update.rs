@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::params::wgsl_params;
 use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, grid_1d, ordered_bindings};
+use crate::analog::pulsed::array::MAX_PULSES_PER_UPDATE;
 use crate::analog::pulsed::device::{MODEL_CONSTANT_STEP, MODEL_EXP_STEP, MODEL_LINEAR_STEP, MODEL_POW_STEP, PulsedDevice, StepModel};
 use crate::rng::{DTOD_STREAM, PULSE_STREAM, WRITE_STREAM, philox_wgsl};
 
@@ -149,7 +150,8 @@ pub fn pulsed_update_shader() -> String {
         ("pulse_stream", PULSE_STREAM),
         ("write_stream", WRITE_STREAM),
     ];
-    let values: Vec<(&str, String)> = codes.iter().map(|(name, value)| (*name, value.to_string())).collect();
+    let mut values: Vec<(&str, String)> = codes.iter().map(|(name, value)| (*name, value.to_string())).collect();
+    values.push(("max_pulses", MAX_PULSES_PER_UPDATE.to_string()));
     compose(None, &[PulsedParams::WGSL, &philox_wgsl(), UPDATE], &values)
 }
 

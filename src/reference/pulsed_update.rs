@@ -1,6 +1,7 @@
 //! CPU reference of the pulsed device update (`shaders/pulsed_update.wgsl`): the executable spec
 //! of aihwkit's `update_once` for each step model, with the same Philox draws as the kernel.
 
+use crate::analog::pulsed::array::MAX_PULSES_PER_UPDATE;
 use crate::analog::pulsed::device::{MODEL_CONSTANT_STEP, MODEL_EXP_STEP, MODEL_LINEAR_STEP, MODEL_POW_STEP};
 use crate::kernels::pulsed_update::{
     DeviceState, FLAG_ALLOW_INCREASING, FLAG_LOG_NORMAL, FLAG_MEAN_BOUND_REFERENCE, FLAG_MULT_NOISE, FLAG_WRITE_NOISE_ON_SET, PulsedParams,
@@ -157,7 +158,8 @@ pub fn update(state: &mut DeviceState<Vec<f32>>, counts: &[f32], p: &PulsedParam
             state.seen[i] = if p.flags & FLAG_WRITE_NOISE_ON_SET != 0 { w + write_noise(p, device) } else { w };
             continue;
         }
-        let count = counts[i] as i32;
+        let bound = MAX_PULSES_PER_UPDATE as f32;
+        let count = counts[i].clamp(-bound, bound) as i32;
         if count == 0 {
             continue;
         }

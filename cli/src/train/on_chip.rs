@@ -26,6 +26,10 @@ pub struct DeviceEpoch {
     pub total_writes: u64,
     /// Pulses since training started.
     pub total_pulses: u64,
+    /// Optimizer steps the devices have taken since training started (read from the
+    /// optimizer's state, so a resumed run continues the count).
+    #[serde(default)]
+    pub total_steps: u64,
 }
 
 /// Reads the on-chip optimizer's counters at every epoch end.
@@ -55,6 +59,7 @@ impl DeviceTracker {
         });
         self.previous = Some(writes_now);
         let (writes_before, pulses_before) = before.map_or((0, 0), |b| (b.total_writes, b.total_pulses));
+        let total_steps = activity.iter().map(|a| a.updates).max().unwrap_or(0);
         DeviceEpoch {
             devices,
             weight_updates: (devices * steps) as u64,
@@ -63,6 +68,7 @@ impl DeviceTracker {
             share_written,
             total_writes,
             total_pulses,
+            total_steps,
         }
     }
 

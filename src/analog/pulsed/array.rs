@@ -76,12 +76,21 @@ impl DeviceArray {
     }
 
     /// [`apply`](Self::apply) without reading the counts back: they must be integers within
-    /// ±[`MAX_PULSES_PER_UPDATE`] (fractions truncate toward zero).
+    /// ±[`MAX_PULSES_PER_UPDATE`] (fractions truncate toward zero; larger counts are clamped to
+    /// that bound; a NaN count is undefined on a GPU).
     pub fn apply_unchecked<const D: usize>(&mut self, pulses: Tensor<D>) {
         let count = self.len();
         let params = PulsedParams::new(&self.device, count, self.seed, self.step, false);
         let pulses = pulses.cast(DType::F32).reshape([count]);
-        self.state = launch(self.state.clone(), pulses, params);
+        // Moved out (one-element placeholders meanwhile), so the kernel can write the buffers in
+        // place unless the caller still holds them.
+        let device = self.device();
+        let placeholder = || Tensor::<1>::empty([1], (&device, DType::F32));
+        let state = std::mem::replace(
+            &mut self.state,
+            DeviceState { held: placeholder(), seen: placeholder(), writes: placeholder(), applied: placeholder() },
+        );
+        self.state = launch(state, pulses, params);
         self.step = self.step.wrapping_add(1);
     }
 

@@ -4,8 +4,9 @@
 //! input gradient) is an analog read of the devices' weights; the weight gradient is computed
 //! digitally by autodiff; this optimizer turns it into pulses:
 //! - [`OnChipScheme::MixedPrecision`] (Nandakumar et al. 2020; aihwkit `MixedPrecisionCompound`):
-//!   χ ← χ + η·∇W in f32, n = trunc(χ/ε), χ ← χ − n·ε, and |n| pulses go to the device, against
-//!   the sign of n. A device is written only when |χ| ≥ ε.
+//!   χ ← χ + η·∇W in f32, n = trunc(χ/ε), round(n·ε/g) pulses go to the device against the sign
+//!   of n (g: the device's granularity, ε's default), and χ keeps what they did not move. A
+//!   device is written only when |χ| ≥ ε.
 //! - [`OnChipScheme::AnalogSgd`]: round(η·∇W / g) pulses every step, no accumulator (the
 //!   baseline the mixed-precision scheme improves on: updates below half a step are lost).
 //!
@@ -233,6 +234,13 @@ impl OnChipOptimizer {
     }
 }
 
+/// Pulse counts for the kernel: capped at ±`max_pulses`, and 0 where a non-finite gradient
+/// made them NaN (that device is left alone; its χ shows the NaN).
+fn pulse_counts<const D: usize>(counts: Tensor<D>, max_pulses: u32) -> Tensor<D> {
+    let capped = counts.clamp(-(max_pulses as f32), max_pulses as f32);
+    capped.clone().mask_fill(capped.is_nan(), 0.0)
+}
+
 /// α = max|W|/ω (1 when ω = 0 or the weights are all zero). Reads the maximum back once, when
 /// a parameter's devices are programmed.
 fn weight_scale<const D: usize>(weights: &Tensor<D>, omega: f32) -> f32 {
@@ -289,19 +297,19 @@ impl Optimizer for OnChipOptimizer {
                 } else {
                     // n transfers of ε are ε/g device steps each (aihwkit's transfer learning rate
                     // ε over the device granularity g): n pulses when ε = g, the default.
-                    let (eps, step) = (config.threshold(), config.device.granularity());
+                    let (eps, granularity) = (config.threshold(), config.device.granularity());
                     let n = (chi.clone() / eps).trunc();
-                    let pulses = if eps == step { n.clone() } else { (n.clone() * (eps / step)).round() };
-                    let applied = pulses.clone().clamp(-(max_pulses as f32), max_pulses as f32);
-                    // χ keeps the remainder, and the steps the cap held back.
-                    let chi = chi - n * eps + (pulses - applied.clone()) * step;
+                    let pulses = if eps == granularity { n } else { (n * (eps / granularity)).round() };
+                    let applied = pulse_counts(pulses, max_pulses);
+                    // χ keeps the remainder: what the applied pulses did not move (nominally).
+                    let chi = chi - applied.clone() * granularity;
                     // χ > 0 means the weight should fall: n > 0 is n down pulses.
                     array.apply_unchecked(applied.neg());
                     Some(chi)
                 }
             }
             OnChipScheme::AnalogSgd { max_pulses } => {
-                let n = (step / config.device.granularity()).round().clamp(-(max_pulses as f32), max_pulses as f32);
+                let n = pulse_counts((step / config.device.granularity()).round(), max_pulses);
                 array.apply_unchecked(n.neg());
                 None
             }

@@ -7,7 +7,7 @@ use burn::module::{Module, ParamGroup};
 use burn::optim::SgdConfig;
 use burn::tensor::Device;
 use burn_neuro::analog::config::ProgrammingNoise;
-use burn_neuro::analog::{AnalogBackward, CrossbarConfig, OnChipConfig, OnChipScheme, PulsedDevice};
+use burn_neuro::analog::{AnalogBackward, CrossbarConfig, OnChipConfig, OnChipScheme, PulsedDevice, UpdateQuantization};
 use burn_neuro_cli::train::data::Dataset;
 use burn_neuro_cli::train::lenet::{AnalogLeNet, LeNet, programmed_accuracy};
 use burn_neuro_cli::train::run::{Optimization, Progress, TrainOutcome, TrainSettings, train};
@@ -19,7 +19,7 @@ pub enum Scheme {
     Off,
     /// Mixed precision: accumulate η·∇W digitally, pulse a device when |χ| ≥ ε.
     MixedPrecision,
-    /// Plain analog SGD: round(η·∇W / dw_min) pulses every step.
+    /// Plain analog SGD: round(η·∇W / g) pulses every step (g: the device's granularity).
     Sgd,
 }
 
@@ -31,12 +31,21 @@ pub struct OnChipArgs {
     /// The device model: an aihwkit preset or a model's defaults.
     #[arg(long, default_value = "reram-sb", value_parser = clap::builder::PossibleValuesParser::new(PulsedDevice::PRESETS))]
     device_model: String,
-    /// Mixed precision's threshold ε (default: the device's granularity).
+    /// Mixed precision's threshold ε in device units (default: the device's granularity g; a
+    /// transfer of n·ε is round(n·ε/g) pulses).
     #[arg(long)]
     granularity: Option<f32>,
     /// At most this many pulses per device and update.
     #[arg(long, default_value_t = 31)]
     max_pulses: u32,
+    /// Round each input vector of the weight update onto this many levels (aihwkit `n_x_bins`;
+    /// 0: exact).
+    #[arg(long, default_value_t = 0)]
+    n_x_bins: u32,
+    /// Round each output error vector of the weight update onto this many levels (aihwkit
+    /// `n_d_bins`; 0: exact).
+    #[arg(long, default_value_t = 0)]
+    n_d_bins: u32,
     /// After training, program the weights onto this many fresh `rram` crossbars (programming
     /// noise, device variation, stuck devices) and report the accuracy each keeps; 0: skip.
     #[arg(long, default_value_t = 3)]
@@ -86,16 +95,24 @@ pub fn train_lenet(
     resume: bool,
     progress: &mut dyn Progress,
 ) -> Result<TrainOutcome, String> {
+    if !args.is_on() && (args.n_x_bins > 0 || args.n_d_bins > 0) {
+        return Err("--n-x-bins / --n-d-bins quantize on-chip updates: use them with --on-chip".into());
+    }
     let digital = LeNet::new(10, device);
     if !args.is_on() {
         let optimization = Optimization { build: &|_: &LeNet| SgdConfig::new().init(), on_chip: None };
         return train(digital, train_set, test_set, settings, device, out, resume, progress, optimization);
     }
     if args.granularity.is_some() && args.on_chip == Scheme::Sgd {
-        return Err("--granularity sets mixed precision's threshold; --on-chip sgd steps by the device's dw_min".into());
+        return Err("--granularity sets mixed precision's threshold; --on-chip sgd steps by the device's granularity".into());
     }
     let on_chip = args.config(settings.seed)?.init().map_err(|e| e.to_string())?;
-    let model = digital.into_analog(&training_crossbar(), AnalogBackward::Analog)?;
+    let mut model = digital.into_analog(&training_crossbar(), AnalogBackward::Analog)?;
+    let quantization = UpdateQuantization { x_bins: args.n_x_bins, d_bins: args.n_d_bins };
+    model.conv1 = model.conv1.with_update_quantization(quantization);
+    model.conv2 = model.conv2.with_update_quantization(quantization);
+    model.fc1 = model.fc1.with_update_quantization(quantization);
+    model.fc2 = model.fc2.with_update_quantization(quantization);
     let group = on_chip.clone();
     let build = move |model: &AnalogLeNet| SgdConfig::new().init().with_group(ParamGroup::from_ids(model.device_weights()), group.clone(), None);
     let optimization = Optimization { build: &build, on_chip: Some(on_chip) };
@@ -108,7 +125,8 @@ struct Robustness {
     seeds: Vec<u64>,
     accuracy_per_seed: Vec<f64>,
     mean_accuracy: f64,
-    trained_accuracy: f64,
+    /// The same weights read through an ideal crossbar.
+    ideal_read_accuracy: f64,
     mean_loss_points: f64,
 }
 
@@ -137,7 +155,7 @@ pub fn robustness(args: &OnChipArgs, test_set: &Dataset, batch: usize, device: &
         seeds,
         accuracy_per_seed,
         mean_accuracy,
-        trained_accuracy: ideal,
+        ideal_read_accuracy: ideal,
         mean_loss_points: 100.0 * (ideal - mean_accuracy),
     };
     println!(
