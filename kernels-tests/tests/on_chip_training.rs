@@ -273,6 +273,7 @@ fn the_on_chip_optimizer_trains_analog_weights_beside_a_digital_optimizer() {
     let activity = on_chip.activity();
     assert_eq!(activity.len(), 1, "only the weight is on devices");
     assert_eq!(activity[0].devices, 16 * 4);
+    assert!(activity[0].writes.iter().sum::<f32>() > 0.0, "the devices were written, not only the bias trained");
     let mapped: Vec<f32> = activity[0].weights.iter().map(|w| w * activity[0].scale).collect();
     assert_close(&values(layer.weight.val().inner()), &mapped, 1e-7, 1e-6, "the layer's weights are α times the devices' read weights");
     assert_ne!(values(layer.bias.as_ref().unwrap().val().inner()), bias_before, "the digital bias trains with Adam");

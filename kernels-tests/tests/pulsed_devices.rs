@@ -63,6 +63,18 @@ pub fn device_of(class: &str, params: &serde_json::Map<String, Value>) -> Pulsed
         },
         other => panic!("device class {other} not in the goldens' vocabulary"),
     };
+    // What we do not model must be at its neutral value in the goldens.
+    for key in ["diffusion", "lifetime", "reset", "corrupt_devices_prob"] {
+        if let Some(value) = params.get(key).and_then(Value::as_f64) {
+            assert_eq!(value, 0.0, "{class}: {key} is not modelled");
+        }
+    }
+    for key in ["perfect_bias", "reverse_up", "reverse_down"] {
+        assert_ne!(params.get(key).and_then(Value::as_bool), Some(true), "{class}: {key} is not modelled");
+    }
+    if let Some(enforce) = params.get("enforce_consistency").and_then(Value::as_bool) {
+        assert!(enforce, "{class}: only enforce_consistency = true is modelled");
+    }
     let write_noise = params.get("write_noise_std").and_then(Value::as_f64).unwrap_or(0.0) as f32;
     PulsedDevice::new(model)
         .with_dw_min(f("dw_min"))

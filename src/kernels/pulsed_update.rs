@@ -173,9 +173,9 @@ impl KernelSource for PulsedUpdateKernel {
 /// The four state arrays of a device array (each `[devices]` f32).
 #[derive(Debug, Clone)]
 pub struct DeviceState<T> {
-    /// The weight each device holds.
+    /// The weight each device holds (aihwkit's persistent weight).
     pub held: T,
-    /// The weight a read sees: the held weight plus write noise.
+    /// The weight a read sees: the held weight plus write noise (aihwkit's apparent weight).
     pub seen: T,
     /// Updates that applied at least one pulse.
     pub writes: T,

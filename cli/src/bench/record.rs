@@ -15,7 +15,8 @@ pub struct Work {
     pub bytes: f64,
     /// Floating-point operations.
     pub flops: f64,
-    /// Synaptic events (active input × output), for propagation.
+    /// Events: synaptic events (active input × output) for propagation, pulses for the pulsed
+    /// device update.
     pub events: f64,
 }
 

@@ -27,13 +27,17 @@ pub fn markdown(record: &BenchRecord) -> String {
         record.fma_peak_gflop_per_s,
         timing_note(record)
     );
-    let _ = writeln!(out, "| kernel | variant | pass | shape | dtype | params | median | p10 | p90 | GB/s | GFLOP/s | % copy peak | % FMA peak |");
-    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    // Events: synaptic events for propagation, pulses for the pulsed update.
+    let _ = writeln!(
+        out,
+        "| kernel | variant | pass | shape | dtype | params | median | p10 | p90 | GB/s | GFLOP/s | M events/s | % copy peak | % FMA peak |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for r in &record.results {
         let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {:?} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {:.1}% | {:.1}% |",
+            "| {} | {} | {} | {:?} | {} | {} | {} | {} | {} | {:.2} | {:.2} | {} | {:.1}% | {:.1}% |",
             r.family,
             r.variant,
             r.pass,
@@ -45,6 +49,7 @@ pub fn markdown(record: &BenchRecord) -> String {
             ms(r.stats.p90),
             r.rates.gb_per_s,
             r.rates.gflop_per_s,
+            if r.work.events > 0.0 { format!("{:.2}", r.rates.events_per_s / 1e6) } else { "—".into() },
             100.0 * r.rates.fraction_of_copy_peak,
             100.0 * r.rates.fraction_of_fma_peak,
         );

@@ -135,7 +135,8 @@ pub struct PulsedDevice {
     /// Cycle-to-cycle noise of each pulse, relative to its step (aihwkit `dw_min_std`).
     #[config(default = 0.3)]
     pub dw_min_std: f32,
-    /// Write noise in units of `dw_min`: after a write, reads see `w + write_noise_std·dw_min·ξ`.
+    /// Write noise in units of `dw_min`: after a write, reads see `w + write_noise_std·dw_min·ξ`
+    /// (accepted for every model; aihwkit's ConstantStep refuses it).
     #[config(default = 0.0)]
     pub write_noise_std: f32,
     /// Redraw the write noise of every device when the weights are programmed.

@@ -13,7 +13,7 @@
 //! Use it for the analog weights only, beside any digital optimizer for the rest:
 //! ```ignore
 //! let on_chip = OnChipConfig::new(PulsedDevice::reram_sb()).init()?;
-//! let mut optim = AdamConfig::new().init().with_group(analog_weights(&[&model.fc1]), on_chip.clone(), None);
+//! let mut optim = AdamConfig::new().init().with_group(param_group([model.fc1.weight.id]), on_chip.clone(), None);
 //! ```
 
 use std::collections::BTreeMap;
@@ -115,7 +115,7 @@ impl OnChipConfig {
                 expected: format!("1..={MAX_PULSES_PER_UPDATE}"),
             });
         }
-        Ok(OnChipOptimizer { config: Arc::new(self.clone()), arrays_created: Arc::new(AtomicU64::new(0)), log: Arc::default() })
+        Ok(OnChipOptimizer { config: Arc::new(self.clone()), arrays_created: Arc::new(AtomicU64::new(0)), registry: Arc::default() })
     }
 
     /// ε of the mixed-precision scheme (the device's granularity unless set).
@@ -127,13 +127,15 @@ impl OnChipConfig {
     }
 }
 
-/// The pulsed-device optimizer (see the module docs). Clones share their device log.
+/// The pulsed-device optimizer (see the module docs). Clones share their registry of device
+/// arrays.
 #[derive(Clone, Debug)]
 pub struct OnChipOptimizer {
     config: Arc<OnChipConfig>,
     /// Parameters programmed so far: each takes the next seed, so every layer's devices differ.
     arrays_created: Arc<AtomicU64>,
-    log: Arc<Mutex<BTreeMap<u64, (DeviceArray, f32)>>>,
+    /// Every parameter's latest device array and weight scale, by seed, for [`activity`](Self::activity).
+    registry: Arc<Mutex<BTreeMap<u64, (DeviceArray, f32)>>>,
 }
 
 /// Per parameter: the device state, the accumulator χ, and the updates so far.
@@ -210,8 +212,9 @@ impl OnChipOptimizer {
 
     /// Every parameter's device activity so far, ordered by seed (reads the device).
     pub fn activity(&self) -> Vec<ArrayActivity> {
-        let log = self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        log.values()
+        let registry = self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        registry
+            .values()
             .map(|(array, scale)| {
                 let read = |values: Tensor<1>| values.into_data().iter::<f32>().collect::<Vec<_>>();
                 let state = array.state();
@@ -270,8 +273,8 @@ impl Optimizer for OnChipOptimizer {
         let config = &self.config;
         let dims = tensor.dims();
         if let Some(state) = &state {
-            // Drop the log's handles first, so the update can write the buffers in place.
-            self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&state.seed);
+            // Drop the registry's handles first, so the update can write the buffers in place.
+            self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&state.seed);
         }
         let (mut array, chi, scale, updates) = match state {
             Some(state) => {
@@ -317,7 +320,7 @@ impl Optimizer for OnChipOptimizer {
         let weights = (array.weights::<D>() * scale).cast(tensor.dtype());
         let state = OnChipState { devices: array.state(), chi, scale, seed: array.seed(), updates: updates + 1 };
         let logged = DeviceArray::from_state(config.device.clone(), state.seed, state.updates as u32, state.devices.clone(), dims.to_vec());
-        self.log.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(state.seed, (logged, scale));
+        self.registry.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(state.seed, (logged, scale));
         (weights, Some(state))
     }
 
