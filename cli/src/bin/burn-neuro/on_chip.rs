@@ -78,9 +78,11 @@ impl OnChipArgs {
 
 /// The crossbar an on-chip layer reads through: aihwkit's IO (7-bit DAC, 9-bit ADC, output
 /// noise) over the devices' weights as they are (the device model already holds their
-/// imperfections, so no programming noise on top).
+/// imperfections, so no programming noise on top), mapped as an aihwkit training tile holds
+/// them: max|W| at 1, the output rescaled digitally (ω = 1), so the ADC range and the output
+/// noise meet weights of the device range rather than a layer's small raw weights.
 pub fn training_crossbar() -> CrossbarConfig {
-    CrossbarConfig::aihwkit_default().with_programming_noise(ProgrammingNoise::None)
+    CrossbarConfig::aihwkit_default().with_programming_noise(ProgrammingNoise::None).with_weight_scaling_omega(1.0)
 }
 
 /// Trains LeNet-5 as `args` asks: SGD on every parameter, or the on-chip optimizer on the
