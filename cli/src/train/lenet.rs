@@ -20,22 +20,25 @@ use burn_neuro::neuron::SavedState;
 /// Images LeNet takes: 28×28.
 pub const SIDE: usize = 28;
 
-fn forward(
+/// The architecture, once, over whatever computes each layer (a layer's forward, or a read
+/// through a programmed crossbar, which can fail).
+fn forward<E>(
     images: Tensor<2>,
-    conv1: impl Fn(Tensor<4>) -> Tensor<4>,
-    conv2: impl Fn(Tensor<4>) -> Tensor<4>,
-    fc1: impl Fn(Tensor<2>) -> Tensor<2>,
-    fc2: impl Fn(Tensor<2>) -> Tensor<2>,
-) -> Tensor<2> {
+    conv1: impl Fn(Tensor<4>) -> Result<Tensor<4>, E>,
+    conv2: impl Fn(Tensor<4>) -> Result<Tensor<4>, E>,
+    fc1: impl Fn(Tensor<2>) -> Result<Tensor<2>, E>,
+    fc2: impl Fn(Tensor<2>) -> Result<Tensor<2>, E>,
+) -> Result<Tensor<2>, E> {
     let [batch, _] = images.dims();
     let pool = || MaxPoolOptions::new([2, 2]);
     let x = images.reshape([batch, 1, SIDE, SIDE]);
-    let x = max_pool2d(conv1(x).tanh(), pool()); // [B, 16, 12, 12]
-    let x = max_pool2d(conv2(x).tanh(), pool()).tanh(); // [B, 32, 4, 4]
-    fc2(fc1(x.reshape([batch, 32 * 4 * 4])).tanh())
+    let x = max_pool2d(conv1(x)?.tanh(), pool()); // [B, 16, 12, 12]
+    let x = max_pool2d(conv2(x)?.tanh(), pool()).tanh(); // [B, 32, 4, 4]
+    fc2(fc1(x.reshape([batch, 32 * 4 * 4]))?.tanh())
 }
 
-fn as_one_step(logits: Tensor<2>) -> SpikingOutput {
+fn as_one_step(logits: Result<Tensor<2>, std::convert::Infallible>) -> SpikingOutput {
+    let Ok(logits) = logits;
     let logits = logits.cast(DType::F32).unsqueeze_dim::<3>(0);
     SpikingOutput { spikes: logits.clone(), membrane: logits }
 }
@@ -74,7 +77,13 @@ impl LeNet {
 
 impl SpikingClassifier for LeNet {
     fn forward(&self, images: Tensor<2>, _steps: usize, _dtype: DType) -> SpikingOutput {
-        as_one_step(forward(images, |x| self.conv1.forward(x), |x| self.conv2.forward(x), |x| self.fc1.forward(x), |x| self.fc2.forward(x)))
+        as_one_step(forward(
+            images,
+            |x| Ok(self.conv1.forward(x)),
+            |x| Ok(self.conv2.forward(x)),
+            |x| Ok(self.fc1.forward(x)),
+            |x| Ok(self.fc2.forward(x)),
+        ))
     }
 
     fn with_saved_state(self, _saved_state: SavedState) -> Self {
@@ -100,7 +109,13 @@ impl AnalogLeNet {
 
 impl SpikingClassifier for AnalogLeNet {
     fn forward(&self, images: Tensor<2>, _steps: usize, _dtype: DType) -> SpikingOutput {
-        as_one_step(forward(images, |x| self.conv1.forward(x), |x| self.conv2.forward(x), |x| self.fc1.forward(x), |x| self.fc2.forward(x)))
+        as_one_step(forward(
+            images,
+            |x| Ok(self.conv1.forward(x)),
+            |x| Ok(self.conv2.forward(x)),
+            |x| Ok(self.fc1.forward(x)),
+            |x| Ok(self.fc2.forward(x)),
+        ))
     }
 
     fn with_saved_state(self, _saved_state: SavedState) -> Self {
@@ -131,13 +146,15 @@ pub fn programmed_accuracy(
     for chunk in order.chunks(batch) {
         let (images, labels) = data.gather(chunk);
         let n = chunk.len();
-        let x = Tensor::<2>::from_data(TensorData::new(images, [n, data.pixels()]), (device, DType::F32)).reshape([n, 1, SIDE, SIDE]);
-        // The architecture of `forward`, each layer read through its programmed crossbar.
-        let pool = || MaxPoolOptions::new([2, 2]);
-        let x = max_pool2d(conv1.forward_programmed(&bars[0], x).map_err(error)?.tanh(), pool());
-        let x = max_pool2d(conv2.forward_programmed(&bars[1], x).map_err(error)?.tanh(), pool()).tanh();
-        let x = fc1.forward_programmed(&bars[2], x.reshape([n, 32 * 4 * 4])).map_err(error)?.tanh();
-        let logits = fc2.forward_programmed(&bars[3], x).map_err(error)?;
+        let images = Tensor::<2>::from_data(TensorData::new(images, [n, data.pixels()]), (device, DType::F32));
+        let logits = forward(
+            images,
+            |x| conv1.forward_programmed(&bars[0], x),
+            |x| conv2.forward_programmed(&bars[1], x),
+            |x| fc1.forward_programmed(&bars[2], x),
+            |x| fc2.forward_programmed(&bars[3], x),
+        )
+        .map_err(error)?;
         let labels = Tensor::<1, Int>::from_data(TensorData::new(labels, [n]), device);
         let predicted = logits.argmax(1).reshape([n]);
         right += predicted.equal(labels).int().sum().into_data().iter::<i64>().next().unwrap_or(0) as usize;

@@ -37,11 +37,13 @@ pub struct DeviceTracker {
     optimizer: OnChipOptimizer,
     /// Per-device writes at the previous epoch end, one vector per parameter.
     previous: Option<Vec<Vec<f32>>>,
+    /// Every device's weight at the last epoch end, for the histogram.
+    weights: Vec<f32>,
 }
 
 impl DeviceTracker {
     pub fn new(optimizer: OnChipOptimizer) -> Self {
-        DeviceTracker { optimizer, previous: None }
+        DeviceTracker { optimizer, previous: None, weights: Vec::new() }
     }
 
     /// The epoch's device activity, given the optimizer steps it took and the totals at the
@@ -58,8 +60,9 @@ impl DeviceTracker {
             written as f64 / devices.max(1) as f64
         });
         self.previous = Some(writes_now);
-        let (writes_before, pulses_before) = before.map_or((0, 0), |b| (b.total_writes, b.total_pulses));
         let total_steps = activity.iter().map(|a| a.updates).max().unwrap_or(0);
+        self.weights = activity.into_iter().flat_map(|a| a.weights).collect();
+        let (writes_before, pulses_before) = before.map_or((0, 0), |b| (b.total_writes, b.total_pulses));
         DeviceEpoch {
             devices,
             weight_updates: (devices * steps) as u64,
@@ -72,16 +75,16 @@ impl DeviceTracker {
         }
     }
 
-    /// `conductances-epoch{N}.png`: the histogram of every device's weight (what a read sees),
-    /// with the device model's mean bounds marked.
+    /// `conductances-epoch{N}.png`: the histogram of every device's weight (what a read sees)
+    /// as [`epoch`](Self::epoch) last read it, with the device model's mean bounds marked.
     pub fn histogram(&self, out: &Path, epoch: usize) -> Result<PathBuf, String> {
-        let weights: Vec<f32> = self.optimizer.activity().into_iter().flat_map(|a| a.weights).collect();
+        let weights = &self.weights;
         let model = &self.optimizer.config().device;
         let (lo, hi) = (model.w_min as f64, model.w_max as f64);
         let pad = 0.15 * (hi - lo);
         let path = out.join(format!("conductances-epoch{}.png", epoch + 1));
         let title = format!("Device weights after epoch {}", epoch + 1);
-        histogram(&path, &title, "device weight (∝ conductance difference G+ − G−)", &weights, (lo - pad, hi + pad), 80, &[lo, hi])?;
+        histogram(&path, &title, "device weight (∝ conductance difference G+ − G−)", weights, (lo - pad, hi + pad), 80, &[lo, hi])?;
         Ok(path)
     }
 }
