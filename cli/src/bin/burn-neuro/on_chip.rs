@@ -38,6 +38,11 @@ pub struct OnChipArgs {
     /// At most this many pulses per device and update.
     #[arg(long, default_value_t = 31)]
     max_pulses: u32,
+    /// Where each layer's largest initial weight sits in device units (aihwkit
+    /// `weight_scaling_omega`): smaller values use fewer of the device's steps, as a
+    /// low-precision device would.
+    #[arg(long, default_value_t = 1.0)]
+    weight_scaling_omega: f32,
     /// Round each input vector of the weight update onto this many levels (aihwkit `n_x_bins`;
     /// 0: exact).
     #[arg(long, default_value_t = 0)]
@@ -72,7 +77,7 @@ impl OnChipArgs {
             Scheme::Sgd => OnChipScheme::AnalogSgd { max_pulses: self.max_pulses },
             _ => OnChipScheme::MixedPrecision { granularity: self.granularity, max_pulses: self.max_pulses },
         };
-        Ok(OnChipConfig::new(device).with_scheme(scheme).with_seed(seed))
+        Ok(OnChipConfig::new(device).with_scheme(scheme).with_weight_scaling_omega(self.weight_scaling_omega).with_seed(seed))
     }
 }
 
