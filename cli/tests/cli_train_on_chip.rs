@@ -93,6 +93,7 @@ fn misuse_is_one_clear_line() {
     one_line_error(&run(&["--model", "lenet", "--on-chip", "sgd", "--granularity", "0.01"]), "--granularity");
     one_line_error(&run(&["--model", "lenet", "--on-chip", "sgd", "--max-pulses", "0"]), "max_pulses");
     one_line_error(&run(&["--model", "lenet", "--n-d-bins", "9"]), "--on-chip");
+    one_line_error(&run(&["--model", "lenet", "--on-chip", "sgd", "--weight-scaling-omega=-1"]), "weight_scaling_omega");
     // clap names the value and lists the presets.
     let output = run(&["--model", "lenet", "--device-model", "pcm-x"]);
     one_line_error(&output, "pcm-x");
