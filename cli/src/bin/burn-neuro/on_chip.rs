@@ -21,6 +21,9 @@ pub enum Scheme {
     MixedPrecision,
     /// Plain analog SGD: round(η·∇W / g) pulses every step (g: the device's granularity).
     Sgd,
+    /// The same analog reads forward and backward, but exact digital weight updates: the
+    /// bound any device scheme approaches (hardware-aware training).
+    IdealUpdate,
 }
 
 #[derive(clap::Args)]
@@ -68,6 +71,7 @@ impl OnChipArgs {
             Scheme::Off => "lenet".into(),
             Scheme::MixedPrecision => format!("lenet/mixed-precision/{}", self.device_model),
             Scheme::Sgd => format!("lenet/sgd/{}", self.device_model),
+            Scheme::IdealUpdate => "lenet/ideal-update".into(),
         }
     }
 
@@ -110,16 +114,20 @@ pub fn train_lenet(
         let optimization = Optimization { build: &|_: &LeNet| SgdConfig::new().init(), on_chip: None };
         return train(digital, train_set, test_set, settings, device, out, resume, progress, optimization);
     }
-    if args.granularity.is_some() && args.on_chip == Scheme::Sgd {
+    if args.granularity.is_some() && args.on_chip != Scheme::MixedPrecision {
         return Err("--granularity sets mixed precision's threshold; --on-chip sgd steps by the device's granularity".into());
     }
-    let on_chip = args.config(settings.seed)?.init().map_err(|e| e.to_string())?;
     let mut model = digital.into_analog(&training_crossbar(), AnalogBackward::Analog)?;
     let quantization = UpdateQuantization { x_bins: args.n_x_bins, d_bins: args.n_d_bins };
     model.conv1 = model.conv1.with_update_quantization(quantization);
     model.conv2 = model.conv2.with_update_quantization(quantization);
     model.fc1 = model.fc1.with_update_quantization(quantization);
     model.fc2 = model.fc2.with_update_quantization(quantization);
+    if args.on_chip == Scheme::IdealUpdate {
+        let optimization = Optimization { build: &|_: &AnalogLeNet| SgdConfig::new().init(), on_chip: None };
+        return train(model, train_set, test_set, settings, device, out, resume, progress, optimization);
+    }
+    let on_chip = args.config(settings.seed)?.init().map_err(|e| e.to_string())?;
     let group = on_chip.clone();
     let build = move |model: &AnalogLeNet| SgdConfig::new().init().with_group(ParamGroup::from_ids(model.device_weights()), group.clone(), None);
     let optimization = Optimization { build: &build, on_chip: Some(on_chip) };
