@@ -67,7 +67,7 @@ fn mixed_precision_lenet_reports_writes_histograms_and_robustness_and_resumes() 
 }
 
 #[test]
-fn analog_sgd_and_the_digital_baseline_run() {
+fn analog_sgd_ideal_updates_and_the_digital_baseline_run() {
     let (sgd, digital) = (scratch("sgd"), scratch("digital"));
     let stdout = success(&train(&sgd, &["--on-chip", "sgd", "--device-model", "idealized", "--epochs", "1"]));
     assert!(stdout.contains("lenet/sgd/idealized"), "{stdout}");
@@ -75,6 +75,11 @@ fn analog_sgd_and_the_digital_baseline_run() {
     let stdout = success(&train(&digital, &["--epochs", "1"]));
     assert!(metrics(&digital)[0].devices.is_none() && !stdout.contains("devices:"), "{stdout}");
     assert!(metrics(&digital)[0].test_accuracy > 0.2, "the digital LeNet learns");
+    // Analog reads with exact digital updates: no devices to report, a robustness check all the same.
+    let ideal = scratch("ideal-update");
+    let stdout = success(&train(&ideal, &["--on-chip", "ideal-update", "--epochs", "1"]));
+    assert!(stdout.contains("lenet/ideal-update") && stdout.contains("programmed onto 1 fresh rram"), "{stdout}");
+    assert!(metrics(&ideal)[0].devices.is_none());
 }
 
 fn one_line_error(output: &Output, contains: &str) {
