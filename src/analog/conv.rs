@@ -118,9 +118,13 @@ impl AnalogConv2d {
         let noisy = perturbed(self.weight.val(), self.training_weight_noise);
         let crossbar = ProgrammedCrossbar::program(Self::matrix(noisy.clone()), &realisation(&self.crossbar, call))?;
         let options = ConvOptions::new(self.stride, self.padding, self.dilation, 1);
-        // The weight gradient: every patch against the kernel matrix, from quantized patches and
-        // output errors where configured (aihwkit quantizes each input and error vector).
+        // The weight gradient: the convolution's own, or, quantized, every patch against the
+        // kernel matrix from quantized patches and output errors (aihwkit quantizes each input
+        // and error vector).
         let weight_path = |dtype| {
+            if self.update_quantization.is_off() {
+                return conv2d(input.clone().detach(), noisy.clone().cast(dtype), None, options.clone());
+            }
             let patches = self.patches(input.clone().detach(), geometry);
             self.to_image(self.update_quantization.weight_path(patches, Self::matrix(noisy.clone()).cast(dtype)), input.dims()[0], geometry)
         };
@@ -128,8 +132,13 @@ impl AnalogConv2d {
             AnalogBackward::Ideal => {
                 let analog = self.read(&crossbar, input.clone().detach(), geometry)?;
                 let dtype = analog.dtype();
-                let input_path = conv2d(input.clone(), noisy.clone().detach().cast(dtype), None, options);
-                straight_through(analog.detach(), [input_path, weight_path(dtype)])
+                if self.update_quantization.is_off() {
+                    // One convolution serves both gradients.
+                    straight_through(analog.detach(), [conv2d(input.clone(), noisy.clone().cast(dtype), None, options.clone())])
+                } else {
+                    let input_path = conv2d(input.clone(), noisy.clone().detach().cast(dtype), None, options.clone());
+                    straight_through(analog.detach(), [input_path, weight_path(dtype)])
+                }
             }
             AnalogBackward::Analog => {
                 let analog = self.read(&crossbar, input.clone(), geometry)?;

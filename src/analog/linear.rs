@@ -140,11 +140,16 @@ impl AnalogLinear {
         let weight_path = |dtype| self.update_quantization.weight_path(x.clone().detach(), noisy.clone().cast(dtype));
         let mut y = match self.backward {
             AnalogBackward::Ideal => {
-                // Value of the analog read, input gradient of the ideal matmul.
+                // Value of the analog read, input gradient of the ideal matmul (and, unquantized,
+                // the weight gradient too: one product serves both).
                 let analog = crossbar.read(x.clone().detach())?;
                 let dtype = analog.dtype();
-                let input_path = x.clone().matmul(noisy.clone().detach().cast(dtype));
-                straight_through(analog.detach(), [input_path, weight_path(dtype)])
+                if self.update_quantization.is_off() {
+                    straight_through(analog.detach(), [x.clone().matmul(noisy.clone().cast(dtype))])
+                } else {
+                    let input_path = x.clone().matmul(noisy.clone().detach().cast(dtype));
+                    straight_through(analog.detach(), [input_path, weight_path(dtype)])
+                }
             }
             AnalogBackward::Analog => {
                 // Input gradient from the analog read of Wᵀ.

@@ -23,6 +23,11 @@ pub struct UpdateQuantization {
 }
 
 impl UpdateQuantization {
+    /// Whether the weight gradient is exact (neither bin count set).
+    pub fn is_off(&self) -> bool {
+        self.x_bins == 0 && self.d_bins == 0
+    }
+
     /// `x·W` for the weight gradient only: `x` (detached by the caller) and the error arriving
     /// at the product quantized per row as configured.
     pub(crate) fn weight_path(&self, x: Tensor<2>, weight: Tensor<2>) -> Tensor<2> {
