@@ -8,6 +8,7 @@
 //! - [`snn`]: Burn modules ([`snn::Leaky`], [`snn::Synaptic`], …) to put next to `burn::nn`
 //!   layers, spike encoders and losses;
 //! - [`analog`]: crossbar-array layers and their configs;
+//! - [`quant`]: low-bit (quantized and binarized) weights and threshold annealing;
 //! - [`ops`]: checked functions on `Tensor<D>` ([`neuron_forward`], [`neuron_step`], [`lif`],
 //!   spike propagation);
 //! - [`neuron`]: the neuron table ([`NeuronKind`]) and the spec ([`LifSpec`]) every neuron
@@ -27,6 +28,7 @@ pub mod error;
 pub mod kernels;
 pub mod neuron;
 pub mod ops;
+pub mod quant;
 #[doc(hidden)]
 pub mod reference;
 #[doc(hidden)]

@@ -45,7 +45,8 @@ fn losses_and_accuracy_match_their_definitions() {
     let rate = rate / 8.0;
     let counts = |b: usize| [0, 1, 2].map(|c| (0..4).map(|t| at(t, b, c)).sum::<f64>());
     let count = (host_ce(&counts(0), 0) + host_ce(&counts(1), 2)) / 2.0;
-    // mse_count with correct 0.75, incorrect 0.25 over T = 4: targets 3 and 1.
+    // mse_count with correct 0.75, incorrect 0.25 over T = 4: targets 3 and 1, the mean divided
+    // by T as snnTorch does.
     let mut mse = 0.0;
     for b in 0..2 {
         for c in 0..3 {
@@ -53,7 +54,7 @@ fn losses_and_accuracy_match_their_definitions() {
             mse += (counts(b)[c] - goal).powi(2);
         }
     }
-    let mse = mse / 6.0;
+    let mse = mse / 6.0 / 4.0;
     // mse_membrane with on 1, off 0, the spikes as membranes.
     let mut membrane = 0.0;
     for t in 0..4 {

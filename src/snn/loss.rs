@@ -81,7 +81,10 @@ pub fn ce_count_loss(spikes: Tensor<3>, targets: Tensor<1, Int>, code: OutputCod
 }
 
 /// `mse_count_loss(correct_rate, incorrect_rate)`: mean squared error between spike counts and
-/// `⌊T·rate⌋` targets (per population neuron, as snnTorch's population code scales them).
+/// their targets, divided by T, as snnTorch computes it: the targets are `⌊T·rate·P⌋` spikes (P
+/// the population per class, 1 without a population code) and the loss is
+/// `MSE(Σ_t spikes, targets) / T`. For T = 100, counts `[70, 30]` and class 0 with rates 0.8 and
+/// 0.2 it is `((70 − 80)² + (30 − 20)²) / 2 / 100 = 1`.
 pub fn mse_count_loss(spikes: Tensor<3>, targets: Tensor<1, Int>, correct_rate: f32, incorrect_rate: f32, code: OutputCode) -> Result<Tensor<1>> {
     let (steps, batch, classes) = classes_of(&spikes, &targets, code)?;
     for (argument, rate) in [("correct_rate", correct_rate), ("incorrect_rate", incorrect_rate)] {
@@ -89,13 +92,14 @@ pub fn mse_count_loss(spikes: Tensor<3>, targets: Tensor<1, Int>, correct_rate: 
             return Err(NeuroError::Range { argument, value: rate.to_string(), expected: "a firing rate in [0, 1]".into() });
         }
     }
-    let scale = code.population as f32;
-    let on = (steps as f32 * correct_rate).floor() * scale;
-    let off = (steps as f32 * incorrect_rate).floor() * scale;
+    // snnTorch's int(num_steps · rate · population), in f32 like its float arithmetic rounds.
+    let population = code.population as f32;
+    let on = (steps as f32 * correct_rate * population).floor();
+    let off = (steps as f32 * incorrect_rate * population).floor();
     let counts = population_sum(spikes, code.population).sum_dim(0).reshape([batch, classes]);
     let one_hot = targets.one_hot::<2>(classes).float().cast(counts.dtype());
     let goal = one_hot.clone() * (on - off) + off;
-    Ok((counts - goal).powi_scalar(2).mean())
+    Ok((counts - goal).powi_scalar(2).mean().div_scalar(steps as f32))
 }
 
 /// `mse_membrane_loss(on_target, off_target)`: mean squared error of the membrane against

@@ -12,6 +12,7 @@ mod precision;
 mod recurrent;
 pub mod spikegen;
 mod spiking_linear;
+mod step_norm;
 mod synaptic;
 pub mod truncated;
 
@@ -21,6 +22,7 @@ pub use leaky::{Leaky, LeakyConfig};
 pub use precision::cast_weights;
 pub use recurrent::{RLeaky, RLeakyConfig};
 pub use spiking_linear::{SpikingLinear, SpikingLinearConfig};
+pub use step_norm::{StepBatchNorm, StepBatchNormConfig};
 pub use synaptic::{Synaptic, SynapticConfig};
 pub use truncated::{NeuronLayer, forward_truncated};
 

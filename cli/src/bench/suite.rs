@@ -29,6 +29,9 @@ pub struct SuiteConfig {
     /// Pulsed device update: devices, and the pulses per device of each case.
     pub pulsed_devices: usize,
     pub pulse_counts: Vec<usize>,
+    /// Low-bit conv SNN training step: batch and time steps.
+    pub lowbit_batch: usize,
+    pub lowbit_steps: usize,
     /// Elements moved by the copy probe, invocations of the FMA probe.
     pub copy_elements: usize,
     pub fma_invocations: usize,
@@ -52,6 +55,8 @@ impl SuiteConfig {
             crossbar_sizes: vec![512],
             pulsed_devices: 1 << 18,
             pulse_counts: vec![1, 8],
+            lowbit_batch: 16,
+            lowbit_steps: 8,
             copy_elements: 1 << 20,
             fma_invocations: 1 << 14,
         }
@@ -74,6 +79,8 @@ impl SuiteConfig {
             crossbar_sizes: vec![512, 1024],
             pulsed_devices: 1 << 24,
             pulse_counts: vec![1, 8],
+            lowbit_batch: 128,
+            lowbit_steps: 25,
             copy_elements: 1 << 26,
             fma_invocations: 1 << 20,
         }
@@ -87,6 +94,7 @@ impl SuiteConfig {
             + self.crossbar_sizes.len() * dtypes * 2
             + self.harness_sizes.len() * 4
             + self.pulse_counts.len()
+            + dtypes * 3
     }
 }
 

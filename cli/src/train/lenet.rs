@@ -40,7 +40,7 @@ fn forward<E>(
 fn as_one_step(logits: Result<Tensor<2>, std::convert::Infallible>) -> SpikingOutput {
     let Ok(logits) = logits;
     let logits = logits.cast(DType::F32).unsqueeze_dim::<3>(0);
-    SpikingOutput { spikes: logits.clone(), membrane: logits }
+    SpikingOutput { spikes: logits.clone(), membrane: logits, layer_spikes: Vec::new() }
 }
 
 /// Digital LeNet-5 (the baseline of on-chip training).
@@ -89,6 +89,11 @@ impl SpikingClassifier for LeNet {
     fn with_saved_state(self, _saved_state: SavedState) -> Self {
         self
     }
+
+    /// Not spiking: no layer to report.
+    fn spiking_layers(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
+    }
 }
 
 /// LeNet-5 with every layer on a crossbar.
@@ -120,6 +125,11 @@ impl SpikingClassifier for AnalogLeNet {
 
     fn with_saved_state(self, _saved_state: SavedState) -> Self {
         self
+    }
+
+    /// Not spiking: no layer to report.
+    fn spiking_layers(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
     }
 }
 

@@ -1,8 +1,10 @@
 //! Half-precision SNN training runs: data, the reference models, the training loop with
 //! metrics, charts and checkpoints.
 
+pub mod clip;
 pub mod data;
 pub mod lenet;
+pub mod lowbit;
 pub mod model;
 pub mod on_chip;
 pub mod run;

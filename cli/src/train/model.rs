@@ -21,6 +21,14 @@ use burn_neuro::snn::{Leaky, LeakyConfig};
 pub struct SpikingOutput {
     pub spikes: Tensor<3>,
     pub membrane: Tensor<3>,
+    /// Spikes each spiking layer emitted in this forward, `[1]` f32 each (detached), in the
+    /// order of [`SpikingClassifier::spiking_layers`].
+    pub layer_spikes: Vec<Tensor<1>>,
+}
+
+/// All spikes of a layer's output, as a detached f32 `[1]`.
+pub fn spike_total<const D: usize>(spikes: Tensor<D>) -> Tensor<1> {
+    spikes.detach().cast(DType::F32).sum()
 }
 
 /// A classifier over `[batch, pixels]` images, run for `steps` time steps in `dtype`.
@@ -31,6 +39,20 @@ pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static 
     /// `SavedState::Compact`; the fully connected layers fed spikes then also keep them as
     /// bits).
     fn with_saved_state(self, saved_state: SavedState) -> Self;
+
+    /// Runs after every optimizer step (threshold annealing).
+    fn after_step(self) -> Self {
+        self
+    }
+
+    /// Name and neurons per example of each spiking layer (the order of
+    /// [`SpikingOutput::layer_spikes`]).
+    fn spiking_layers(&self) -> Vec<(&'static str, usize)>;
+
+    /// Each spiking layer's threshold (first neuron), where the model reports them.
+    fn thresholds(&self) -> Vec<f32> {
+        Vec::new()
+    }
 }
 
 fn linear(x: Tensor<2>, layer: &Linear, dtype: DType) -> Tensor<2> {
@@ -58,7 +80,7 @@ fn conv(x: Tensor<4>, layer: &Conv2d, dtype: DType) -> Tensor<4> {
     conv2d(x, layer.weight.val().cast(dtype), layer.bias.as_ref().map(|b| b.val().cast(dtype)), options)
 }
 
-fn over_time<const D: usize, const D1: usize>(x: Tensor<D>, steps: usize) -> Tensor<D1> {
+pub fn over_time<const D: usize, const D1: usize>(x: Tensor<D>, steps: usize) -> Tensor<D1> {
     let mut dims = [0; D1];
     dims[0] = steps;
     dims[1..].copy_from_slice(&x.dims());
@@ -96,10 +118,11 @@ impl SpikingClassifier for SnnMlp {
         let hidden = current.dims()[1];
         let spikes = self.lif1.forward(over_time::<2, 3>(current, steps), None).spikes;
         let memory_light = self.lif1.spec.saved_state == SavedState::Compact;
-        let out = synapse(spikes.reshape([steps * batch, hidden]), &self.fc2, dtype, memory_light);
+        let out = synapse(spikes.clone().reshape([steps * batch, hidden]), &self.fc2, dtype, memory_light);
         let classes = out.dims()[1];
         let out = self.lif2.forward(out.reshape([steps, batch, classes]), None);
-        SpikingOutput { spikes: out.spikes, membrane: out.membrane }
+        let layer_spikes = vec![spike_total(spikes), spike_total(out.spikes.clone())];
+        SpikingOutput { spikes: out.spikes, membrane: out.membrane, layer_spikes }
     }
 
     fn with_saved_state(mut self, saved_state: SavedState) -> Self {
@@ -107,6 +130,10 @@ impl SpikingClassifier for SnnMlp {
             layer.spec.saved_state = saved_state;
         }
         self
+    }
+
+    fn spiking_layers(&self) -> Vec<(&'static str, usize)> {
+        vec![("lif1", self.fc1.weight.dims()[1]), ("lif2", self.fc2.weight.dims()[1])]
     }
 }
 
@@ -142,13 +169,14 @@ impl SpikingClassifier for Csnn {
         let x = images.cast(dtype).reshape([batch, 1, 28, 28]);
         let c1 = max_pool2d(conv(x, &self.conv1, dtype), pool()); // [B, 12, 12, 12]
         let s1 = self.lif1.forward(over_time::<4, 5>(c1, steps), None).spikes;
-        let c2 = max_pool2d(conv(s1.reshape([steps * batch, 12, 12, 12]), &self.conv2, dtype), pool()); // [T·B, 64, 4, 4]
+        let c2 = max_pool2d(conv(s1.clone().reshape([steps * batch, 12, 12, 12]), &self.conv2, dtype), pool()); // [T·B, 64, 4, 4]
         let s2 = self.lif2.forward(c2.reshape([steps, batch, 64, 4, 4]), None).spikes;
         let memory_light = self.lif2.spec.saved_state == SavedState::Compact;
-        let out = synapse(s2.reshape([steps * batch, 64 * 4 * 4]), &self.fc, dtype, memory_light);
+        let out = synapse(s2.clone().reshape([steps * batch, 64 * 4 * 4]), &self.fc, dtype, memory_light);
         let classes = out.dims()[1];
         let out = self.lif3.forward(out.reshape([steps, batch, classes]), None);
-        SpikingOutput { spikes: out.spikes, membrane: out.membrane }
+        let layer_spikes = vec![spike_total(s1), spike_total(s2), spike_total(out.spikes.clone())];
+        SpikingOutput { spikes: out.spikes, membrane: out.membrane, layer_spikes }
     }
 
     fn with_saved_state(mut self, saved_state: SavedState) -> Self {
@@ -156,5 +184,9 @@ impl SpikingClassifier for Csnn {
             layer.spec.saved_state = saved_state;
         }
         self
+    }
+
+    fn spiking_layers(&self) -> Vec<(&'static str, usize)> {
+        vec![("lif1", 12 * 12 * 12), ("lif2", 64 * 4 * 4), ("lif3", self.fc.weight.dims()[1])]
     }
 }

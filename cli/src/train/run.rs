@@ -1,22 +1,37 @@
 //! The training loop: Adam on the summed per-step cross-entropy of the output membrane
-//! (snnTorch tutorial 5), accuracy from summed output spikes, per-epoch metrics, charts and
-//! resumable checkpoints.
+//! (snnTorch tutorial 5) or on snnTorch's `mse_count_loss`, a constant or periodic cosine
+//! learning rate, accuracy from summed output spikes, per-epoch metrics (per-layer spike counts
+//! included), charts and resumable checkpoints.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
+use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::clip::{clip_grad_norm, clip_weights};
 use super::data::{Dataset, shuffled};
 use super::model::SpikingClassifier;
 use super::on_chip::{DeviceEpoch, DeviceTracker};
 use crate::chart::{Series, line_chart};
 use burn_neuro::analog::OnChipOptimizer;
 use burn_neuro::neuron::SavedState;
+use burn_neuro::snn::loss::{OutputCode, mse_count_loss};
+
+/// What the training loop minimizes.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum LossKind {
+    /// Σ_t CE(U[t], y) on the output membrane (snnTorch tutorial 5).
+    #[default]
+    MembraneCe,
+    /// snnTorch's `mse_count_loss(correct_rate, incorrect_rate)` on the output spike counts.
+    MseCount { correct_rate: f32, incorrect_rate: f32 },
+}
 
 /// What one training run does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +48,18 @@ pub struct TrainSettings {
     /// What the neuron layers keep for BPTT (`Compact`: memory-light).
     #[serde(default)]
     pub saved_state: SavedState,
+    #[serde(default)]
+    pub loss: LossKind,
+    /// Periodic cosine learning rate stepped every iteration (PyTorch's `CosineAnnealingLR`,
+    /// η_min = 0): `T_max`, the iterations from η₀ down to 0. `None`: constant.
+    #[serde(default)]
+    pub cosine_t_max: Option<usize>,
+    /// Global gradient-norm clip (PyTorch's `clip_grad_norm_`).
+    #[serde(default)]
+    pub grad_clip: Option<f32>,
+    /// Clamp every trained parameter to [−c, c] before each optimizer step.
+    #[serde(default)]
+    pub weight_clip: Option<f32>,
 }
 
 impl TrainSettings {
@@ -60,6 +87,24 @@ pub struct EpochMetrics {
     /// On-chip training: device writes against weight updates.
     #[serde(default)]
     pub devices: Option<DeviceEpoch>,
+    /// The learning rate of the epoch's last step.
+    #[serde(default)]
+    pub learning_rate: f64,
+    /// Activity of every spiking layer on the test set after the epoch.
+    #[serde(default)]
+    pub layers: Vec<LayerActivity>,
+}
+
+/// One spiking layer's activity on the test set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerActivity {
+    pub layer: String,
+    /// Spikes the whole layer emits per example over all steps.
+    pub spikes_per_example: f64,
+    /// Spikes per neuron per step.
+    pub firing_rate: f64,
+    /// The layer's threshold (first neuron), where the model reports it.
+    pub threshold: Option<f32>,
 }
 
 /// What a checkpoint folder records besides the model and optimizer files.
@@ -117,14 +162,83 @@ fn correct(spikes: Tensor<3>, labels: Tensor<1, Int>) -> usize {
 
 /// Test-set accuracy.
 pub fn evaluate<M: SpikingClassifier>(model: &M, data: &Dataset, settings: &TrainSettings, device: &Device) -> f64 {
+    evaluate_with_activity(model, data, settings, device).0
+}
+
+/// Test-set accuracy and the activity of every spiking layer (summed on the device, read once).
+pub fn evaluate_with_activity<M: SpikingClassifier>(
+    model: &M,
+    data: &Dataset,
+    settings: &TrainSettings,
+    device: &Device,
+) -> (f64, Vec<LayerActivity>) {
     let model = model.valid();
+    let layers = model.spiking_layers();
+    let mut totals: Vec<Option<Tensor<1>>> = vec![None; layers.len()];
     let mut right = 0;
     let order: Vec<usize> = (0..data.len()).collect();
     for chunk in order.chunks(settings.batch_size) {
         let (images, labels) = batch_tensors(data, chunk, device);
-        right += correct(model.forward(images, settings.steps, settings.dtype()).spikes, labels);
+        let out = model.forward(images, settings.steps, settings.dtype());
+        for (total, spikes) in totals.iter_mut().zip(out.layer_spikes) {
+            *total = Some(match total.take() {
+                Some(t) => t + spikes,
+                None => spikes,
+            });
+        }
+        right += correct(out.spikes, labels);
     }
-    right as f64 / data.len().max(1) as f64
+    let examples = data.len().max(1) as f64;
+    let thresholds = model.thresholds();
+    let activity = layers
+        .iter()
+        .zip(totals)
+        .enumerate()
+        .map(|(index, ((name, neurons), total))| {
+            let spikes = total.map_or(0.0, |t| t.into_data().iter::<f32>().next().unwrap_or(f32::NAN) as f64);
+            LayerActivity {
+                layer: name.to_string(),
+                spikes_per_example: spikes / examples,
+                firing_rate: spikes / examples / (*neurons * settings.steps).max(1) as f64,
+                threshold: thresholds.get(index).copied(),
+            }
+        })
+        .collect();
+    (right as f64 / examples, activity)
+}
+
+/// The learning rate of every iteration: constant, or Burn's cosine annealing, whose closed form
+/// `η₀·(1 + cos(π·t/T_max))/2` with an unbounded t is PyTorch's `CosineAnnealingLR` stepped every
+/// iteration (η falls to 0 at `T_max` and climbs back to η₀ at `2·T_max`).
+pub struct LearningRate {
+    constant: f64,
+    cosine: Option<ModuleLrScheduler>,
+}
+
+impl LearningRate {
+    /// The schedule positioned before iteration `start`.
+    pub fn new(settings: &TrainSettings, start: usize) -> Result<Self, String> {
+        let cosine = match settings.cosine_t_max {
+            Some(t_max) => {
+                let mut scheduler =
+                    CosineAnnealingLrSchedulerConfig::new(settings.learning_rate, t_max).init().map_err(|e| format!("--lr-schedule cosine: {e}"))?;
+                for _ in 0..start {
+                    scheduler.step();
+                }
+                Some(scheduler)
+            }
+            None => None,
+        };
+        Ok(LearningRate { constant: settings.learning_rate, cosine })
+    }
+
+    /// The rate of the next iteration.
+    pub fn next(&mut self) -> f64 {
+        match self.cosine.as_mut() {
+            Some(scheduler) => scheduler.step().base(),
+            None => self.constant,
+        }
+    }
 }
 
 /// Trains `model` (freshly initialised with `settings.seed`), resuming from `out/checkpoint`
@@ -162,6 +276,8 @@ pub fn train<M: SpikingClassifier>(
     let steps = settings.steps;
     let started = Instant::now();
     let mut global_step = metrics.last().map_or(0, |m| m.global_step);
+    let mut schedule = LearningRate::new(settings, global_step)?;
+    let mut learning_rate = settings.learning_rate;
 
     for epoch in metrics.len()..settings.epochs {
         let epoch_start = Instant::now();
@@ -177,11 +293,19 @@ pub fn train<M: SpikingClassifier>(
             // Measured once per epoch: each reading waits for the device.
             let before = if index == 0 { burn_neuro::device::bytes_in_use(device) } else { None };
             let out = model.forward(images, steps, settings.dtype());
-            // Σ_t CE(U[t], y): the mean over the T·B stacked steps times T.
-            let classes = out.spikes.dims()[2];
-            let logits = out.membrane.reshape([steps * batch, classes]).cast(DType::F32);
-            let targets = labels.clone().unsqueeze_dim::<2>(0).repeat_dim(0, steps).reshape([steps * batch]);
-            let loss = loss_fn.forward(logits, targets) * steps as f32;
+            let loss = match settings.loss {
+                LossKind::MembraneCe => {
+                    // Σ_t CE(U[t], y): the mean over the T·B stacked steps times T.
+                    let classes = out.spikes.dims()[2];
+                    let logits = out.membrane.reshape([steps * batch, classes]).cast(DType::F32);
+                    let targets = labels.clone().unsqueeze_dim::<2>(0).repeat_dim(0, steps).reshape([steps * batch]);
+                    loss_fn.forward(logits, targets) * steps as f32
+                }
+                LossKind::MseCount { correct_rate, incorrect_rate } => {
+                    mse_count_loss(out.spikes.clone().cast(DType::F32), labels.clone(), correct_rate, incorrect_rate, OutputCode::default())
+                        .map_err(|e| format!("the loss: {e}"))?
+                }
+            };
             if let Some(before) = before {
                 held_for_backward_bytes = burn_neuro::device::bytes_in_use(device).map(|after| after.saturating_sub(before));
             }
@@ -189,8 +313,15 @@ pub fn train<M: SpikingClassifier>(
             if !value.is_finite() {
                 return Err(format!("training diverged at epoch {epoch}, step {global_step}: loss {value}"));
             }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optimizer.step(settings.learning_rate, model, grads);
+            let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+            if let Some(max_norm) = settings.grad_clip {
+                grads = clip_grad_norm(grads, &model, max_norm);
+            }
+            if let Some(limit) = settings.weight_clip {
+                model = clip_weights(model, limit);
+            }
+            learning_rate = schedule.next();
+            model = optimizer.step(learning_rate, model, grads).after_step();
             right += correct(out.spikes.detach(), labels);
             seen += batch;
             loss_sum += value;
@@ -198,7 +329,7 @@ pub fn train<M: SpikingClassifier>(
             global_step += 1;
             progress.batch(value, right as f64 / seen as f64);
         }
-        let test_accuracy = evaluate(&model, test_set, settings, device);
+        let (test_accuracy, layers) = evaluate_with_activity(&model, test_set, settings, device);
         let devices = match tracker.as_mut() {
             Some(tracker) => {
                 let previous = metrics.last().and_then(|m| m.devices.as_ref());
@@ -221,6 +352,8 @@ pub fn train<M: SpikingClassifier>(
             batch_losses,
             held_for_backward_bytes,
             devices,
+            learning_rate,
+            layers,
         };
         progress.epoch_end(&epoch_metrics);
         metrics.push(epoch_metrics);
@@ -273,14 +406,15 @@ fn save_checkpoint<M: Module>(
     std::fs::write(checkpoint.join("state.json"), text).map_err(|e| format!("{}: {e}", checkpoint.display()))
 }
 
-/// `metrics.csv`, `metrics.json`, `loss.png` (per batch) and `accuracy.png` (per epoch).
+/// `metrics.csv`, `metrics.json`, `loss.png` (per batch) and `accuracy.png` (per epoch); for
+/// spiking models also `layers.csv` and `spikes.png` (per-layer activity per epoch).
 pub fn write_reports(out: &Path, metrics: &[EpochMetrics]) -> Result<Vec<PathBuf>, String> {
     let write = |name: &str, text: String| {
         let path = out.join(name);
         std::fs::write(&path, text).map(|_| path.clone()).map_err(|e| format!("{}: {e}", path.display()))
     };
     let mut csv = String::from(
-        "epoch,global_step,train_loss,train_accuracy,test_accuracy,seconds,held_for_backward_bytes,weight_updates,device_writes,device_pulses,share_written\n",
+        "epoch,global_step,train_loss,train_accuracy,test_accuracy,seconds,learning_rate,held_for_backward_bytes,weight_updates,device_writes,device_pulses,share_written\n",
     );
     for m in metrics {
         let held = m.held_for_backward_bytes.map_or(String::new(), |b| b.to_string());
@@ -288,8 +422,8 @@ pub fn write_reports(out: &Path, metrics: &[EpochMetrics]) -> Result<Vec<PathBuf
             format!("{},{},{},{}", d.weight_updates, d.writes, d.pulses, d.share_written.map_or(String::new(), |s| format!("{s:.6}")))
         });
         csv.push_str(&format!(
-            "{},{},{:.6},{:.6},{:.6},{:.3},{held},{devices}\n",
-            m.epoch, m.global_step, m.train_loss, m.train_accuracy, m.test_accuracy, m.seconds
+            "{},{},{:.6},{:.6},{:.6},{:.3},{:e},{held},{devices}\n",
+            m.epoch, m.global_step, m.train_loss, m.train_accuracy, m.test_accuracy, m.seconds, m.learning_rate
         ));
     }
     let mut paths = vec![write("metrics.csv", csv)?];
@@ -346,5 +480,39 @@ pub fn write_reports(out: &Path, metrics: &[EpochMetrics]) -> Result<Vec<PathBuf
         )?;
         paths.push(writes_path);
     }
+    if metrics.iter().any(|m| !m.layers.is_empty()) {
+        paths.extend(write_layer_reports(out, metrics)?);
+    }
     Ok(paths)
+}
+
+/// `layers.csv` (one row per epoch and spiking layer) and `spikes.png` (firing rate per layer
+/// per epoch): whether every layer keeps firing as training goes on.
+fn write_layer_reports(out: &Path, metrics: &[EpochMetrics]) -> Result<Vec<PathBuf>, String> {
+    let mut csv = String::from("epoch,layer,spikes_per_example,firing_rate,threshold\n");
+    let mut names: Vec<&str> = Vec::new();
+    for m in metrics {
+        for l in &m.layers {
+            let threshold = l.threshold.map_or(String::new(), |t| format!("{t}"));
+            csv.push_str(&format!("{},{},{:.3},{:.6},{threshold}\n", m.epoch, l.layer, l.spikes_per_example, l.firing_rate));
+            if !names.contains(&l.layer.as_str()) {
+                names.push(&l.layer);
+            }
+        }
+    }
+    let csv_path = out.join("layers.csv");
+    std::fs::write(&csv_path, csv).map_err(|e| format!("{}: {e}", csv_path.display()))?;
+    let series: Vec<Series> = names
+        .iter()
+        .map(|name| Series {
+            name: format!("{name} spikes per neuron per step (%)"),
+            points: metrics
+                .iter()
+                .filter_map(|m| m.layers.iter().find(|l| l.layer == *name).map(|l| ((m.epoch + 1) as f64, 100.0 * l.firing_rate)))
+                .collect(),
+        })
+        .collect();
+    let chart_path = out.join("spikes.png");
+    line_chart(&chart_path, "Firing rate per layer (test set)", "epoch", "firing rate (%)", &series, false)?;
+    Ok(vec![csv_path, chart_path])
 }

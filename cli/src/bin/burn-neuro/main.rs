@@ -4,6 +4,7 @@
 mod backend;
 mod bench;
 mod info;
+mod lowbit;
 mod on_chip;
 mod runtime_dir;
 mod train;

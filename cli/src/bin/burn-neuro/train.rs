@@ -8,10 +8,11 @@ use burn_neuro::SavedState;
 use burn_neuro::adapters::list_adapters;
 use burn_neuro_cli::train::data::{Dataset, idx, synthetic};
 use burn_neuro_cli::train::model::{Csnn, SnnMlp};
-use burn_neuro_cli::train::run::{EpochMetrics, Optimization, Progress, TrainOutcome, TrainSettings, train};
+use burn_neuro_cli::train::run::{EpochMetrics, LossKind, Optimization, Progress, TrainOutcome, TrainSettings, train};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::BackendArg;
+use crate::lowbit::{self, LowBitArgs};
 use crate::on_chip::{self, OnChipArgs};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -29,6 +30,9 @@ enum ModelKind {
     /// LeNet-5 (aihwkit's LeNet5 example, tanh, not spiking), digital or trained on chip
     /// (`--on-chip`); f32, plain SGD.
     Lenet,
+    /// The QSNN / threshold-annealing papers' conv SNN (16C5-AP2-BN-Leaky-64C5-AP2-BN-Leaky-
+    /// FC10-Leaky) with quantized or binarized weights; hyper-parameters from `--recipe`.
+    LowbitCnn,
 }
 
 #[derive(clap::Args)]
@@ -58,12 +62,12 @@ pub struct TrainArgs {
     #[arg(long)]
     batch_size: Option<usize>,
     /// Learning rate: Adam's (default 5e-4 for mlp, 1e-2 for cnn, as in snnTorch's tutorials),
-    /// SGD's for lenet (default 0.1).
+    /// SGD's for lenet (default 0.1), the recipe's for lowbit-cnn.
     #[arg(long)]
     lr: Option<f64>,
-    /// Time steps per example.
-    #[arg(long, default_value_t = 25)]
-    steps: usize,
+    /// Time steps per example (default 25; the recipe's 100 for lowbit-cnn).
+    #[arg(long)]
+    steps: Option<usize>,
     /// Use at most this many training / test examples (default: all; generated: 3000 / 1000).
     #[arg(long)]
     train_size: Option<usize>,
@@ -81,6 +85,8 @@ pub struct TrainArgs {
     memory_light: bool,
     #[command(flatten)]
     on_chip: OnChipArgs,
+    #[command(flatten)]
+    lowbit: LowBitArgs,
 }
 
 struct Bar {
@@ -143,27 +149,45 @@ fn datasets(args: &TrainArgs) -> Result<(Dataset, Dataset), String> {
     if train.is_empty() || test.is_empty() {
         return Err("the training and test sets must not be empty".into());
     }
-    if matches!(args.model, ModelKind::Cnn | ModelKind::Lenet) && (train.rows, train.cols) != (28, 28) {
-        return Err(format!(
-            "--model {} needs 28×28 images, the data has {}×{}",
-            if args.model == ModelKind::Cnn { "cnn" } else { "lenet" },
-            train.rows,
-            train.cols
-        ));
+    if matches!(args.model, ModelKind::Cnn | ModelKind::Lenet | ModelKind::LowbitCnn) && (train.rows, train.cols) != (28, 28) {
+        return Err(format!("--model {} needs 28×28 images, the data has {}×{}", model_name(args.model), train.rows, train.cols));
     }
     Ok((train, test))
 }
 
-fn learning_rate(args: &TrainArgs) -> f64 {
-    args.lr.unwrap_or(match args.model {
+fn model_name(model: ModelKind) -> &'static str {
+    match model {
+        ModelKind::Mlp => "mlp",
+        ModelKind::Cnn => "cnn",
+        ModelKind::Lenet => "lenet",
+        ModelKind::LowbitCnn => "lowbit-cnn",
+    }
+}
+
+fn learning_rate(args: &TrainArgs) -> Result<f64, String> {
+    Ok(args.lr.unwrap_or(match args.model {
         ModelKind::Mlp => 5e-4,
         ModelKind::Cnn => 1e-2,
         ModelKind::Lenet => 0.1,
-    })
+        ModelKind::LowbitCnn => args.lowbit.recipe()?.learning_rate,
+    }))
 }
 
-fn batch_size(args: &TrainArgs) -> usize {
-    args.batch_size.unwrap_or(if args.model == ModelKind::Lenet { 32 } else { 128 })
+fn batch_size(args: &TrainArgs) -> Result<usize, String> {
+    Ok(args.batch_size.unwrap_or(match args.model {
+        ModelKind::Lenet => 32,
+        ModelKind::LowbitCnn => args.lowbit.recipe()?.batch_size,
+        _ => 128,
+    }))
+}
+
+fn steps(args: &TrainArgs) -> Result<usize, String> {
+    Ok(match (args.model, args.steps) {
+        (ModelKind::Lenet, _) => 1,
+        (_, Some(steps)) => steps,
+        (ModelKind::LowbitCnn, None) => args.lowbit.recipe()?.steps,
+        (_, None) => 25,
+    })
 }
 
 /// The requested precision, or the model's default.
@@ -184,11 +208,13 @@ fn run_one(
     test_set: &Dataset,
     out: PathBuf,
 ) -> Result<TrainOutcome, String> {
+    let recipe = if args.model == ModelKind::LowbitCnn { Some(args.lowbit.recipe()?) } else { None };
     let settings = TrainSettings {
         model: match args.model {
             ModelKind::Mlp => "mlp".into(),
             ModelKind::Cnn => "cnn".into(),
             ModelKind::Lenet => args.on_chip.run_name(),
+            ModelKind::LowbitCnn => format!("lowbit-cnn:{}", args.lowbit.run_name()?),
         },
         precision: match precision {
             Precision::F16 => "F16",
@@ -197,10 +223,21 @@ fn run_one(
         .into(),
         epochs: args.epochs,
         seed: args.seed,
-        batch_size: batch_size(args),
-        learning_rate: learning_rate(args),
-        steps: if args.model == ModelKind::Lenet { 1 } else { args.steps },
+        batch_size: batch_size(args)?,
+        learning_rate: learning_rate(args)?,
+        steps: steps(args)?,
         saved_state: if args.memory_light { SavedState::Compact } else { SavedState::Full },
+        loss: match &recipe {
+            // Both papers' loss: snnTorch's mse_count_loss(0.8, 0.2).
+            Some(_) => LossKind::MseCount { correct_rate: 0.8, incorrect_rate: 0.2 },
+            None => LossKind::MembraneCe,
+        },
+        cosine_t_max: match &recipe {
+            Some(recipe) => args.lowbit.cosine_t_max(recipe),
+            None => None,
+        },
+        grad_clip: recipe.as_ref().and_then(|r| r.grad_clip.then_some(1.0)),
+        weight_clip: recipe.as_ref().and_then(|r| r.weight_clip.then_some(1.0)),
     };
     if precision == Precision::F16 && !device.supports_dtype(burn::tensor::DType::F16) {
         return Err("--precision f16: this adapter lacks SHADER_F16; use --precision f32".into());
@@ -218,16 +255,23 @@ fn run_one(
         }
         ModelKind::Cnn => train(Csnn::new(10, device), train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam()),
         ModelKind::Lenet => on_chip::train_lenet(&args.on_chip, train_set, test_set, &settings, device, &out, resume, bar),
+        ModelKind::LowbitCnn => match &recipe {
+            Some(recipe) => lowbit::train_lowbit(recipe, train_set, test_set, &settings, device, &out, resume, bar),
+            None => Err("--model lowbit-cnn needs a recipe".into()),
+        },
     };
     progress.bar.finish_and_clear();
     outcome
 }
 
 pub fn run_command(args: TrainArgs) -> Result<(), String> {
-    if args.epochs == 0 || batch_size(&args) == 0 || args.steps == 0 {
+    if args.epochs == 0 || batch_size(&args)? == 0 || steps(&args)? == 0 {
         return Err("--epochs, --batch-size and --steps must be at least 1".into());
     }
-    let lr = learning_rate(&args);
+    if args.model != ModelKind::LowbitCnn && args.lowbit.is_set() {
+        return Err("--recipe, --weight-bits, --binarize, --threshold-anneal and --lr-schedule configure --model lowbit-cnn".into());
+    }
+    let lr = learning_rate(&args)?;
     if !(lr > 0.0 && lr.is_finite()) {
         return Err(format!("--lr {lr}: must be a positive number"));
     }
@@ -273,6 +317,17 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
         outcome.seconds,
         args.out.display()
     );
+    if let Some(last) = outcome.metrics.last().filter(|m| !m.layers.is_empty()) {
+        let layers: Vec<String> = last
+            .layers
+            .iter()
+            .map(|l| {
+                let threshold = l.threshold.map_or(String::new(), |t| format!(", θ {t:.4}"));
+                format!("{} {:.1} ({:.2}% per neuron per step{threshold})", l.layer, l.spikes_per_example, 100.0 * l.firing_rate)
+            })
+            .collect();
+        println!("spikes per test example: {}", layers.join("; "));
+    }
     if let Some(devices) = outcome.metrics.iter().filter_map(|m| m.devices.as_ref()).next_back() {
         let updates: u64 = outcome.metrics.iter().filter_map(|m| m.devices.as_ref()).map(|d| d.weight_updates).sum();
         println!(
@@ -285,7 +340,7 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
         );
     }
     if args.model == ModelKind::Lenet {
-        on_chip::robustness(&args.on_chip, &test_set, batch_size(&args), &device, &args.out)?;
+        on_chip::robustness(&args.on_chip, &test_set, batch_size(&args)?, &device, &args.out)?;
     }
     Ok(())
 }
