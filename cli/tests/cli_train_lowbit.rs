@@ -44,6 +44,7 @@ fn tha_recipe_anneals_thresholds_reports_layer_spikes_and_resumes() {
     let args = ["--recipe", "tha-mnist", "--t-max", "4", "--precision", "f32"];
     let stdout = success(&train(&out, &[&args[..], &["--epochs", "1"]].concat()));
     assert!(stdout.contains("spikes per test example: lif1"), "{stdout}");
+    assert!(stdout.contains("distinct weight values per layer (at most 2): conv1 2, conv2 2, fc 2"), "{stdout}");
     for file in ["layers.csv", "spikes.png", "metrics.csv", "checkpoint/model.bpk"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
@@ -90,6 +91,13 @@ fn four_bit_recipe_trains_with_fixed_thresholds() {
     let out = scratch("q4");
     let stdout = success(&train(&out, &["--recipe", "qsnn-mnist-q4", "--epochs", "1", "--lr-schedule", "constant"]));
     assert!(stdout.contains("test accuracy"), "{stdout}");
+    // The trained (checkpointed) 4-bit weights hold at most 15 values per layer.
+    let levels: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("weight-levels.json")).expect("written")).expect("json");
+    assert_eq!(levels["limit"], 15);
+    for layer in ["conv1", "conv2", "fc"] {
+        let n = levels["distinct_values"][layer].as_u64().expect("a count");
+        assert!((3..=15).contains(&n), "{layer}: {n} values");
+    }
     let first = metrics(&out)[0].clone();
     assert_eq!(first.learning_rate, 5.4e-3, "a constant rate");
     for layer in &first.layers {

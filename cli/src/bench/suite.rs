@@ -55,8 +55,9 @@ impl SuiteConfig {
             crossbar_sizes: vec![512],
             pulsed_devices: 1 << 18,
             pulse_counts: vec![1, 8],
-            lowbit_batch: 16,
-            lowbit_steps: 8,
+            // Convolution training on a software rasterizer costs ~25 ms per image-step.
+            lowbit_batch: 4,
+            lowbit_steps: 2,
             copy_elements: 1 << 20,
             fma_invocations: 1 << 14,
         }

@@ -244,6 +244,25 @@ impl SpikingClassifier for LowBitCsnn {
     }
 }
 
+impl LowBitCsnn {
+    /// Distinct values of each layer's forward weight (−0 counted as 0): at most 2^b − 1 for
+    /// b-bit weights, 2 for binarized ones. Reads the weights to the host.
+    pub fn weight_levels(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("conv1", distinct(self.conv1.quantized_weight())),
+            ("conv2", distinct(self.conv2.quantized_weight())),
+            ("fc", distinct(self.fc.quantized_weight())),
+        ]
+    }
+}
+
+fn distinct<const D: usize>(weight: Tensor<D>) -> usize {
+    let mut bits: Vec<u32> = weight.into_data().iter::<f32>().map(|v| (v + 0.0).to_bits()).collect();
+    bits.sort_unstable();
+    bits.dedup();
+    bits.len()
+}
+
 fn first_value(t: Tensor<1>) -> f32 {
     t.into_data().iter::<f32>().next().unwrap_or(f32::NAN)
 }

@@ -233,7 +233,7 @@ impl LearningRate {
     }
 
     /// The rate of the next iteration.
-    pub fn next(&mut self) -> f64 {
+    pub fn advance(&mut self) -> f64 {
         match self.cosine.as_mut() {
             Some(scheduler) => scheduler.step().base(),
             None => self.constant,
@@ -320,7 +320,7 @@ pub fn train<M: SpikingClassifier>(
             if let Some(limit) = settings.weight_clip {
                 model = clip_weights(model, limit);
             }
-            learning_rate = schedule.next();
+            learning_rate = schedule.advance();
             model = optimizer.step(learning_rate, model, grads).after_step();
             right += correct(out.spikes.detach(), labels);
             seen += batch;

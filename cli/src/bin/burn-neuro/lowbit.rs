@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use burn::module::Module;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, SgdConfig};
 use burn::tensor::Device;
@@ -137,22 +138,35 @@ pub fn train_lowbit(
     progress: &mut dyn Progress,
 ) -> Result<TrainOutcome, String> {
     let model = LowBitCsnn::new(recipe, 10, device)?;
-    let optimization = match recipe.optimizer {
-        RecipeOptimizer::Adam => Optimization { build: &|_: &LowBitCsnn| AdamConfig::new().with_epsilon(1e-8).init(), on_chip: None },
-        RecipeOptimizer::Sgd { momentum } => {
-            let momentum = MomentumConfig::new().with_momentum(momentum).with_dampening(0.0);
-            return train(
-                model,
-                train_set,
-                test_set,
-                settings,
-                device,
-                out,
-                resume,
-                progress,
-                Optimization { build: &move |_: &LowBitCsnn| SgdConfig::new().with_momentum(Some(momentum.clone())).init(), on_chip: None },
-            );
-        }
+    let adam = |_: &LowBitCsnn| AdamConfig::new().with_epsilon(1e-8).init();
+    let sgd = |momentum: f64| {
+        move |_: &LowBitCsnn| SgdConfig::new().with_momentum(Some(MomentumConfig::new().with_momentum(momentum).with_dampening(0.0))).init()
     };
-    train(model, train_set, test_set, settings, device, out, resume, progress, optimization)
+    let outcome = match recipe.optimizer {
+        RecipeOptimizer::Adam => {
+            train(model, train_set, test_set, settings, device, out, resume, progress, Optimization { build: &adam, on_chip: None })
+        }
+        RecipeOptimizer::Sgd { momentum } => {
+            let build = sgd(momentum);
+            train(model, train_set, test_set, settings, device, out, resume, progress, Optimization { build: &build, on_chip: None })
+        }
+    }?;
+    report_weight_levels(recipe, device, out)?;
+    Ok(outcome)
+}
+
+/// Counts the distinct forward-weight values of the trained (checkpointed) model, prints them
+/// and writes `weight-levels.json`: b-bit layers must hold at most 2^b − 1 values.
+fn report_weight_levels(recipe: &Recipe, device: &Device, out: &Path) -> Result<(), String> {
+    let path = out.join("checkpoint").join("model.bpk");
+    let trained = LowBitCsnn::new(recipe, 10, device)?.try_load_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let levels = trained.weight_levels();
+    let limit = recipe.weights.levels();
+    let text: Vec<String> = levels.iter().map(|(layer, n)| format!("{layer} {n}")).collect();
+    let bound = limit.map_or(String::new(), |l| format!(" (at most {l})"));
+    println!("distinct weight values per layer{bound}: {}", text.join(", "));
+    let record: serde_json::Map<String, serde_json::Value> = levels.iter().map(|(layer, n)| (layer.to_string(), (*n).into())).collect();
+    let json = serde_json::json!({ "weights": format!("{:?}", recipe.weights), "limit": limit, "distinct_values": record });
+    let file = out.join("weight-levels.json");
+    std::fs::write(&file, serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?).map_err(|e| format!("{}: {e}", file.display()))
 }
