@@ -159,6 +159,11 @@ fn threshold_annealing_golden_on_the_device() {
         }
         assert_close(&values(layer.threshold.val()), &[15.602667], 2e-5, 0.0, "θ after 100 steps");
         assert_eq!(layer.threshold.id, id, "the parameter keeps its id");
+        // A learned threshold stays a trainable leaf after annealing.
+        let learned = LeakyConfig::new(0.99).with_threshold(1.0).with_learn_threshold(true).init(&device.clone().autodiff()).expect("valid");
+        let learned = annealing.step(learned);
+        assert!(learned.threshold.val().is_require_grad());
+        assert_close(&values(learned.threshold.val()), &[1.0 + 0.024 * (15.983 - 1.0)], 1e-5, 0.0, "learned θ after 1 step");
     }
     for (alpha, target, name) in [(0.0, 1.0, "`alpha`"), (1.5, 1.0, "`alpha`"), (0.1, f32::NAN, "`final_threshold`")] {
         let err = ThresholdAnnealing::new(alpha, target).unwrap_err().to_string();

@@ -41,8 +41,12 @@ impl ThresholdAnnealing {
     pub fn step(&self, mut layer: Leaky) -> Leaky {
         let (alpha, target) = (self.alpha, self.final_threshold);
         layer.threshold = layer.threshold.map(|theta| {
+            // A new leaf: the update is not part of any graph, and a learned threshold stays
+            // trainable.
+            let learned = theta.is_require_grad();
             let theta = theta.detach();
-            theta.clone() + (theta.neg() + target).mul_scalar(alpha)
+            let next = (theta.clone() + (theta.neg() + target).mul_scalar(alpha)).detach();
+            if learned { next.require_grad() } else { next }
         });
         layer
     }

@@ -84,7 +84,7 @@ impl StepBatchNorm {
             self.update_running(mean.reshape([steps, channels]), var.clone().reshape([steps, channels]), n, &device);
             centered / (var + self.epsilon).sqrt()
         } else {
-            let (mean, var) = self.running(channels, &device);
+            let (mean, var) = self.running(&device);
             (x - mean.reshape([1, 1, channels, 1, 1])) / (var.reshape([1, 1, channels, 1, 1]) + self.epsilon).sqrt()
         };
         let gamma = self.gamma.val().cast(DType::F32).reshape([1, 1, channels, 1, 1]);
@@ -110,7 +110,7 @@ impl StepBatchNorm {
             self.update_running(repeat(mean), repeat(var.clone()), n, &device);
             centered / (var + self.epsilon).sqrt()
         } else {
-            let (mean, var) = self.running(channels, &device);
+            let (mean, var) = self.running(&device);
             (x - mean.reshape([1, channels, 1, 1])) / (var.reshape([1, channels, 1, 1]) + self.epsilon).sqrt()
         };
         let gamma = self.gamma.val().cast(DType::F32).reshape([1, channels, 1, 1]);
@@ -123,8 +123,7 @@ impl StepBatchNorm {
         assert_eq!(channels, features, "StepBatchNorm: the input has {channels} channels, the layer {features}");
     }
 
-    fn running(&self, channels: usize, device: &Device) -> (Tensor<1>, Tensor<1>) {
-        let _ = channels;
+    fn running(&self, device: &Device) -> (Tensor<1>, Tensor<1>) {
         (self.running_mean.value().to_device(device).cast(DType::F32), self.running_var.value().to_device(device).cast(DType::F32))
     }
 
