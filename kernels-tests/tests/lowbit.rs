@@ -59,11 +59,8 @@ fn b_bit_weights_take_at_most_two_to_the_b_minus_one_values() {
         let w = tensor(uniform(4096, bits as u64, -0.3, 0.3), [64, 64], DType::F32, &device);
         let q = values(fake_quantize(w, bits).expect("valid"));
         let limit = (1usize << bits) - 1;
-        // Uniform values over 4096 draws fill every level.
+        // Uniform values over 4096 draws fill every level, and no value lies between levels.
         assert_eq!(distinct(&q), limit, "{bits} bits");
-        // f16 compute casts the f32 levels: still no more values.
-        let w16 = tensor(uniform(4096, bits as u64, -0.3, 0.3), [64, 64], DType::F16, &device);
-        assert!(distinct(&values(fake_quantize(w16, bits).expect("valid"))) <= limit, "{bits} bits in f16");
     }
 }
 
@@ -197,6 +194,17 @@ fn mse_count_loss_golden() {
         let targets = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64], [1]), &device);
         let loss = mse_count_loss(spikes, targets, 0.8, 0.2, OutputCode::default()).expect("valid");
         assert_close(&values(loss), &[1.0], 1e-6, 0.0, "mse_count_loss");
+        // A population of 2 per class: targets ⌊T·rate·P⌋ = ⌊5·0.3·2⌋ = 3 and ⌊5·0.1·2⌋ = 1
+        // (⌊T·rate⌋·P would give 2 and 0). Class 0 counts 3 + 0, class 1 counts 1 + 0.
+        let mut spikes = vec![0.0f32; 5 * 4];
+        for t in 0..3 {
+            spikes[t * 4] = 1.0;
+        }
+        spikes[2] = 1.0;
+        let spikes = tensor(spikes, [5, 1, 4], DType::F32, &device);
+        let targets = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64], [1]), &device);
+        let loss = mse_count_loss(spikes, targets, 0.3, 0.1, OutputCode { population: 2 }).expect("valid");
+        assert_close(&values(loss), &[0.0], 1e-6, 0.0, "population targets");
     }
 }
 
@@ -260,6 +268,15 @@ fn step_batch_norm_is_pytorchs_batch_norm_at_every_step() {
         assert_close(&values(bn.running_mean.value_sync()), &as_f32(&mean_run), 1e-5, 1e-5, "repeated running mean");
         assert_close(&values(bn.running_var.value_sync()), &as_f32(&var_run), 1e-5, 1e-5, "repeated running variance");
     }
+    // A frozen layer on the training device normalizes with its running statistics and leaves
+    // them alone, as Burn's BatchNorm.
+    let train = gpu().autodiff();
+    let mut bn = StepBatchNormConfig::new(2).init(&train).expect("valid");
+    bn.training = burn::module::Param::from_bool(false);
+    let y = values(bn.forward(tensor(x.clone(), shape, DType::F32, &train)));
+    let scale = (1.0f64 + 1e-5).sqrt();
+    assert_close(&y, &x.iter().map(|v| (*v as f64 / scale) as f32).collect::<Vec<_>>(), 1e-5, 1e-5, "frozen output");
+    assert_eq!(values(bn.running_mean.value_sync()), vec![0.0, 0.0], "frozen running mean");
     let err = StepBatchNormConfig::new(0).init(&cpu()).unwrap_err().to_string();
     assert!(err.contains("num_features"), "{err}");
 }

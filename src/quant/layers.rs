@@ -137,7 +137,7 @@ impl QuantConv2dConfig {
         let area = self.kernel_size[0] * self.kernel_size[1];
         let mut config = Conv2dConfig::new(self.channels, self.kernel_size)
             .with_stride(self.stride)
-            .with_padding(PaddingConfig2d::Explicit(self.padding[0], self.padding[0], self.padding[1], self.padding[1]))
+            .with_padding(PaddingConfig2d::Explicit(self.padding[0], self.padding[1], self.padding[0], self.padding[1]))
             .with_bias(self.bias);
         if self.quant == WeightQuant::Binary {
             config = config.with_initializer(binary_init(c_in * area, c_out * area));

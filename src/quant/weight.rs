@@ -36,7 +36,7 @@ impl WeightQuant {
     pub fn levels(&self) -> Option<usize> {
         match *self {
             WeightQuant::Float => None,
-            WeightQuant::Int { bits } => Some((1usize << bits) - 1),
+            WeightQuant::Int { bits } => Some(1usize.checked_shl(bits).map_or(usize::MAX, |n| n - 1)),
             WeightQuant::Binary => Some(2),
         }
     }
@@ -62,7 +62,8 @@ fn straight_through<const D: usize>(weight: Tensor<D>, quantized: Tensor<D>) -> 
 ///
 /// The gradient is Brevitas' own: rounding and clamping pass it straight through, and the scale
 /// is recomputed from the weights at every call and is differentiable, so the element of largest
-/// magnitude also receives `sign(W_max)/(2^(b−1) − 1)·Σ_j g_j·(round(W_j/s) − W_j/s)`. (For the
+/// magnitude (one of them where several tie; PyTorch's max would split it among the ties) also
+/// receives `sign(W_max)/(2^(b−1) − 1)·Σ_j g_j·(round(W_j/s) − W_j/s)`. (For the
 /// golden `W = [0.7, −0.33, 0.12, 0.04]` and an all-ones upstream gradient: `[0.957143, 1, 1, 1]`.)
 /// The weight is quantized in f32 whatever its dtype (a half-precision scale would move the
 /// levels). An all-zero weight stays zero (Brevitas would divide by zero).

@@ -6,7 +6,7 @@
 //! order (the variance unbiased, as PyTorch keeps it). At evaluation every step uses the running
 //! statistics. γ and β are shared by all steps.
 
-use burn::module::{Module, Param, RunningState};
+use burn::module::{Flag, Module, Param, RunningState};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use crate::error::{NeuroError, Result};
@@ -31,6 +31,9 @@ pub struct StepBatchNorm {
     pub gamma: Param<Tensor<1>>,
     /// Shift β `[C]`.
     pub beta: Param<Tensor<1>>,
+    /// Training behaviour (batch statistics, running updates) where the device has autodiff;
+    /// disabled by `valid()` and by freezing, as Burn's `BatchNorm`.
+    pub training: Param<Flag>,
     /// Running mean `[C]`.
     pub running_mean: RunningState<Tensor<1>>,
     /// Running (unbiased) variance `[C]`.
@@ -58,6 +61,7 @@ impl StepBatchNormConfig {
         Ok(StepBatchNorm {
             gamma: Param::from_tensor(f32_tensor(1.0)),
             beta: Param::from_tensor(f32_tensor(0.0)),
+            training: Param::from_bool(true),
             running_mean: RunningState::new(f32_tensor(0.0)),
             running_var: RunningState::new(f32_tensor(1.0)),
             momentum: self.momentum,
@@ -75,7 +79,7 @@ impl StepBatchNorm {
         let dtype = input.dtype();
         let x = input.cast(DType::F32);
         let device = x.device();
-        let y = if device.is_autodiff() {
+        let y = if self.is_training(&device) {
             // [T, 1, C, 1, 1] statistics of each step.
             let mean = x.clone().mean_dim(4).mean_dim(3).mean_dim(1);
             let centered = x - mean.clone();
@@ -101,7 +105,7 @@ impl StepBatchNorm {
         let dtype = input.dtype();
         let x = input.cast(DType::F32);
         let device = x.device();
-        let y = if device.is_autodiff() {
+        let y = if self.is_training(&device) {
             let mean = x.clone().mean_dim(3).mean_dim(2).mean_dim(0);
             let centered = x - mean.clone();
             let var = centered.clone().powi_scalar(2).mean_dim(3).mean_dim(2).mean_dim(0);
@@ -116,6 +120,10 @@ impl StepBatchNorm {
         let gamma = self.gamma.val().cast(DType::F32).reshape([1, channels, 1, 1]);
         let beta = self.beta.val().cast(DType::F32).reshape([1, channels, 1, 1]);
         (y * gamma + beta).cast(dtype)
+    }
+
+    fn is_training(&self, device: &Device) -> bool {
+        device.is_autodiff() && self.training.is_enabled()
     }
 
     fn check(&self, channels: usize) {

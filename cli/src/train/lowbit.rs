@@ -133,12 +133,18 @@ impl Recipe {
     }
 
     /// The threshold each layer starts from, and its annealing (if it anneals).
-    fn layer_thresholds(&self) -> [(f32, Option<ThresholdAnnealing>); 3] {
-        [0, 1, 2].map(|l| match (self.threshold_mode, self.annealing) {
-            (ThresholdMode::Anneal, Some(a)) => (self.thresholds[l], ThresholdAnnealing::new(a[l].1, a[l].0).ok()),
-            (ThresholdMode::Final, Some(a)) => (a[l].0, None),
-            _ => (self.thresholds[l], None),
-        })
+    fn layer_thresholds(&self) -> Result<[(f32, Option<ThresholdAnnealing>); 3], String> {
+        let mut layers = [(0.0, None); 3];
+        for (l, layer) in layers.iter_mut().enumerate() {
+            *layer = match (self.threshold_mode, self.annealing) {
+                (ThresholdMode::Anneal, Some(a)) => {
+                    (self.thresholds[l], Some(ThresholdAnnealing::new(a[l].1, a[l].0).map_err(|e| format!("layer {}: {e}", l + 1))?))
+                }
+                (ThresholdMode::Final, Some(a)) => (a[l].0, None),
+                _ => (self.thresholds[l], None),
+            };
+        }
+        Ok(layers)
     }
 }
 
@@ -166,7 +172,7 @@ impl LowBitCsnn {
         let norm = |c| -> Result<Option<StepBatchNorm>, String> {
             if recipe.batch_norm { StepBatchNormConfig::new(c).init(device).map(Some).map_err(err) } else { Ok(None) }
         };
-        let thresholds = recipe.layer_thresholds();
+        let thresholds = recipe.layer_thresholds()?;
         let surrogate = Surrogate::FastSigmoid { slope: recipe.slope };
         let lif = |l: usize| LeakyConfig::new(recipe.beta).with_threshold(thresholds[l].0).with_surrogate(surrogate).init(device).map_err(err);
         Ok(LowBitCsnn {
@@ -200,17 +206,19 @@ impl SpikingClassifier for LowBitCsnn {
             None => c1,
         };
         let s1 = self.lif1.forward(over_time::<4, 5>(c1, steps), None).spikes;
-        let c2 = avg_pool2d(self.conv2.forward(s1.clone().reshape([steps * batch, 16, 12, 12])), pool()); // [T·B, 64, 4, 4]
+        let s1_total = spike_total(&s1);
+        let c2 = avg_pool2d(self.conv2.forward(s1.reshape([steps * batch, 16, 12, 12])), pool()); // [T·B, 64, 4, 4]
         let c2 = c2.reshape([steps, batch, 64, 4, 4]);
         let c2 = match &self.bn2 {
             Some(bn) => bn.forward(c2),
             None => c2,
         };
         let s2 = self.lif2.forward(c2, None).spikes;
-        let current = self.dropout.forward(self.fc.forward(s2.clone().reshape([steps * batch, 64 * 4 * 4])));
+        let s2_total = spike_total(&s2);
+        let current = self.dropout.forward(self.fc.forward(s2.reshape([steps * batch, 64 * 4 * 4])));
         let classes = current.dims()[1];
         let out = self.lif3.forward(current.reshape([steps, batch, classes]), None);
-        let layer_spikes = vec![spike_total(s1), spike_total(s2), spike_total(out.spikes.clone())];
+        let layer_spikes = [s1_total, s2_total, spike_total(&out.spikes)].into_iter().flatten().collect();
         SpikingOutput { spikes: out.spikes, membrane: out.membrane, layer_spikes }
     }
 

@@ -22,13 +22,14 @@ pub struct SpikingOutput {
     pub spikes: Tensor<3>,
     pub membrane: Tensor<3>,
     /// Spikes each spiking layer emitted in this forward, `[1]` f32 each (detached), in the
-    /// order of [`SpikingClassifier::spiking_layers`].
+    /// order of [`SpikingClassifier::spiking_layers`]; empty in training (autodiff) forwards.
     pub layer_spikes: Vec<Tensor<1>>,
 }
 
-/// All spikes of a layer's output, as a detached f32 `[1]`.
-pub fn spike_total<const D: usize>(spikes: Tensor<D>) -> Tensor<1> {
-    spikes.detach().cast(DType::F32).sum()
+/// All spikes of a layer's output, as a detached f32 `[1]`, when evaluating (no autodiff):
+/// training steps skip the count and its f32 copy of the spikes.
+pub fn spike_total<const D: usize>(spikes: &Tensor<D>) -> Option<Tensor<1>> {
+    (!spikes.device().is_autodiff()).then(|| spikes.clone().detach().cast(DType::F32).sum())
 }
 
 /// A classifier over `[batch, pixels]` images, run for `steps` time steps in `dtype`.
@@ -47,7 +48,9 @@ pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static 
 
     /// Name and neurons per example of each spiking layer (the order of
     /// [`SpikingOutput::layer_spikes`]).
-    fn spiking_layers(&self) -> Vec<(&'static str, usize)>;
+    fn spiking_layers(&self) -> Vec<(&'static str, usize)> {
+        Vec::new()
+    }
 
     /// Each spiking layer's threshold (first neuron), where the model reports them.
     fn thresholds(&self) -> Vec<f32> {
@@ -117,11 +120,12 @@ impl SpikingClassifier for SnnMlp {
         let current = linear(images.cast(dtype), &self.fc1, dtype);
         let hidden = current.dims()[1];
         let spikes = self.lif1.forward(over_time::<2, 3>(current, steps), None).spikes;
+        let hidden_spikes = spike_total(&spikes);
         let memory_light = self.lif1.spec.saved_state == SavedState::Compact;
-        let out = synapse(spikes.clone().reshape([steps * batch, hidden]), &self.fc2, dtype, memory_light);
+        let out = synapse(spikes.reshape([steps * batch, hidden]), &self.fc2, dtype, memory_light);
         let classes = out.dims()[1];
         let out = self.lif2.forward(out.reshape([steps, batch, classes]), None);
-        let layer_spikes = vec![spike_total(spikes), spike_total(out.spikes.clone())];
+        let layer_spikes = [hidden_spikes, spike_total(&out.spikes)].into_iter().flatten().collect();
         SpikingOutput { spikes: out.spikes, membrane: out.membrane, layer_spikes }
     }
 
@@ -169,13 +173,15 @@ impl SpikingClassifier for Csnn {
         let x = images.cast(dtype).reshape([batch, 1, 28, 28]);
         let c1 = max_pool2d(conv(x, &self.conv1, dtype), pool()); // [B, 12, 12, 12]
         let s1 = self.lif1.forward(over_time::<4, 5>(c1, steps), None).spikes;
-        let c2 = max_pool2d(conv(s1.clone().reshape([steps * batch, 12, 12, 12]), &self.conv2, dtype), pool()); // [T·B, 64, 4, 4]
+        let s1_total = spike_total(&s1);
+        let c2 = max_pool2d(conv(s1.reshape([steps * batch, 12, 12, 12]), &self.conv2, dtype), pool()); // [T·B, 64, 4, 4]
         let s2 = self.lif2.forward(c2.reshape([steps, batch, 64, 4, 4]), None).spikes;
         let memory_light = self.lif2.spec.saved_state == SavedState::Compact;
-        let out = synapse(s2.clone().reshape([steps * batch, 64 * 4 * 4]), &self.fc, dtype, memory_light);
+        let s2_total = spike_total(&s2);
+        let out = synapse(s2.reshape([steps * batch, 64 * 4 * 4]), &self.fc, dtype, memory_light);
         let classes = out.dims()[1];
         let out = self.lif3.forward(out.reshape([steps, batch, classes]), None);
-        let layer_spikes = vec![spike_total(s1), spike_total(s2), spike_total(out.spikes.clone())];
+        let layer_spikes = [s1_total, s2_total, spike_total(&out.spikes)].into_iter().flatten().collect();
         SpikingOutput { spikes: out.spikes, membrane: out.membrane, layer_spikes }
     }
 

@@ -188,6 +188,7 @@ pub fn evaluate_with_activity<M: SpikingClassifier>(
         }
         right += correct(out.spikes, labels);
     }
+    debug_assert!(totals.iter().all(Option::is_some) || data.is_empty(), "every spiking layer reports its spikes");
     let examples = data.len().max(1) as f64;
     let thresholds = model.thresholds();
     let activity = layers
@@ -210,12 +211,12 @@ pub fn evaluate_with_activity<M: SpikingClassifier>(
 /// The learning rate of every iteration: constant, or Burn's cosine annealing, whose closed form
 /// `η₀·(1 + cos(π·t/T_max))/2` with an unbounded t is PyTorch's `CosineAnnealingLR` stepped every
 /// iteration (η falls to 0 at `T_max` and climbs back to η₀ at `2·T_max`).
-pub struct LearningRate {
+pub struct LrSchedule {
     constant: f64,
     cosine: Option<ModuleLrScheduler>,
 }
 
-impl LearningRate {
+impl LrSchedule {
     /// The schedule positioned before iteration `start`.
     pub fn new(settings: &TrainSettings, start: usize) -> Result<Self, String> {
         let cosine = match settings.cosine_t_max {
@@ -229,7 +230,7 @@ impl LearningRate {
             }
             None => None,
         };
-        Ok(LearningRate { constant: settings.learning_rate, cosine })
+        Ok(LrSchedule { constant: settings.learning_rate, cosine })
     }
 
     /// The rate of the next iteration.
@@ -276,7 +277,7 @@ pub fn train<M: SpikingClassifier>(
     let steps = settings.steps;
     let started = Instant::now();
     let mut global_step = metrics.last().map_or(0, |m| m.global_step);
-    let mut schedule = LearningRate::new(settings, global_step)?;
+    let mut schedule = LrSchedule::new(settings, global_step)?;
     let mut learning_rate = settings.learning_rate;
 
     for epoch in metrics.len()..settings.epochs {
@@ -368,18 +369,27 @@ pub fn train<M: SpikingClassifier>(
 }
 
 fn check_resumable(saved: &TrainSettings, settings: &TrainSettings, checkpoint: &Path) -> Result<(), String> {
-    if saved.model != settings.model
-        || saved.precision != settings.precision
-        || saved.seed != settings.seed
-        || saved.batch_size != settings.batch_size
-    {
+    let same_run = saved.model == settings.model
+        && saved.precision == settings.precision
+        && saved.seed == settings.seed
+        && saved.batch_size == settings.batch_size
+        && saved.steps == settings.steps
+        && saved.learning_rate == settings.learning_rate
+        && saved.loss == settings.loss
+        && saved.cosine_t_max == settings.cosine_t_max
+        && saved.grad_clip == settings.grad_clip
+        && saved.weight_clip == settings.weight_clip;
+    if !same_run {
         return Err(format!(
-            "--resume: {} was written by a different run ({} {} seed {} batch {})",
+            "--resume: {} was written by a different run ({} {} seed {} batch {} steps {} lr {} T_max {:?})",
             checkpoint.display(),
             saved.model,
             saved.precision,
             saved.seed,
-            saved.batch_size
+            saved.batch_size,
+            saved.steps,
+            saved.learning_rate,
+            saved.cosine_t_max
         ));
     }
     Ok(())

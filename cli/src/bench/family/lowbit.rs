@@ -1,6 +1,6 @@
 //! Low-bit SNN training steps: the QSNN / THA papers' conv SNN (forward, `mse_count_loss` and
 //! backward) with float, 4-bit and binarized weights, side by side. The quantizers are tensor ops
-//! on the weights (about 20k of them here), so a quantized step should cost what a float one
+//! on the weights (36k of them here), so a quantized step should cost what a float one
 //! does.
 
 use burn::tensor::{DType, Int, Tensor, TensorData};

@@ -166,7 +166,7 @@ fn report_weight_levels(recipe: &Recipe, device: &Device, out: &Path) -> Result<
     let bound = limit.map_or(String::new(), |l| format!(" (at most {l})"));
     println!("distinct weight values per layer{bound}: {}", text.join(", "));
     let record: serde_json::Map<String, serde_json::Value> = levels.iter().map(|(layer, n)| (layer.to_string(), (*n).into())).collect();
-    let json = serde_json::json!({ "weights": format!("{:?}", recipe.weights), "limit": limit, "distinct_values": record });
+    let json = serde_json::json!({ "weights": recipe.weights, "limit": limit, "distinct_values": record });
     let file = out.join("weight-levels.json");
     std::fs::write(&file, serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?).map_err(|e| format!("{}: {e}", file.display()))
 }

@@ -269,11 +269,14 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
         return Err("--epochs, --batch-size and --steps must be at least 1".into());
     }
     if args.model != ModelKind::LowbitCnn && args.lowbit.is_set() {
-        return Err("--recipe, --weight-bits, --binarize, --threshold-anneal and --lr-schedule configure --model lowbit-cnn".into());
+        return Err("--recipe, --weight-bits, --binarize, --threshold-anneal, --lr-schedule and --t-max configure --model lowbit-cnn".into());
     }
     let lr = learning_rate(&args)?;
     if !(lr > 0.0 && lr.is_finite()) {
         return Err(format!("--lr {lr}: must be a positive number"));
+    }
+    if args.model == ModelKind::LowbitCnn && lr > 1.0 && args.lowbit.cosine_t_max(&args.lowbit.recipe()?).is_some() {
+        return Err(format!("--lr {lr}: the cosine schedule takes a rate of at most 1 (or use --lr-schedule constant)"));
     }
     let precision = precision(&args)?;
     if args.model != ModelKind::Lenet && args.on_chip.is_on() {
