@@ -306,6 +306,17 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
         return Ok(());
     }
     let outcome = run_one(&args, precision, &device, &train_set, &test_set, args.out.clone())?;
+    if let Some(last) = outcome.metrics.last().filter(|m| !m.layers.is_empty()) {
+        let layers: Vec<String> = last
+            .layers
+            .iter()
+            .map(|l| {
+                let threshold = l.threshold.map_or(String::new(), |t| format!(", θ {t:.4}"));
+                format!("{} {:.1} ({:.2}% per neuron per step{threshold})", l.layer, l.spikes_per_example, 100.0 * l.firing_rate)
+            })
+            .collect();
+        println!("spikes per test example: {}", layers.join("; "));
+    }
     println!(
         "test accuracy: {:.2}% ({}, {} epoch(s), {:.1} s); metrics and charts in {}",
         100.0 * outcome.test_accuracy,
@@ -320,17 +331,6 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
         outcome.seconds,
         args.out.display()
     );
-    if let Some(last) = outcome.metrics.last().filter(|m| !m.layers.is_empty()) {
-        let layers: Vec<String> = last
-            .layers
-            .iter()
-            .map(|l| {
-                let threshold = l.threshold.map_or(String::new(), |t| format!(", θ {t:.4}"));
-                format!("{} {:.1} ({:.2}% per neuron per step{threshold})", l.layer, l.spikes_per_example, 100.0 * l.firing_rate)
-            })
-            .collect();
-        println!("spikes per test example: {}", layers.join("; "));
-    }
     if let Some(devices) = outcome.metrics.iter().filter_map(|m| m.devices.as_ref()).next_back() {
         let updates: u64 = outcome.metrics.iter().filter_map(|m| m.devices.as_ref()).map(|d| d.weight_updates).sum();
         println!(
