@@ -74,26 +74,7 @@ impl StepBatchNorm {
     /// Normalizes `[T, B, C, H, W]`, each step with its own statistics in training (autodiff
     /// device) and with the running ones otherwise. Computes in f32; returns the input's dtype.
     pub fn forward(&self, input: Tensor<5>) -> Tensor<5> {
-        let [steps, batch, channels, height, width] = input.dims();
-        self.check(channels);
-        let dtype = input.dtype();
-        let x = input.cast(DType::F32);
-        let device = x.device();
-        let y = if self.is_training(&device) {
-            // [T, 1, C, 1, 1] statistics of each step.
-            let mean = x.clone().mean_dim(4).mean_dim(3).mean_dim(1);
-            let centered = x - mean.clone();
-            let var = centered.clone().powi_scalar(2).mean_dim(4).mean_dim(3).mean_dim(1);
-            let n = batch * height * width;
-            self.update_running(mean.reshape([steps, channels]), var.clone().reshape([steps, channels]), n, &device);
-            centered / (var + self.epsilon).sqrt()
-        } else {
-            let (mean, var) = self.running(&device);
-            (x - mean.reshape([1, 1, channels, 1, 1])) / (var.reshape([1, 1, channels, 1, 1]) + self.epsilon).sqrt()
-        };
-        let gamma = self.gamma.val().cast(DType::F32).reshape([1, 1, channels, 1, 1]);
-        let beta = self.beta.val().cast(DType::F32).reshape([1, 1, channels, 1, 1]);
-        (y * gamma + beta).cast(dtype)
+        self.normalize(input, 1)
     }
 
     /// The same as [`forward`](Self::forward) on `x` repeated over `steps` steps, computed once:
@@ -101,38 +82,36 @@ impl StepBatchNorm {
     /// running ones still take `steps` updates).
     pub fn forward_repeated(&self, input: Tensor<4>, steps: usize) -> Tensor<4> {
         let [batch, channels, height, width] = input.dims();
-        self.check(channels);
+        self.normalize(input.unsqueeze_dim(0), steps.max(1)).reshape([batch, channels, height, width])
+    }
+
+    /// `forward` with every step of `input` standing for `repeats` identical steps.
+    fn normalize(&self, input: Tensor<5>, repeats: usize) -> Tensor<5> {
+        let [steps, batch, channels, height, width] = input.dims();
+        let [features] = self.gamma.dims();
+        assert_eq!(channels, features, "StepBatchNorm: the input has {channels} channels, the layer {features}");
         let dtype = input.dtype();
         let x = input.cast(DType::F32);
         let device = x.device();
+        let per_channel = |t: Tensor<1>| t.reshape([1, 1, channels, 1, 1]);
         let y = if self.is_training(&device) {
-            let mean = x.clone().mean_dim(3).mean_dim(2).mean_dim(0);
+            // [T, 1, C, 1, 1] statistics of each step.
+            let mean = x.clone().mean_dim(4).mean_dim(3).mean_dim(1);
             let centered = x - mean.clone();
-            let var = centered.clone().powi_scalar(2).mean_dim(3).mean_dim(2).mean_dim(0);
-            let n = batch * height * width;
-            let repeat = |s: Tensor<4>| s.reshape([1, channels]).expand([steps.max(1), channels]);
-            self.update_running(repeat(mean), repeat(var.clone()), n, &device);
+            let var = centered.clone().powi_scalar(2).mean_dim(4).mean_dim(3).mean_dim(1);
+            let each_step = |s: Tensor<5>| s.reshape([steps, 1, channels]).expand([steps, repeats, channels]).reshape([steps * repeats, channels]);
+            self.update_running(each_step(mean), each_step(var.clone()), batch * height * width, &device);
             centered / (var + self.epsilon).sqrt()
         } else {
-            let (mean, var) = self.running(&device);
-            (x - mean.reshape([1, channels, 1, 1])) / (var.reshape([1, channels, 1, 1]) + self.epsilon).sqrt()
+            let mean = self.running_mean.value().to_device(&device).cast(DType::F32);
+            let var = self.running_var.value().to_device(&device).cast(DType::F32);
+            (x - per_channel(mean)) / (per_channel(var) + self.epsilon).sqrt()
         };
-        let gamma = self.gamma.val().cast(DType::F32).reshape([1, channels, 1, 1]);
-        let beta = self.beta.val().cast(DType::F32).reshape([1, channels, 1, 1]);
-        (y * gamma + beta).cast(dtype)
+        (y * per_channel(self.gamma.val().cast(DType::F32)) + per_channel(self.beta.val().cast(DType::F32))).cast(dtype)
     }
 
     fn is_training(&self, device: &Device) -> bool {
         device.is_autodiff() && self.training.is_enabled()
-    }
-
-    fn check(&self, channels: usize) {
-        let [features] = self.gamma.dims();
-        assert_eq!(channels, features, "StepBatchNorm: the input has {channels} channels, the layer {features}");
-    }
-
-    fn running(&self, device: &Device) -> (Tensor<1>, Tensor<1>) {
-        (self.running_mean.value().to_device(device).cast(DType::F32), self.running_var.value().to_device(device).cast(DType::F32))
     }
 
     /// T sequential momentum updates in one expression:
