@@ -37,7 +37,7 @@ fn main() -> burn_neuro::Result<()> {
     println!("synaptic: step loop vs fused, max |ΔU| = {:.2e}", (last - fused_last).abs().max().into_scalar::<f32>());
 
     let pixels = Tensor::<2>::random([128, 784], Distribution::Uniform(0.0, 1.0), &device);
-    let trains: Tensor<3> = rate(pixels.clone(), 25, RateOptions { seed: 1, ..Default::default() })?;
+    let trains: Tensor<3> = rate(pixels.clone(), 25, RateOptions { seed: Some(1), ..Default::default() })?;
     let first: Tensor<3> = latency(pixels, 25, LatencyOptions { linear: true, normalize: true, ..Default::default() })?;
     println!(
         "rate code: {:.4} spikes per step and input; latency code: {} spikes",

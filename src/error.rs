@@ -49,6 +49,14 @@ pub enum NeuroError {
         /// What limit it exceeds, and what to do.
         detail: String,
     },
+    /// A file could not be read, parsed or written.
+    #[error("{path}: {detail}")]
+    Io {
+        /// The file or folder.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
 }
 
 /// The value of a module call, or a panic with the error's message: Burn's idiom for a

@@ -8,7 +8,9 @@
 //! - [`snn`]: Burn modules ([`snn::Leaky`], [`snn::Synaptic`], …) to put next to `burn::nn`
 //!   layers, spike encoders and losses;
 //! - [`analog`]: crossbar-array layers and their configs;
+//! - [`data`]: MNIST's IDX files and a generated digit set, as image batches;
 //! - [`quant`]: low-bit (quantized and binarized) weights and threshold annealing;
+//! - [`spikeplot`]: raster plots, spike counts and membrane traces as PNG files;
 //! - [`ops`]: checked functions on `Tensor<D>` ([`neuron_forward`], [`neuron_step`], [`lif`],
 //!   spike propagation);
 //! - [`neuron`]: the neuron table ([`NeuronKind`]) and the spec ([`LifSpec`]) every neuron
@@ -22,6 +24,7 @@ pub mod adapters;
 pub mod analog;
 #[doc(hidden)]
 pub mod backend;
+pub mod data;
 pub mod device;
 pub mod error;
 #[doc(hidden)]
@@ -34,8 +37,9 @@ pub mod reference;
 #[doc(hidden)]
 pub mod rng;
 pub mod snn;
+pub mod spikeplot;
 
 pub use error::{NeuroError, Result};
-pub use neuron::{Coefficient, LifSpec, NeuronKind, Plane, ResetMode, SavedState, StateQuant, Surrogate};
+pub use neuron::{Coefficient, CustomSurrogate, LifSpec, NeuronKind, Plane, ResetMode, SavedState, StateQuant, Surrogate};
 pub use ops::lif::{lif, lif_step};
 pub use ops::neuron::{Neuron, NeuronOutput, NeuronParameter, NeuronState, neuron_forward, neuron_step};

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use burn_neuro_cli::train::data::idx::{encode_images, encode_labels, load_mnist_dir, load_pair};
+use burn_neuro::data::idx::{encode_images, encode_labels, load_mnist_dir, load_pair};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("burn-neuro-idx-{name}-{}", std::process::id()));
@@ -53,10 +53,10 @@ fn finds_the_standard_names_in_a_folder() {
     let (train, test) = load_mnist_dir(&dir).expect("loads");
     assert_eq!((train.len(), test.len()), (3, 3));
     let err = load_mnist_dir(&dir.join("missing")).unwrap_err();
-    assert!(err.contains("not a folder"), "{err}");
+    assert!(err.to_string().contains("not a folder"), "{err}");
     std::fs::remove_file(dir.join("t10k-labels-idx1-ubyte.gz")).expect("remove");
     let err = load_mnist_dir(&dir).unwrap_err();
-    assert!(err.contains("t10k-labels-idx1-ubyte"), "{err}");
+    assert!(err.to_string().contains("t10k-labels-idx1-ubyte"), "{err}");
 }
 
 #[test]
@@ -67,22 +67,22 @@ fn wrong_magic_truncation_and_mismatch_are_clear_errors() {
 
     // Labels where images are expected: magic 0x00000801, not 0x00000803.
     let err = load_pair(&labels_path, &labels_path).unwrap_err();
-    assert!(err.contains("wrong magic number 0x00000801") && err.contains("0x00000803"), "{err}");
+    assert!(err.to_string().contains("wrong magic number 0x00000801") && err.to_string().contains("0x00000803"), "{err}");
 
     let err = load_pair(&write(&dir.join("short"), &images[..images.len() - 5]), &labels_path).unwrap_err();
-    assert!(err.contains("truncated IDX data") && err.contains("needs 18 bytes"), "{err}");
+    assert!(err.to_string().contains("truncated IDX data") && err.to_string().contains("needs 18 bytes"), "{err}");
 
     let err = load_pair(&write(&dir.join("header"), &images[..9]), &labels_path).unwrap_err();
-    assert!(err.contains("truncated IDX header"), "{err}");
+    assert!(err.to_string().contains("truncated IDX header"), "{err}");
 
     let mut gz = gzip(&images);
     gz.truncate(gz.len() / 2);
     let err = load_pair(&write(&dir.join("cut.gz"), &gz), &labels_path).unwrap_err();
-    assert!(err.contains("corrupt or truncated gzip"), "{err}");
+    assert!(err.to_string().contains("corrupt or truncated gzip"), "{err}");
 
     let err = load_pair(&write(&dir.join("i"), &images), &write(&dir.join("two"), &encode_labels(&[1, 2]))).unwrap_err();
-    assert!(err.contains("3 images") && err.contains("2 labels"), "{err}");
+    assert!(err.to_string().contains("3 images") && err.to_string().contains("2 labels"), "{err}");
 
     let err = load_pair(&write(&dir.join("i2"), &images), &write(&dir.join("big"), &encode_labels(&[1, 12, 2]))).unwrap_err();
-    assert!(err.contains("label 12"), "{err}");
+    assert!(err.to_string().contains("label 12"), "{err}");
 }

@@ -319,7 +319,7 @@ fn argument_of(error: NeuroError) -> &'static str {
         | NeuroError::DType { argument, .. }
         | NeuroError::Range { argument, .. }
         | NeuroError::TooLarge { argument, .. } => argument,
-        NeuroError::Device(message) => panic!("unexpected device error {message}"),
+        other => panic!("unexpected error {other}"),
     }
 }
 

@@ -226,7 +226,7 @@ fn lapicque_follows_the_rc_equation_and_zeroes_exactly() {
 fn graded_spikes_scale_the_output_but_not_the_reset() {
     use burn_neuro::snn::{LeakyConfig, SynapticConfig};
     let device = gpu().autodiff();
-    let x = || tensor(uniform(12 * 40, 30, 0.0, 0.8), [12, 40], DType::F32, &device);
+    let x = || tensor(uniform(12 * 40, 30, 0.0, 0.8), [12, 2, 20], DType::F32, &device);
     let plain = LeakyConfig::new(0.9).init(&device).expect("valid");
     assert!(plain.graded_spikes.is_none(), "a fixed factor of 1 launches nothing");
     let graded = LeakyConfig::new(0.9).with_graded_spikes_factor(0.5).with_learn_graded_spikes(true).init(&device).expect("valid");
@@ -260,7 +260,7 @@ fn lapicque_module_matches_the_op_and_learns_its_threshold() {
     use burn_neuro::ops::lapicque::{LapicqueNeuron, lapicque};
     use burn_neuro::snn::LapicqueConfig;
     let device = gpu().autodiff();
-    let x = || tensor(uniform(9 * 20, 50, 0.0, 1.5), [9, 20], DType::F32, &device);
+    let x = || tensor(uniform(9 * 20, 50, 0.0, 1.5), [9, 1, 20], DType::F32, &device);
     let layer =
         LapicqueConfig::new(2.0, 3.0).with_time_step(1.5).with_reset(ResetMode::Zero).with_learn_threshold(true).init(&device).expect("valid");
     let mut neuron = LapicqueNeuron::new(2.0, 3.0);

@@ -12,7 +12,7 @@ use burn::tensor::ops::{ConvOptions, UnfoldOptions};
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
 use super::linear::AnalogBackward;
-use super::training::{UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
+use super::training::{EvalChip, UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
 use crate::error::{NeuroError, Result, or_panic};
 
 /// A convolution on a simulated memristor crossbar (groups = 1).
@@ -42,6 +42,9 @@ pub struct AnalogConv2d {
     pub update_quantization: UpdateQuantization,
     #[module(skip)]
     calls: crate::rng::CallCounter,
+    /// The chip evaluation forwards read (see `AnalogLinear`).
+    #[module(skip)]
+    eval_chip: EvalChip,
 }
 
 impl AnalogConv2d {
@@ -76,6 +79,7 @@ impl AnalogConv2d {
             backward: AnalogBackward::Ideal,
             update_quantization: UpdateQuantization::default(),
             calls: crate::rng::CallCounter::default(),
+            eval_chip: EvalChip::default(),
         })
     }
 
@@ -102,9 +106,15 @@ impl AnalogConv2d {
         ProgrammedCrossbar::program(Self::matrix(self.weight.val()), &self.crossbar)
     }
 
-    /// `[batch, in_channels, h, w] → [batch, out_channels, h', w']` through a freshly programmed
-    /// crossbar (hardware-aware: analog value, ideal or analog input gradient, ideal weight
-    /// gradient).
+    /// Forgets the chip evaluation forwards read, so the next one programs the current kernel.
+    pub fn reprogram(&self) {
+        self.eval_chip.clear();
+    }
+
+    /// `[batch, in_channels, h, w] → [batch, out_channels, h', w']`, bias included. In training
+    /// (an autodiff device) through a freshly programmed crossbar (hardware-aware: analog value,
+    /// ideal or analog input gradient, ideal weight gradient); otherwise through one chip,
+    /// programmed at the first such call and kept.
     ///
     /// Panics with the error's message where [`try_forward`](Self::try_forward) returns one.
     pub fn forward(&self, input: Tensor<4>) -> Tensor<4> {
@@ -113,6 +123,9 @@ impl AnalogConv2d {
 
     /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
     pub fn try_forward(&self, input: Tensor<4>) -> Result<Tensor<4>> {
+        if !input.device().is_autodiff() {
+            return self.eval_chip.read(|| self.program(), |chip| self.forward_programmed(chip, input));
+        }
         let geometry = self.geometry(&input)?;
         let call = self.calls.next();
         let noisy = perturbed(self.weight.val(), self.training_weight_noise);

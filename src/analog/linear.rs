@@ -4,7 +4,9 @@
 //! Training forward: the current weights (optionally perturbed by the weight-noise modifier)
 //! are programmed onto a fresh crossbar realisation and the input is read through it; the
 //! backward is ideal (straight-through: the gradient of `x·W`), the usual hardware-aware
-//! training. Inference: [`AnalogLinear::program`] once, then read as often as needed.
+//! training. Evaluation (a device without autodiff, e.g. after `Module::valid`): every
+//! forward reads one chip, programmed once from the weights; [`AnalogLinear::reprogram`]
+//! draws it again. [`AnalogLinear::program`] hands out such a chip for reads of your own.
 
 use burn::config::Config;
 use burn::module::{Module, Param};
@@ -13,7 +15,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
-use super::training::{UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
+use super::training::{EvalChip, UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
 use crate::error::{Result, or_panic};
 
 /// Configuration of an [`AnalogLinear`] layer.
@@ -72,6 +74,9 @@ pub struct AnalogLinear {
     /// (a clone counts on its own).
     #[module(skip)]
     calls: crate::rng::CallCounter,
+    /// The chip evaluation forwards read.
+    #[module(skip)]
+    eval_chip: EvalChip,
 }
 
 impl AnalogLinearConfig {
@@ -95,6 +100,7 @@ impl AnalogLinear {
             backward: AnalogBackward::Ideal,
             update_quantization: UpdateQuantization::default(),
             calls: crate::rng::CallCounter::default(),
+            eval_chip: EvalChip::default(),
         })
     }
 
@@ -120,8 +126,16 @@ impl AnalogLinear {
         ProgrammedCrossbar::program(self.weight.val(), &self.crossbar)
     }
 
-    /// `[..., d_input] → [..., d_output]` through a freshly programmed crossbar (hardware-aware
-    /// training; see the module docs). Leading dims are flattened into the batch.
+    /// Forgets the chip evaluation forwards read, so the next one programs the current weights
+    /// on a new chip (a fresh `valid()` copy starts without one anyway).
+    pub fn reprogram(&self) {
+        self.eval_chip.clear();
+    }
+
+    /// `[..., d_input] → [..., d_output]`, bias included. In training (an autodiff device)
+    /// each call programs a fresh crossbar realisation (hardware-aware training; see the module
+    /// docs); otherwise every call reads the same programmed chip. Leading dims are flattened
+    /// into the batch.
     ///
     /// Panics with the error's message where [`try_forward`](Self::try_forward) returns one.
     pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
@@ -130,6 +144,9 @@ impl AnalogLinear {
 
     /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
     pub fn try_forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
+        if !input.device().is_autodiff() {
+            return self.eval_chip.read(|| self.program(), |chip| self.forward_programmed(chip, input));
+        }
         let call = self.calls.next();
         let noisy = perturbed(self.weight.val(), self.training_weight_noise);
         let crossbar = ProgrammedCrossbar::program(noisy.clone(), &realisation(&self.crossbar, call))?;

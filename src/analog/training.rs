@@ -7,6 +7,7 @@ use burn::tensor::{Distribution, Tensor};
 use serde::{Deserialize, Serialize};
 
 use super::config::CrossbarConfig;
+use super::crossbar::ProgrammedCrossbar;
 use crate::backend::UpdateQuantizeOps;
 use crate::error::{NeuroError, Result};
 
@@ -71,4 +72,42 @@ pub(crate) fn realisation(crossbar: &CrossbarConfig, call: u64) -> CrossbarConfi
 /// where the caller decides which inputs of `analog` and of each path are detached.
 pub(crate) fn straight_through<const D: usize>(analog: Tensor<D>, paths: impl IntoIterator<Item = Tensor<D>>) -> Tensor<D> {
     paths.into_iter().fold(analog, |y, path| y + path.clone() - path.detach())
+}
+
+/// The one chip an analog layer reads outside training (on a device without autodiff, as
+/// `Module::valid` gives): programmed from the layer's weights at the first such forward, with
+/// the crossbar's own seed, and kept until `reprogram`. Read noise stays fresh per read, as on
+/// a real chip. A clone starts without a chip, so every `valid()` copy programs the weights it
+/// was made from.
+#[derive(Debug, Default)]
+pub(crate) struct EvalChip(std::sync::Mutex<Option<ProgrammedCrossbar>>);
+
+impl Clone for EvalChip {
+    fn clone(&self) -> Self {
+        EvalChip::default()
+    }
+}
+
+impl EvalChip {
+    /// Runs `read` on the kept chip, programming it first if there is none.
+    pub(crate) fn read<T>(
+        &self,
+        program: impl FnOnce() -> Result<ProgrammedCrossbar>,
+        read: impl FnOnce(&ProgrammedCrossbar) -> Result<T>,
+    ) -> Result<T> {
+        // A poisoned lock only means another read panicked; the chip itself is intact.
+        let mut chip = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if chip.is_none() {
+            *chip = Some(program()?);
+        }
+        match chip.as_ref() {
+            Some(crossbar) => read(crossbar),
+            None => unreachable!("programmed above"),
+        }
+    }
+
+    /// Drops the kept chip: the next evaluation forward programs the current weights.
+    pub(crate) fn clear(&self) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
 }

@@ -3,8 +3,11 @@
 //! coefficient rows, state rows and output planes each kind has. The WGSL kernels, the CPU
 //! reference, the backends and the public ops all read that one table.
 
+mod custom;
 mod kind;
 mod spec;
+
+pub use custom::CustomSurrogate;
 
 pub use kind::{Coefficient, KernelBody, NeuronKind, NeuronLayout, Plane};
 pub(crate) use spec::wgsl_codes;

@@ -11,12 +11,19 @@ pub enum ResetMode {
     /// `U[t] = β·U[t-1] + X[t] − R[t]·θ` (snnTorch's default).
     #[default]
     Subtract,
-    /// `U[t] = β·(1 − R[t])·U[t-1] + X[t]`: the old membrane is zeroed before integrating.
+    /// `U[t] = β·(1 − R[t])·U[t-1] + X[t]`: the old membrane is zeroed before integrating
+    /// (snnTorch's `Leaky` zero reset).
+    ///
+    /// In the [`snn`](crate::snn) modules `Zero` means snnTorch's `reset_mechanism="zero"` of
+    /// the class of the same name, whatever formula that class uses: `Leaky` this one;
+    /// `Synaptic`, `RLeaky`, `RSynaptic` and `Lapicque` [`ZeroAll`](Self::ZeroAll); `Alpha`
+    /// clears all three of its states. A port keeps the word snnTorch used and gets its numbers.
     Zero,
     /// `U[t] = β·U[t-1] + X[t]`: no reset.
     None,
     /// `U[t] = (1 − R[t])·(β·U[t-1] + X[t])`: the whole new potential is zeroed, so a reset
-    /// step ends at exactly 0 (snnTorch's `Lapicque` and `RLeaky` zero reset).
+    /// step ends at exactly 0 (snnTorch's `Synaptic`, `Lapicque`, `RLeaky` and `RSynaptic` zero
+    /// reset; for `Synaptic` the current is kept, as there).
     ZeroAll,
 }
 

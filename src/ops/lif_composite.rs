@@ -9,7 +9,7 @@
 use burn::tensor::Tensor;
 use burn::tensor::activation::sigmoid;
 
-use crate::neuron::{LifSpec, ResetMode, StateQuant, Surrogate};
+use crate::neuron::{CustomSurrogate, LifSpec, NeuronKind, Plane, ResetMode, StateQuant, Surrogate};
 
 /// Antiderivative of each surrogate.
 fn surrogate_primitive<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Tensor<D> {
@@ -61,13 +61,81 @@ pub fn spike<const D: usize>(x: Tensor<D>, surrogate: Surrogate) -> Tensor<D> {
 pub fn spike_with<const D: usize>(x: Tensor<D>, antiderivative: impl Fn(Tensor<D>) -> Tensor<D>) -> Tensor<D> {
     let heaviside = indicator(x.clone());
     let phi = antiderivative(x);
-    heaviside + phi.clone() - phi.detach()
+    // `φ − φ.detach()` is exactly zero, so the spike is exactly 0 or 1.
+    heaviside + (phi.clone() - phi.detach())
+}
+
+/// How a composite neuron's spike takes its gradient: a built-in surrogate or the user's.
+#[derive(Clone, Copy)]
+enum SpikeGradient<'a> {
+    Builtin(Surrogate),
+    Custom(&'a CustomSurrogate),
+}
+
+impl SpikeGradient<'_> {
+    fn spike(self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            SpikeGradient::Builtin(surrogate) => spike(x, surrogate),
+            SpikeGradient::Custom(custom) => spike_with(x, |x| custom.antiderivative(x)),
+        }
+    }
+}
+
+/// The composite run of any neuron kind with a custom surrogate, on flat `[T, N]` input:
+/// `states` and `coefficients` as the fused op lays them out (state rows `[1, N]` in the
+/// kind's state order, coefficients `[N]` in its coefficient order, already tiled). Returns
+/// the kind's output planes in its output order, each `[T, N]`.
+pub(crate) fn run_custom(
+    kind: NeuronKind,
+    input: Tensor<2>,
+    states: Vec<Tensor<2>>,
+    coefficients: Vec<Tensor<1>>,
+    spec: LifSpec,
+    surrogate: &CustomSurrogate,
+) -> Vec<Tensor<2>> {
+    let layout = kind.layout();
+    let state = |plane: Plane| layout.state_row(plane).map(|row| states[row].clone());
+    let coefficient = |c: crate::neuron::Coefficient| layout.coefficient_row(c).map(|row| coefficients[row].clone());
+    use crate::neuron::Coefficient::{Alpha, Beta, RecurrentWeight, Threshold};
+    let grad = SpikeGradient::Custom(surrogate);
+    let (beta, theta) = (coefficient(Beta).expect("every kind has β"), coefficient(Threshold).expect("every kind has θ"));
+    let membrane = state(Plane::Membrane).expect("every kind has a membrane");
+    let mut planes = Vec::with_capacity(layout.outputs.len());
+    let (spikes, membrane, synaptic, excitatory, inhibitory) = if kind == NeuronKind::Alpha {
+        let (spikes, mem, exc, inh) = alpha_composite_with(
+            input,
+            membrane,
+            state(Plane::Excitatory).expect("Alpha has E"),
+            state(Plane::Inhibitory).expect("Alpha has H"),
+            coefficient(Alpha).expect("Alpha has α"),
+            beta,
+            theta,
+            spec,
+            grad,
+        );
+        (spikes, mem, None, Some(exc), Some(inh))
+    } else {
+        let synaptic = coefficient(Alpha).zip(state(Plane::Synaptic));
+        let recurrent = coefficient(RecurrentWeight).zip(state(Plane::Spikes));
+        let ((spikes, mem), current) = neuron_composite(input, membrane, beta, theta, synaptic, recurrent, spec, grad);
+        (spikes, mem, current, None, None)
+    };
+    for &plane in layout.outputs {
+        planes.push(match plane {
+            Plane::Spikes => spikes.clone(),
+            Plane::Membrane => membrane.clone(),
+            Plane::Synaptic => synaptic.clone().expect("synaptic kinds return a current"),
+            Plane::Excitatory => excitatory.clone().expect("Alpha returns E"),
+            Plane::Inhibitory => inhibitory.clone().expect("Alpha returns H"),
+        });
+    }
+    planes
 }
 
 /// snnTorch `Leaky` over T steps: `input` `[T, N]`, `initial` `[1, N]`, β and θ `[N]`.
 /// Returns `(spikes, membrane)`, each `[T, N]`.
 pub fn lif_composite(input: Tensor<2>, initial: Tensor<2>, beta: Tensor<1>, theta: Tensor<1>, spec: LifSpec) -> (Tensor<2>, Tensor<2>) {
-    neuron_composite(input, initial, beta, theta, None, None, spec).0
+    neuron_composite(input, initial, beta, theta, None, None, spec, SpikeGradient::Builtin(spec.surrogate)).0
 }
 
 /// snnTorch `RLeaky`/`RSynaptic` with one-to-one recurrence: `V·S[t-1]` (V `[N]`, initial spike
@@ -83,7 +151,16 @@ pub fn recurrent_composite(
     theta: Tensor<1>,
     spec: LifSpec,
 ) -> (Tensor<2>, Tensor<2>, Option<Tensor<2>>) {
-    let ((spikes, membrane), current) = neuron_composite(input, initial, beta, theta, synaptic, Some((recurrent_weight, initial_spike)), spec);
+    let ((spikes, membrane), current) = neuron_composite(
+        input,
+        initial,
+        beta,
+        theta,
+        synaptic,
+        Some((recurrent_weight, initial_spike)),
+        spec,
+        SpikeGradient::Builtin(spec.surrogate),
+    );
     (spikes, membrane, current)
 }
 
@@ -99,7 +176,8 @@ pub fn synaptic_composite(
     theta: Tensor<1>,
     spec: LifSpec,
 ) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
-    let ((spikes, membrane), current) = neuron_composite(input, initial, beta, theta, Some((alpha, initial_current)), None, spec);
+    let ((spikes, membrane), current) =
+        neuron_composite(input, initial, beta, theta, Some((alpha, initial_current)), None, spec, SpikeGradient::Builtin(spec.surrogate));
     (spikes, membrane, current.expect("synaptic runs return a current"))
 }
 
@@ -111,6 +189,7 @@ fn neuron_composite(
     synaptic: Option<(Tensor<1>, Tensor<2>)>,
     recurrent: Option<(Tensor<1>, Tensor<2>)>,
     spec: LifSpec,
+    grad: SpikeGradient,
 ) -> ((Tensor<2>, Tensor<2>), Option<Tensor<2>>) {
     let [steps, neurons] = input.dims();
     let mut recurrent = recurrent.map(|(weight, spike)| (weight.reshape([1, neurons]), spike));
@@ -145,7 +224,7 @@ fn neuron_composite(
         if let Some(quant) = spec.state_quant {
             mem = quantize(mem, quant);
         }
-        let s = spike(mem.clone() - theta.clone(), spec.surrogate);
+        let s = grad.spike(mem.clone() - theta.clone());
         if !spec.reset_delay {
             // Immediate reset; not detached, so the spike's surrogate gradient flows through it.
             let reset_now = s.clone() - r;
@@ -178,6 +257,20 @@ pub fn alpha_composite(
     theta: Tensor<1>,
     spec: LifSpec,
 ) -> (Tensor<2>, Tensor<2>, Tensor<2>, Tensor<2>) {
+    alpha_composite_with(input, initial, initial_excitatory, initial_inhibitory, alpha, beta, theta, spec, SpikeGradient::Builtin(spec.surrogate))
+}
+
+fn alpha_composite_with(
+    input: Tensor<2>,
+    initial: Tensor<2>,
+    initial_excitatory: Tensor<2>,
+    initial_inhibitory: Tensor<2>,
+    alpha: Tensor<1>,
+    beta: Tensor<1>,
+    theta: Tensor<1>,
+    spec: LifSpec,
+    grad: SpikeGradient,
+) -> (Tensor<2>, Tensor<2>, Tensor<2>, Tensor<2>) {
     let [steps, neurons] = input.dims();
     let alpha = alpha.clamp(0.0, 1.0).reshape([1, neurons]);
     let beta = beta.clamp(0.0, 1.0).reshape([1, neurons]);
@@ -205,7 +298,7 @@ pub fn alpha_composite(
             inh = quantize(inh, quant);
             mem = quantize(mem, quant);
         }
-        planes[0].push(spike(mem.clone() - theta.clone(), spec.surrogate));
+        planes[0].push(grad.spike(mem.clone() - theta.clone()));
         planes[1].push(mem.clone());
         planes[2].push(exc.clone());
         planes[3].push(inh.clone());

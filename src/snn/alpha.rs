@@ -36,6 +36,7 @@ neuron_config! {
         pub neurons: Option<usize>,
     }
     default_reset = "crate::neuron::ResetMode::Zero";
+    zero_reset = crate::neuron::ResetMode::Zero;
 }
 
 /// A layer of alpha neurons on the fused kernels; α, β and θ are f32.
@@ -52,6 +53,9 @@ pub struct Alpha {
     /// Reset mode, surrogate, quantizer and saved state.
     #[module(skip)]
     pub spec: LifSpec,
+    /// A surrogate of the user's own (see [`with_custom_surrogate`](Self::with_custom_surrogate)).
+    #[module(skip)]
+    pub custom_surrogate: Option<crate::neuron::CustomSurrogate>,
 }
 
 impl AlphaConfig {
@@ -71,6 +75,7 @@ impl AlphaConfig {
             threshold: param(self.threshold, self.learn_threshold),
             graded_spikes: self.graded_spikes(device)?,
             spec,
+            custom_surrogate: None,
         })
     }
 }
@@ -78,8 +83,26 @@ impl AlphaConfig {
 impl Alpha {
     /// Runs the fused kernels (all steps, or one when `step`).
     fn fused<const D: usize>(&self, input: Tensor<D>, state: Option<NeuronState<D>>, step: bool) -> Result<NeuronOutput<D>> {
-        let neuron = Neuron::alpha(self.alpha.val(), self.beta.val()).with_threshold(self.threshold.val()).with_spec(self.spec);
+        let neuron = Neuron::alpha(self.alpha.val(), self.beta.val())
+            .with_threshold(self.threshold.val())
+            .with_spec(self.spec)
+            .with_custom_surrogate(self.custom_surrogate.clone());
         run_graded(&neuron, input, state, step, &self.graded_spikes)
+    }
+}
+
+impl Alpha {
+    /// Replaces the built-in surrogate with one of the user's own (snnTorch's custom
+    /// `spike_grad`); the layer then runs on Burn tensor ops instead of the fused kernels,
+    /// several times slower (see [`CustomSurrogate`](crate::neuron::CustomSurrogate)).
+    pub fn with_custom_surrogate(mut self, surrogate: crate::neuron::CustomSurrogate) -> Self {
+        self.custom_surrogate = Some(surrogate);
+        self
+    }
+
+    /// Neurons per example of the per-neuron parameters (1 when all are per layer).
+    fn neuron_count(&self) -> usize {
+        super::layer::neuron_count(&[&self.alpha, &self.beta, &self.threshold])
     }
 }
 

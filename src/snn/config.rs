@@ -9,12 +9,14 @@ macro_rules! neuron_config {
         $(#[$meta:meta])*
         pub struct $name:ident { $($fields:tt)* }
         default_reset = $reset:tt;
+        zero_reset = $zero:path;
     ) => {
         $(#[$meta])*
         #[derive(burn::config::Config, Debug)]
         pub struct $name {
             $($fields)*
-            /// Reset mechanism after a spike.
+            /// Reset mechanism after a spike. `Zero` is snnTorch's `reset_mechanism="zero"` of
+            /// the same class (see [`ResetMode::Zero`](crate::neuron::ResetMode::Zero)).
             #[config(default = $reset)]
             pub reset: $crate::neuron::ResetMode,
             /// Delay the reset to the next step (snnTorch's default).
@@ -40,10 +42,15 @@ macro_rules! neuron_config {
         }
 
         impl $name {
-            /// The spec of the shared fields, validated.
+            /// The spec of the shared fields, validated, with `Zero` resolved to the formula
+            /// snnTorch's class of the same name applies.
             pub fn spec(&self) -> $crate::error::Result<$crate::neuron::LifSpec> {
+                let reset = match self.reset {
+                    $crate::neuron::ResetMode::Zero => $zero,
+                    other => other,
+                };
                 let spec = $crate::neuron::LifSpec {
-                    reset: self.reset,
+                    reset,
                     reset_delay: self.reset_delay,
                     surrogate: self.surrogate,
                     state_quant: self.state_quant,

@@ -33,6 +33,7 @@ neuron_config! {
         pub neurons: Option<usize>,
     }
     default_reset = "crate::neuron::ResetMode::Subtract";
+    zero_reset = crate::neuron::ResetMode::Zero;
 }
 
 impl LapicqueConfig {
@@ -59,6 +60,7 @@ impl LapicqueConfig {
             c: self.c,
             time_step: self.time_step,
             spec: neuron.spec,
+            custom_surrogate: None,
         })
     }
 
@@ -87,6 +89,9 @@ pub struct Lapicque {
     /// Reset, delay, surrogate, quantizer and saved state.
     #[module(skip)]
     pub spec: LifSpec,
+    /// A surrogate of the user's own (see [`with_custom_surrogate`](Self::with_custom_surrogate)).
+    #[module(skip)]
+    pub custom_surrogate: Option<crate::neuron::CustomSurrogate>,
 }
 
 impl Lapicque {
@@ -100,7 +105,23 @@ impl Lapicque {
             spec: self.spec,
         };
         let (neuron, scale) = lapicque.as_leaky()?;
+        let neuron = neuron.with_custom_surrogate(self.custom_surrogate.clone());
         run_graded(&neuron, input * scale, state, step, &self.graded_spikes)
+    }
+}
+
+impl Lapicque {
+    /// Replaces the built-in surrogate with one of the user's own (snnTorch's custom
+    /// `spike_grad`); the layer then runs on Burn tensor ops instead of the fused kernels,
+    /// several times slower (see [`CustomSurrogate`](crate::neuron::CustomSurrogate)).
+    pub fn with_custom_surrogate(mut self, surrogate: crate::neuron::CustomSurrogate) -> Self {
+        self.custom_surrogate = Some(surrogate);
+        self
+    }
+
+    /// Neurons per example of the per-neuron parameters (1 when all are per layer).
+    fn neuron_count(&self) -> usize {
+        super::layer::neuron_count(&[&self.threshold])
     }
 }
 

@@ -1,12 +1,13 @@
 //! What every neuron layer shares: the multi-step `forward` and single-step `step` (each with a
 //! `try_` form), graded spikes, and its truncated-BPTT entry ([`NeuronLayer`]), written once.
-//! A layer provides `fused(input, state, step)`; [`neuron_layer!`] adds the rest.
+//! A layer provides `fused(input, state, step)` and `neuron_count()`; [`neuron_layer!`] adds
+//! the rest.
 
 use burn::module::Param;
 use burn::tensor::Tensor;
 
 use super::graded::grade;
-use crate::error::Result;
+use crate::error::{NeuroError, Result};
 use crate::ops::neuron::{Neuron, NeuronOutput, NeuronState, neuron_forward, neuron_step};
 
 /// Runs `neuron` over `input` (all T steps, or one step when `step`) and scales the emitted
@@ -22,26 +23,69 @@ pub(super) fn run_graded<const D: usize>(
     Ok(NeuronOutput { spikes: grade(out.spikes, graded_spikes), ..out })
 }
 
+/// The longest of a layer's per-neuron parameters (1 when all are per layer).
+pub(super) fn neuron_count(parameters: &[&Param<Tensor<1>>]) -> usize {
+    parameters.iter().map(|p| p.val().dims()[0]).max().unwrap_or(1)
+}
+
+/// The layout check of every multi-step call: `[T, batch, ...]`, so rank 3 or more, and a
+/// per-neuron parameter (`neurons` > 1 values) covers trailing dims after the batch.
+///
+/// snnTorch calls its neurons one step at a time on `[batch, ...]`; a port that hands such a
+/// tensor to our multi-step `forward` would have its batch read as time and integrated across,
+/// with no error. Rank 2 (`[T, N]`, no batch axis) is refused for the same reason: it cannot
+/// be told apart from a single step `[batch, N]`.
+pub(super) fn check_time_major(dims: &[usize], neurons: usize) -> Result<()> {
+    if dims.len() < 3 {
+        return Err(NeuroError::Shape {
+            argument: "input",
+            actual: dims.to_vec(),
+            expected: "[T, batch, ...] (rank 3 or more): `forward` runs all T steps; for one step of `[batch, ...]` call `step`, \
+                       and give a single sequence a batch axis of 1 (`unsqueeze_dim(1)`)"
+                .into(),
+        });
+    }
+    let trailing: Vec<usize> = (2..=dims.len()).map(|k| dims[k..].iter().product()).collect();
+    if neurons > 1 && !trailing.contains(&neurons) {
+        return Err(NeuroError::Shape {
+            argument: "input",
+            actual: dims.to_vec(),
+            expected: format!(
+                "[T, batch, ...] whose per-example dims end in this layer's {neurons} neurons (trailing products {trailing:?}); \
+                 a per-step `[batch, ...]` tensor goes to `step`"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Adds `forward`, `try_forward`, `step`, `try_step` and the [`NeuronLayer`] impl to a layer
 /// with a `fused` method. `state`: the layer takes a [`NeuronState`]; `membrane`: a membrane
 /// tensor (all a `Leaky` neuron carries).
 macro_rules! neuron_layer {
     ($layer:ty, state) => {
         impl $layer {
-            /// All T steps in one launch: `input` is `[T, ...]`, the state `[1, ...]` (zeros
-            /// if `None`).
+            /// Multi-step: all T steps in one launch. `input` is `[T, batch, ...]`, the state
+            /// `[1, batch, ...]` (zeros if `None`). For snnTorch's one-step call use [`step`](Self::step).
             ///
             /// Panics with the error's message where [`try_forward`](Self::try_forward) returns one.
             pub fn forward<const D: usize>(&self, input: Tensor<D>, initial: Option<NeuronState<D>>) -> NeuronOutput<D> {
-                $crate::error::or_panic(self.fused(input, initial, false))
+                $crate::error::or_panic(self.multi_step_checked(input, initial))
             }
 
             /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
             pub fn try_forward<const D: usize>(&self, input: Tensor<D>, initial: Option<NeuronState<D>>) -> Result<NeuronOutput<D>> {
+                self.multi_step_checked(input, initial)
+            }
+
+            /// All steps after the `[T, batch, ...]` layout check.
+            fn multi_step_checked<const D: usize>(&self, input: Tensor<D>, initial: Option<NeuronState<D>>) -> Result<NeuronOutput<D>> {
+                $crate::snn::layer::check_time_major(&input.dims(), self.neuron_count())?;
                 self.fused(input, initial, false)
             }
 
-            /// One step, with the state returned by the previous step (zeros if `None`).
+            /// Single step (snnTorch's call): `input` is one step `[batch, ...]`, with the
+            /// state returned by the previous step (zeros if `None`).
             ///
             /// Panics with the error's message where [`try_step`](Self::try_step) returns one.
             pub fn step<const D: usize>(&self, input: Tensor<D>, state: Option<NeuronState<D>>) -> NeuronOutput<D> {
@@ -56,14 +100,14 @@ macro_rules! neuron_layer {
 
         impl<const D: usize> $crate::snn::truncated::NeuronLayer<D> for $layer {
             fn run(&self, input: Tensor<D>, state: Option<NeuronState<D>>) -> Result<NeuronOutput<D>> {
-                self.fused(input, state, false)
+                self.multi_step_checked(input, state)
             }
         }
     };
     ($layer:ty, membrane) => {
         impl $layer {
-            /// All T steps in one launch: `input` is `[T, ...]`, `initial` `[1, ...]` (zeros if
-            /// `None`).
+            /// Multi-step: all T steps in one launch. `input` is `[T, batch, ...]`, `initial`
+            /// `[1, batch, ...]` (zeros if `None`). For snnTorch's one-step call use [`step`](Self::step).
             ///
             /// Panics with the error's message where [`try_forward`](Self::try_forward) returns one.
             pub fn forward<const D: usize>(&self, input: Tensor<D>, initial: Option<Tensor<D>>) -> NeuronOutput<D> {
@@ -72,10 +116,17 @@ macro_rules! neuron_layer {
 
             /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
             pub fn try_forward<const D: usize>(&self, input: Tensor<D>, initial: Option<Tensor<D>>) -> Result<NeuronOutput<D>> {
-                self.fused(input, initial.map(NeuronState::new), false)
+                self.multi_step_checked(input, initial.map(NeuronState::new))
             }
 
-            /// One step: `membrane` is the state from the previous step (zeros if `None`).
+            /// All steps after the `[T, batch, ...]` layout check.
+            fn multi_step_checked<const D: usize>(&self, input: Tensor<D>, initial: Option<NeuronState<D>>) -> Result<NeuronOutput<D>> {
+                $crate::snn::layer::check_time_major(&input.dims(), self.neuron_count())?;
+                self.fused(input, initial, false)
+            }
+
+            /// Single step (snnTorch's call): `input` is one step `[batch, ...]`; `membrane` is
+            /// the state from the previous step (zeros if `None`).
             ///
             /// Panics with the error's message where [`try_step`](Self::try_step) returns one.
             pub fn step<const D: usize>(&self, input: Tensor<D>, membrane: Option<Tensor<D>>) -> NeuronOutput<D> {
@@ -98,7 +149,7 @@ macro_rules! neuron_layer {
 
         impl<const D: usize> $crate::snn::truncated::NeuronLayer<D> for $layer {
             fn run(&self, input: Tensor<D>, state: Option<NeuronState<D>>) -> Result<NeuronOutput<D>> {
-                self.fused(input, state.map(|s| NeuronState::new(s.membrane)), false)
+                self.multi_step_checked(input, state.map(|s| NeuronState::new(s.membrane)))
             }
         }
     };

@@ -33,6 +33,7 @@ neuron_config! {
         pub beta_per_neuron: Option<Vec<f32>>,
     }
     default_reset = "crate::neuron::ResetMode::Subtract";
+    zero_reset = crate::neuron::ResetMode::Zero;
 }
 
 /// A layer of leaky integrate-and-fire neurons running on the fused kernels.
@@ -50,6 +51,9 @@ pub struct Leaky {
     /// Reset mode, delay and surrogate.
     #[module(skip)]
     pub spec: LifSpec,
+    /// A surrogate of the user's own (see [`with_custom_surrogate`](Self::with_custom_surrogate)).
+    #[module(skip)]
+    pub custom_surrogate: Option<crate::neuron::CustomSurrogate>,
 }
 
 impl LeakyConfig {
@@ -80,6 +84,7 @@ impl LeakyConfig {
             threshold: f32_param(vec![self.threshold; count], self.learn_threshold, device),
             graded_spikes: self.graded_spikes(device)?,
             spec,
+            custom_surrogate: None,
         })
     }
 }
@@ -87,8 +92,26 @@ impl LeakyConfig {
 impl Leaky {
     /// Runs the fused kernels (all steps, or one when `step`).
     fn fused<const D: usize>(&self, input: Tensor<D>, state: Option<NeuronState<D>>, step: bool) -> Result<NeuronOutput<D>> {
-        let neuron = Neuron::leaky(self.beta.val()).with_threshold(self.threshold.val()).with_spec(self.spec);
+        let neuron = Neuron::leaky(self.beta.val())
+            .with_threshold(self.threshold.val())
+            .with_spec(self.spec)
+            .with_custom_surrogate(self.custom_surrogate.clone());
         run_graded(&neuron, input, state, step, &self.graded_spikes)
+    }
+}
+
+impl Leaky {
+    /// Replaces the built-in surrogate with one of the user's own (snnTorch's custom
+    /// `spike_grad`); the layer then runs on Burn tensor ops instead of the fused kernels,
+    /// several times slower (see [`CustomSurrogate`](crate::neuron::CustomSurrogate)).
+    pub fn with_custom_surrogate(mut self, surrogate: crate::neuron::CustomSurrogate) -> Self {
+        self.custom_surrogate = Some(surrogate);
+        self
+    }
+
+    /// Neurons per example of the per-neuron parameters (1 when all are per layer).
+    fn neuron_count(&self) -> usize {
+        super::layer::neuron_count(&[&self.beta, &self.threshold])
     }
 }
 

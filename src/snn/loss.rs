@@ -115,20 +115,25 @@ pub fn mse_membrane_loss(membrane: Tensor<3>, targets: Tensor<1, Int>, on_target
     Ok((membrane - goal).powi_scalar(2).mean())
 }
 
-/// First-spike step of every output neuron, `[B, C]`, with snnTorch's gradient: −1 with
-/// respect to the spike at that step (a neuron that never fires is assigned `T − 1`).
+/// First-spike step of every output neuron, `[B, C]`, as snnTorch's `FirstSpike`: a neuron
+/// that never fires is assigned `T − 1`, and the gradient is −1 with respect to the spike at
+/// that step (at `T − 1` also for a neuron that never fired, as there).
 pub fn first_spike_time(spikes: Tensor<3>) -> Tensor<2> {
     let [steps, batch, classes] = spikes.dims();
     let device = spikes.device();
     let dtype = spikes.dtype();
-    let fired = spikes.clone().detach().greater_elem(0.0).float().cast(dtype);
+    let fired = spikes.clone().detach().not_equal_elem(0.0).float().cast(dtype);
     // First firing: fired and no firing before.
     let before = fired.clone().cumsum(0) - fired.clone();
     let first = fired * before.equal_elem(0.0).float().cast(dtype);
     let time = Tensor::<1, Int>::arange(0..steps as i64, &device).float().cast(dtype).reshape([steps, 1, 1]).expand([steps, batch, classes]);
     let any = first.clone().sum_dim(0).reshape([batch, classes]);
-    let value = (first.clone() * time).sum_dim(0).reshape([batch, classes]) + (any.neg() + 1.0) * (steps as f32 - 1.0);
-    let surrogate = (first * spikes).sum_dim(0).reshape([batch, classes]).neg();
+    let silent = any.neg() + 1.0;
+    let value = (first.clone() * time.clone()).sum_dim(0).reshape([batch, classes]) + silent.clone() * (steps as f32 - 1.0);
+    // The step the gradient lands on: the first spike, or the last step for a silent neuron.
+    let last = time.equal_elem(steps as f32 - 1.0).float().cast(dtype);
+    let selected = first + last * silent.unsqueeze_dim::<3>(0);
+    let surrogate = (selected * spikes).sum_dim(0).reshape([batch, classes]).neg();
     value.detach() + surrogate.clone() - surrogate.detach()
 }
 
@@ -148,4 +153,94 @@ pub fn accuracy_rate(spikes: Tensor<3>, targets: Tensor<1, Int>, code: OutputCod
     let predicted = counts.argmax(1).reshape([batch]);
     let right = predicted.equal(targets).int().sum().into_data().iter::<i64>().next().unwrap_or(0);
     Ok(right as f32 / batch as f32)
+}
+
+/// `ce_max_membrane_loss`: cross-entropy of each output neuron's largest membrane over time,
+/// `mean_b −log softmax(max_t U[t, b, :])[y_b]` (not divided by T). The gradient reaches each
+/// neuron's first step at its maximum, as `torch.max` routes it.
+pub fn ce_max_membrane_loss(membrane: Tensor<3>, targets: Tensor<1, Int>, code: OutputCode) -> Result<Tensor<1>> {
+    let (_, batch, classes) = classes_of(&membrane, &targets, code)?;
+    let peak = population_sum(membrane, code.population).max_dim(0).reshape([batch, classes]);
+    Ok(cross_entropy(peak, targets))
+}
+
+/// Targets of [`mse_temporal_loss`] (snnTorch's defaults: on 0, off −1, no tolerance).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TemporalTargets {
+    /// Spike time of the correct class; negative counts back from T (−1 is the last step).
+    pub on_target: f32,
+    /// Spike time of the other classes; negative counts back from T.
+    pub off_target: f32,
+    /// A spike time closer to its target than this (strictly) counts as on target: no loss,
+    /// no gradient. 0 turns it off.
+    pub tolerance: f32,
+}
+
+impl Default for TemporalTargets {
+    fn default() -> Self {
+        TemporalTargets { on_target: 0.0, off_target: -1.0, tolerance: 0.0 }
+    }
+}
+
+/// `mse_temporal_loss`: mean squared error between first-spike times and target times, both
+/// divided by T: `mean_{b,c} ((t_first − t_target) / T)²` (see [`first_spike_time`] for the
+/// time of a silent neuron and the gradient).
+///
+/// The target times are snnTorch 1.0's, quirk included: with `on_target > off_target` it
+/// computes `max(one_hot·on, off)`, so a negative `off_target` makes every other class's target
+/// 0, not `T + off` — with the defaults (on 0, off −1) every neuron's target is step 0. Give
+/// `off_target ≥ on_target` (e.g. on 0, off T − 1, or on 1, off 3) for the targets the
+/// arguments' names suggest. Negative targets then count back from T.
+pub fn mse_temporal_loss(spikes: Tensor<3>, targets: Tensor<1, Int>, options: TemporalTargets) -> Result<Tensor<1>> {
+    let (steps, _, classes) = classes_of(&spikes, &targets, OutputCode::default())?;
+    let TemporalTargets { on_target, off_target, tolerance } = options;
+    for (argument, value) in [("on_target", on_target), ("off_target", off_target), ("tolerance", tolerance)] {
+        if !value.is_finite() {
+            return Err(NeuroError::Range { argument, value: value.to_string(), expected: "a finite time".into() });
+        }
+    }
+    if tolerance < 0.0 {
+        return Err(NeuroError::Range { argument: "tolerance", value: tolerance.to_string(), expected: "a non-negative time".into() });
+    }
+    let dtype = spikes.dtype();
+    let one_hot = targets.one_hot::<2>(classes).float().cast(dtype);
+    let goal = if on_target > off_target {
+        (one_hot * on_target).clamp_min(off_target)
+    } else {
+        one_hot.clone() * on_target + (one_hot.neg() + 1.0) * off_target
+    };
+    // Negative targets count back from T.
+    let goal = goal.clone() + goal.lower_elem(0.0).float().cast(dtype) * steps as f32;
+    let mut time = first_spike_time(spikes);
+    if tolerance > 0.0 {
+        // Within tolerance the time becomes the target itself: zero loss and zero gradient.
+        let near = (time.clone().detach() - goal.clone()).abs().lower_elem(tolerance);
+        time = time.mask_where(near, goal.clone());
+    }
+    Ok(((time - goal) / steps as f32).powi_scalar(2).mean())
+}
+
+/// `accuracy_temporal`: fraction of examples whose earliest-firing output neuron (first-spike
+/// time, `T − 1` for a silent neuron; ties to the lowest index, so an all-silent example
+/// predicts class 0) is the target.
+pub fn accuracy_temporal(spikes: Tensor<3>, targets: Tensor<1, Int>) -> Result<f32> {
+    let (_, batch, classes) = classes_of(&spikes, &targets, OutputCode::default())?;
+    // Times are whole steps: time·C + c is unique per neuron, so the minimum breaks ties to
+    // the lowest index on every backend.
+    let device = spikes.device();
+    let index = Tensor::<1, Int>::arange(0..classes as i64, &device).float().reshape([1, classes]);
+    let score = first_spike_time(spikes.detach()).cast(burn::tensor::FloatDType::F32) * classes as f32 + index;
+    let predicted = score.argmin(1).reshape([batch]);
+    let right = predicted.equal(targets).int().sum().into_data().iter::<i64>().next().unwrap_or(0);
+    Ok(right as f32 / batch as f32)
+}
+
+/// `l1_rate_sparsity(Lambda)`: `λ·Σ spikes` over every element (a sum, not a mean; no absolute
+/// value, as snnTorch), a penalty on total activity to add to the loss. snnTorch's default
+/// λ is 1e-5.
+pub fn l1_rate_sparsity<const D: usize>(spikes: Tensor<D>, lambda: f32) -> Result<Tensor<1>> {
+    if !lambda.is_finite() {
+        return Err(NeuroError::Range { argument: "lambda", value: lambda.to_string(), expected: "a finite weight".into() });
+    }
+    Ok(spikes.sum() * lambda)
 }

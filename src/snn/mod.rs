@@ -16,6 +16,8 @@ mod step_norm;
 mod synaptic;
 pub mod truncated;
 
+/// What every layer's `forward` and `step` take and return (also at the crate root).
+pub use crate::ops::neuron::{NeuronOutput, NeuronState};
 pub use alpha::{Alpha, AlphaConfig};
 pub use lapicque::{Lapicque, LapicqueConfig};
 pub use leaky::{Leaky, LeakyConfig};

@@ -21,7 +21,7 @@ use crate::ops::neuron::{Neuron, NeuronOutput, NeuronParameter, NeuronState, fla
 
 neuron_config! {
     /// Configuration of an [`RLeaky`] layer (an `RSynaptic` one when `alpha` is set); defaults
-    /// follow snnTorch. snnTorch's zero reset for these neurons is [`ResetMode::ZeroAll`]. With
+    /// follow snnTorch; `reset: Zero` is snnTorch's zero reset of these neurons ([`ResetMode::ZeroAll`]). With
     /// graded spikes the recurrence sees the scaled spikes, the reset the binary ones, as in
     /// snnTorch.
     pub struct RLeakyConfig {
@@ -60,6 +60,7 @@ neuron_config! {
         pub per_neuron: bool,
     }
     default_reset = "crate::neuron::ResetMode::Subtract";
+    zero_reset = crate::neuron::ResetMode::ZeroAll;
 }
 
 /// A layer of recurrent LIF neurons; α, β, θ and V are f32 parameters, `[1]` or `[features]`.
@@ -83,6 +84,9 @@ pub struct RLeaky {
     /// Reset, delay, surrogate, quantizer and saved state.
     #[module(skip)]
     pub spec: LifSpec,
+    /// A surrogate of the user's own (see [`with_custom_surrogate`](Self::with_custom_surrogate)).
+    #[module(skip)]
+    pub custom_surrogate: Option<crate::neuron::CustomSurrogate>,
 }
 
 impl RLeakyConfig {
@@ -116,6 +120,7 @@ impl RLeakyConfig {
             graded_spikes: self.graded_spikes(device)?,
             features: self.features,
             spec,
+            custom_surrogate: None,
         })
     }
 }
@@ -199,7 +204,10 @@ impl RLeaky {
     /// The neuron with this layer's β, θ, α, spec, of `kind`.
     fn neuron_of(&self, kind: NeuronKind) -> Neuron {
         let alpha: NeuronParameter = self.alpha.as_ref().map_or(0.0.into(), |alpha| alpha.val().into());
-        Neuron::new(kind, alpha, self.beta.val()).with_threshold(self.threshold.val()).with_spec(self.spec)
+        Neuron::new(kind, alpha, self.beta.val())
+            .with_threshold(self.threshold.val())
+            .with_spec(self.spec)
+            .with_custom_surrogate(self.custom_surrogate.clone())
     }
 
     /// The one-to-one neuron; with graded spikes the recurrence sees g·S, i.e. weight V·g.
@@ -276,6 +284,21 @@ impl RLeaky {
         let out = neuron_step(drive, Some(NeuronState { spikes: None, ..state }), neuron)?;
         // The state of the next step carries S[t-1], as the recurrent kind does.
         Ok(NeuronOutput { kind: self.kind(), spikes: grade(out.spikes, &self.graded_spikes), ..out })
+    }
+}
+
+impl RLeaky {
+    /// Replaces the built-in surrogate with one of the user's own (snnTorch's custom
+    /// `spike_grad`); the layer then runs on Burn tensor ops instead of the fused kernels,
+    /// several times slower (see [`CustomSurrogate`](crate::neuron::CustomSurrogate)).
+    pub fn with_custom_surrogate(mut self, surrogate: crate::neuron::CustomSurrogate) -> Self {
+        self.custom_surrogate = Some(surrogate);
+        self
+    }
+
+    /// Neurons per example of the per-neuron parameters (1 when all are per layer).
+    fn neuron_count(&self) -> usize {
+        super::layer::neuron_count(&[&self.beta, &self.threshold])
     }
 }
 

@@ -1,14 +1,15 @@
 //! Spike encodings (`snntorch.spikegen`).
 
 use burn::backend::Dispatch;
-use burn::tensor::{FloatDType, Tensor};
+use burn::tensor::{Device, Distribution, FloatDType, Tensor};
 
 use crate::backend::SpikegenOps;
 use crate::device::{check_storage_dtype, compute_path};
 use crate::error::{NeuroError, Result};
 use crate::kernels::spikegen::RateParams;
 
-/// Options of [`rate`] (snnTorch's defaults: gain 1, offset 0, first spike at step 0).
+/// Options of [`rate`] (snnTorch's defaults: gain 1, offset 0, first spike at step 0, fresh
+/// noise on every call).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RateOptions {
     /// Multiplies the input before it is used as a firing probability.
@@ -17,19 +18,44 @@ pub struct RateOptions {
     pub offset: f32,
     /// Steps before this one are silent.
     pub first_spike_time: usize,
-    /// Seed of the spike trains: the same seed gives the same trains on every device.
-    pub seed: u64,
+    /// `None` (the default): every call draws new spike trains, as snnTorch's `rate` does,
+    /// with a seed taken from the device's random generator, so `device.seed(s)` (the
+    /// counterpart of `torch.manual_seed(s)`) makes a whole run reproducible. `Some(seed)`:
+    /// the same trains on every call and every device (one fixed pattern per input).
+    pub seed: Option<u64>,
 }
 
 impl Default for RateOptions {
     fn default() -> Self {
-        RateOptions { gain: 1.0, offset: 0.0, first_spike_time: 0, seed: 0 }
+        RateOptions { gain: 1.0, offset: 0.0, first_spike_time: 0, seed: None }
     }
+}
+
+/// A 64-bit seed drawn from `device`'s random generator (seeded by `Device::seed`), so each
+/// call gets new noise and a seeded run repeats. One small device read per call.
+fn fresh_seed(device: &Device) -> u64 {
+    // Three uniforms carry 3 × 22 bits; f32 holds 24 exactly.
+    let draws = Tensor::<1>::random([3], Distribution::Default, device).cast(FloatDType::F32).into_data();
+    draws.iter::<f32>().fold(0u64, |seed, u| (seed << 22) ^ ((u * (1u32 << 22) as f32) as u64))
 }
 
 /// `rate`: `num_steps` Bernoulli spike trains with probability `clamp(data·gain + offset, 0, 1)`,
 /// drawn on the device. `data` is `[...]` (rank `D`); the result is `[num_steps, ...]` (rank
 /// `D1 = D + 1`) in `data`'s dtype.
+///
+/// With the default options every call draws new trains (see [`RateOptions::seed`]):
+///
+/// ```
+/// # use burn::tensor::{Device, Tensor};
+/// # use burn_neuro::snn::spikegen::{RateOptions, rate};
+/// let device = Device::flex();
+/// device.seed(42); // as torch.manual_seed(42): the run repeats, each call differs
+/// let pixels = Tensor::<2>::full([4, 784], 0.5, &device);
+/// let first: Tensor<3> = rate(pixels.clone(), 25, RateOptions::default())?;
+/// let second: Tensor<3> = rate(pixels, 25, RateOptions::default())?;
+/// assert!(!first.equal(second).all().into_scalar::<bool>());
+/// # Ok::<(), burn_neuro::NeuroError>(())
+/// ```
 pub fn rate<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, options: RateOptions) -> Result<Tensor<D1>> {
     if D1 != D + 1 {
         return Err(NeuroError::Shape {
@@ -58,12 +84,13 @@ pub fn rate<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, 
         return Err(NeuroError::TooLarge { argument: "data", detail: format!("{num_steps} steps × {neurons} values exceed 2^32") });
     }
     let probability = (data.detach().cast(FloatDType::F32) * options.gain + options.offset).clamp(0.0, 1.0).reshape([neurons]);
+    let seed = options.seed.unwrap_or_else(|| fresh_seed(&device));
     let params = RateParams {
         neurons: neurons as u32,
         steps: num_steps as u32,
         first_spike_time: options.first_spike_time.min(u32::MAX as usize) as u32,
-        seed_lo: options.seed as u32,
-        seed_hi: (options.seed >> 32) as u32,
+        seed_lo: seed as u32,
+        seed_hi: (seed >> 32) as u32,
         _pad0: 0,
         _pad1: 0,
         _pad2: 0,

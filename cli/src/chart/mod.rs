@@ -27,7 +27,7 @@ const DESC_SIZE: f64 = 17.0;
 const MAX_MARKED_POINTS: usize = 60;
 const PALETTE: [RGBColor; 6] =
     [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75)];
-const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+const FONT: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 

@@ -2,7 +2,7 @@
 //! metrics, charts and checkpoints.
 
 pub mod clip;
-pub mod data;
+pub use burn_neuro::data;
 pub mod lenet;
 pub mod lowbit;
 pub mod model;

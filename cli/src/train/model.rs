@@ -3,8 +3,9 @@
 //!
 //! Mixed precision: parameters stay f32 (the optimizer updates full-precision master weights)
 //! and each layer casts its weights to the compute dtype, so activations and neuron state are
-//! f16 in an f16 run. Inputs are static images presented as the same current at every step, so
-//! the first layer runs once and its output is broadcast over time.
+//! f16 in an f16 run. The MLP presents each image as the same current at every step, so its
+//! first layer runs once and its output is broadcast over time; the CNN rate-codes the image
+//! into new spike trains on every forward, as a port of tutorial 6 with `spikegen.rate` does.
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
@@ -15,6 +16,7 @@ use burn::tensor::{DType, Device, Tensor};
 
 use burn_neuro::neuron::{SavedState, Surrogate};
 use burn_neuro::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
+use burn_neuro::snn::spikegen::{RateOptions, rate};
 use burn_neuro::snn::{Leaky, LeakyConfig};
 
 /// Output layer activity over time: `[T, batch, classes]` each.
@@ -141,8 +143,9 @@ impl SpikingClassifier for SnnMlp {
     }
 }
 
-/// snnTorch tutorial 6: conv 12@5×5 → max-pool 2 → Leaky → conv 64@5×5 → max-pool 2 → Leaky →
-/// 1024→10 → Leaky, with β = 0.5 and the fast-sigmoid surrogate (slope 25).
+/// snnTorch tutorial 6: rate-coded input → conv 12@5×5 → max-pool 2 → Leaky → conv 64@5×5 →
+/// max-pool 2 → Leaky → 1024→10 → Leaky, with β = 0.5 and the fast-sigmoid surrogate (slope
+/// 25), trained with `ce_rate_loss`.
 #[derive(Module, Debug)]
 pub struct Csnn {
     pub conv1: Conv2d,
@@ -170,9 +173,11 @@ impl SpikingClassifier for Csnn {
     fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput {
         let [batch, _] = images.dims();
         let pool = || MaxPoolOptions::new([2, 2]);
-        let x = images.cast(dtype).reshape([batch, 1, 28, 28]);
-        let c1 = max_pool2d(conv(x, &self.conv1, dtype), pool()); // [B, 12, 12, 12]
-        let s1 = self.lif1.forward(over_time::<4, 5>(c1, steps), None).spikes;
+        // Fresh Bernoulli trains every call, drawn from the device's seeded generator.
+        let trains: Tensor<3> = rate(images.cast(dtype), steps, RateOptions::default()).expect("pixels in [0, 1], at least one step");
+        let x = trains.reshape([steps * batch, 1, 28, 28]);
+        let c1 = max_pool2d(conv(x, &self.conv1, dtype), pool()); // [T·B, 12, 12, 12]
+        let s1 = self.lif1.forward(c1.reshape([steps, batch, 12, 12, 12]), None).spikes;
         let s1_total = spike_total(&s1);
         let c2 = max_pool2d(conv(s1.reshape([steps * batch, 12, 12, 12]), &self.conv2, dtype), pool()); // [T·B, 64, 4, 4]
         let s2 = self.lif2.forward(c2.reshape([steps, batch, 64, 4, 4]), None).spikes;

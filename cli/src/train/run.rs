@@ -21,7 +21,7 @@ use super::on_chip::{DeviceEpoch, DeviceTracker};
 use crate::chart::{Series, line_chart};
 use burn_neuro::analog::OnChipOptimizer;
 use burn_neuro::neuron::SavedState;
-use burn_neuro::snn::loss::{OutputCode, mse_count_loss};
+use burn_neuro::snn::loss::{OutputCode, ce_rate_loss, mse_count_loss};
 
 /// What the training loop minimizes.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -31,6 +31,9 @@ pub enum LossKind {
     MembraneCe,
     /// snnTorch's `mse_count_loss(correct_rate, incorrect_rate)` on the output spike counts.
     MseCount { correct_rate: f32, incorrect_rate: f32 },
+    /// snnTorch's `ce_rate_loss`: cross-entropy of the output spikes at every step, averaged
+    /// over steps (tutorial 6).
+    CeRate,
 }
 
 /// What one training run does.
@@ -132,9 +135,12 @@ pub struct Optimization<'a, M> {
 }
 
 impl<M> Optimization<'_, M> {
-    /// Adam with Burn's defaults on every parameter.
+    /// Adam with PyTorch's defaults (β₁ 0.9, β₂ 0.999, ε = 1e-8) on every parameter, as the
+    /// snnTorch tutorials run it. Burn's `AdamConfig` defaults to ε = 1e-5, which drowns the
+    /// small surrogate gradients of a quiet output layer: tutorial 6 with ce_rate_loss does
+    /// not train at all with it.
     pub fn adam() -> Self {
-        Optimization { build: &|_| AdamConfig::new().init(), on_chip: None }
+        Optimization { build: &|_| AdamConfig::new().with_epsilon(1e-8).init(), on_chip: None }
     }
 }
 
@@ -305,6 +311,9 @@ pub fn train<M: SpikingClassifier>(
                 LossKind::MseCount { correct_rate, incorrect_rate } => {
                     mse_count_loss(out.spikes.clone().cast(DType::F32), labels.clone(), correct_rate, incorrect_rate, OutputCode::default())
                         .map_err(|e| format!("the loss: {e}"))?
+                }
+                LossKind::CeRate => {
+                    ce_rate_loss(out.spikes.clone().cast(DType::F32), labels.clone(), OutputCode::default()).map_err(|e| format!("the loss: {e}"))?
                 }
             };
             if let Some(before) = before {

@@ -3,7 +3,7 @@
 use burn::tensor::Tensor;
 
 use crate::error::{NeuroError, Result};
-use crate::neuron::{Coefficient, LifSpec, NeuronKind, ResetMode};
+use crate::neuron::{Coefficient, CustomSurrogate, LifSpec, NeuronKind, ResetMode};
 
 /// A neuron coefficient (β, θ, α or V): one value for the whole layer, or a learnable tensor.
 #[derive(Debug, Clone)]
@@ -43,6 +43,9 @@ pub struct Neuron {
     pub alpha: NeuronParameter,
     /// One-to-one recurrent weight V (`RLeaky`, `RSynaptic`; ignored otherwise).
     pub recurrent_weight: NeuronParameter,
+    /// A surrogate of the user's own, replacing `spec.surrogate`; the neuron then runs on
+    /// Burn tensor ops instead of the fused kernels (see [`CustomSurrogate`]).
+    pub custom_surrogate: Option<CustomSurrogate>,
 }
 
 impl Neuron {
@@ -53,7 +56,7 @@ impl Neuron {
         if kind == NeuronKind::Alpha {
             spec.reset = ResetMode::Zero;
         }
-        Neuron { kind, spec, beta: beta.into(), threshold: 1.0.into(), alpha: alpha.into(), recurrent_weight: 1.0.into() }
+        Neuron { kind, spec, beta: beta.into(), threshold: 1.0.into(), alpha: alpha.into(), recurrent_weight: 1.0.into(), custom_surrogate: None }
     }
 
     /// snnTorch's `Leaky(beta)`.
@@ -90,6 +93,13 @@ impl Neuron {
     /// Replaces the one-to-one recurrent weight V.
     pub fn with_recurrent_weight(mut self, weight: impl Into<NeuronParameter>) -> Self {
         self.recurrent_weight = weight.into();
+        self
+    }
+
+    /// Uses a surrogate of the user's own (`None`: the spec's built-in one), which moves the
+    /// neuron from the fused kernels onto Burn tensor ops.
+    pub fn with_custom_surrogate(mut self, surrogate: Option<CustomSurrogate>) -> Self {
+        self.custom_surrogate = surrogate;
         self
     }
 

@@ -154,11 +154,28 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<NeuronState<D>>, neuron
     let widths: Vec<(&'static str, usize)> = coeff_rows.iter().map(|(name, r)| (*name, r.dims()[1])).collect();
     let len = common_length(&widths)?;
     let widen = |row: Tensor<2>| if row.dims()[1] == len { row } else { row.expand([1, len]) };
-    let coeffs = Tensor::cat(coeff_rows.into_iter().map(|(_, row)| widen(row)).collect(), 0);
+    let rows: Vec<Tensor<2>> = coeff_rows.into_iter().map(|(_, row)| widen(row)).collect();
     let state_row = |plane: Plane| match initial.as_ref().and_then(|s| s.plane(plane)) {
         Some(given) => given.clone().reshape([1, neurons]),
         None => Tensor::<2>::zeros([1, neurons], (&device, dtype)),
     };
+    if let Some(custom) = &neuron.custom_surrogate {
+        // Tensor ops, one chain per step: each coefficient tiled to N as the kernel indexes it
+        // (neuron n reads entry n mod L).
+        let tiled = rows.into_iter().map(|row| row.reshape([len]).repeat_dim(0, neurons / len).cast(dtype)).collect();
+        let states = layout.states.iter().map(|&plane| state_row(plane)).collect();
+        let planes = crate::ops::lif_composite::run_custom(kind, input.reshape([steps, neurons]), states, tiled, neuron.spec, custom);
+        let plane = |plane: Plane| layout.output_plane(plane).map(|row| planes[row].clone().reshape(dims));
+        return Ok(NeuronOutput {
+            kind,
+            spikes: plane(Plane::Spikes).expect("every kind writes spikes"),
+            membrane: plane(Plane::Membrane).expect("every kind writes a membrane"),
+            synaptic: plane(Plane::Synaptic),
+            excitatory: plane(Plane::Excitatory),
+            inhibitory: plane(Plane::Inhibitory),
+        });
+    }
+    let coeffs = Tensor::cat(rows, 0);
     let initial = Tensor::cat(layout.states.iter().map(|&plane| state_row(plane)).collect(), 0);
     let flat = input.reshape([steps, neurons]);
     let stacked =

@@ -25,7 +25,7 @@ enum Precision {
 enum ModelKind {
     /// snnTorch tutorial 5: 784-1000-10 fully connected, Leaky β = 0.95.
     Mlp,
-    /// snnTorch tutorial 6: two conv layers + Leaky, β = 0.5.
+    /// snnTorch tutorial 6: rate-coded input, two conv layers + Leaky, β = 0.5, ce_rate_loss.
     Cnn,
     /// LeNet-5 (aihwkit's LeNet5 example, tanh, not spiking), digital or trained on chip
     /// (`--on-chip`); f32, plain SGD.
@@ -61,7 +61,8 @@ pub struct TrainArgs {
     /// Examples per batch (default: 128; 32 for lenet).
     #[arg(long)]
     batch_size: Option<usize>,
-    /// Learning rate: Adam's (default 5e-4 for mlp, 1e-2 for cnn, as in snnTorch's tutorials),
+    /// Learning rate: Adam's (default 5e-4 for mlp, 1e-2 for cnn, as in snnTorch's tutorials;
+    /// Adam runs with PyTorch's defaults β = (0.9, 0.999), ε = 1e-8, not Burn's ε = 1e-5),
     /// SGD's for lenet (default 0.1), the recipe's for lowbit-cnn.
     #[arg(long)]
     lr: Option<f64>,
@@ -142,7 +143,7 @@ fn device(spec: &str, backend: BackendArg) -> Result<Device, String> {
 
 fn datasets(args: &TrainArgs) -> Result<(Dataset, Dataset), String> {
     let (train, test) = match &args.data {
-        Some(dir) => idx::load_mnist_dir(dir)?,
+        Some(dir) => idx::load_mnist_dir(dir).map_err(|e| format!("--data {e}"))?,
         None => (synthetic::digits(3000, args.seed), synthetic::digits(1000, args.seed ^ 0x5EED)),
     };
     let (train, test) = (args.train_size.map_or(train.clone(), |n| train.truncated(n)), args.test_size.map_or(test.clone(), |n| test.truncated(n)));
@@ -230,6 +231,7 @@ fn run_one(
         loss: match &recipe {
             // Both papers' loss: snnTorch's mse_count_loss(0.8, 0.2).
             Some(_) => LossKind::MseCount { correct_rate: 0.8, incorrect_rate: 0.2 },
+            None if args.model == ModelKind::Cnn => LossKind::CeRate,
             None => LossKind::MembraneCe,
         },
         cosine_t_max: match &recipe {

@@ -1,27 +1,49 @@
-//! Image classification data for `train`: a generated digit set that needs no download, and
-//! MNIST in its standard IDX files.
+//! Image classification data: MNIST in its standard IDX files ([`idx`]) and a generated digit
+//! set that needs no download ([`synthetic`]), both as a [`Dataset`] of grey images.
+//!
+//! ```
+//! use burn_neuro::data::{shuffled, synthetic};
+//!
+//! let digits = synthetic::digits(100, 7);
+//! assert_eq!((digits.len(), digits.rows, digits.cols), (100, 28, 28));
+//! // One epoch's order, and its first batch of 32 as flat pixels and labels.
+//! let order = shuffled(digits.len(), 7, 0);
+//! let (pixels, labels) = digits.gather(&order[..32]);
+//! assert_eq!((pixels.len(), labels.len()), (32 * 784, 32));
+//! ```
 
 pub mod idx;
 pub mod synthetic;
 
+use burn::tensor::{Device, Int, Tensor, TensorData};
+
+use crate::error::{NeuroError, Result};
+
 /// Grey images with one label each, pixels in [0, 1], row-major `[count, rows·cols]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
+    /// Pixels, `[count, rows·cols]` row-major, in [0, 1].
     pub images: Vec<f32>,
+    /// One class per image.
     pub labels: Vec<u8>,
+    /// Image height.
     pub rows: usize,
+    /// Image width.
     pub cols: usize,
 }
 
 impl Dataset {
+    /// Number of examples.
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
+    /// Whether there are no examples.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
 
+    /// Pixels per image.
     pub fn pixels(&self) -> usize {
         self.rows * self.cols
     }
@@ -42,6 +64,21 @@ impl Dataset {
             images.extend_from_slice(&self.images[i * p..(i + 1) * p]);
         }
         (images, indices.iter().map(|&i| self.labels[i] as i64).collect())
+    }
+
+    /// Examples at `indices` as tensors on `device`: images `[n, rows·cols]` (f32, in [0, 1])
+    /// and labels `[n]`.
+    pub fn batch(&self, indices: &[usize], device: &Device) -> Result<(Tensor<2>, Tensor<1, Int>)> {
+        if let Some(&bad) = indices.iter().find(|&&i| i >= self.len()) {
+            return Err(NeuroError::Range {
+                argument: "indices",
+                value: bad.to_string(),
+                expected: format!("an example index below {}", self.len()),
+            });
+        }
+        let (images, labels) = self.gather(indices);
+        let n = indices.len();
+        Ok((Tensor::from_data(TensorData::new(images, [n, self.pixels()]), device), Tensor::from_data(TensorData::new(labels, [n]), device)))
     }
 }
 
