@@ -30,7 +30,7 @@ fn main() -> burn_neuro::Result<()> {
     for t in 0..25 {
         let x_t = x.clone().slice([t..t + 1]).reshape([128, 100]);
         let out = neuron_step(x_t, state.take(), &synaptic)?;
-        state = Some(NeuronState::new(out.membrane).with_synaptic(out.synaptic.expect("a Synaptic current")));
+        state = Some(out.into_state()); // membrane and synaptic current, as snnTorch's syn, mem
     }
     let last = state.expect("25 steps ran").membrane;
     let fused_last = all.membrane.slice([24..25]).reshape([128, 100]);

@@ -208,7 +208,7 @@ fn truncated_bptt_matches_the_full_run_forward_and_cuts_gradients() {
     let device = gpu().autodiff();
     let layer = LeakyConfig::new(0.9).init(&device).expect("valid");
     let (steps, neurons) = (10, 7);
-    let x = tensor(uniform(steps * neurons, 50, -0.2, 0.8), [steps, neurons], DType::F32, &device).require_grad();
+    let x = tensor(uniform(steps * neurons, 50, -0.2, 0.8), [steps, 1, neurons], DType::F32, &device).require_grad();
     let full = layer.try_forward(x.clone(), None).expect("valid");
     let chunked = layer.forward_truncated(x.clone(), None, 4).expect("valid");
     assert_eq!(values(chunked.spikes.clone()), values(full.spikes.clone()), "same forward values");

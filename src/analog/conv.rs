@@ -123,7 +123,9 @@ impl AnalogConv2d {
 
     /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
     pub fn try_forward(&self, input: Tensor<4>) -> Result<Tensor<4>> {
-        if !input.device().is_autodiff() {
+        // Training is where the weights track gradients (an autodiff device); `valid()` moves
+        // them off it. The input's device says nothing: data batches often live off autodiff.
+        if !self.weight.val().device().is_autodiff() {
             return self.eval_chip.read(|| self.program(), |chip| self.forward_programmed(chip, input));
         }
         let geometry = self.geometry(&input)?;

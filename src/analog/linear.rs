@@ -144,7 +144,9 @@ impl AnalogLinear {
 
     /// [`forward`](Self::forward), returning a bad input's error instead of panicking.
     pub fn try_forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
-        if !input.device().is_autodiff() {
+        // Training is where the weights track gradients (an autodiff device); `valid()` moves
+        // them off it. The input's device says nothing: data batches often live off autodiff.
+        if !self.weight.val().device().is_autodiff() {
             return self.eval_chip.read(|| self.program(), |chip| self.forward_programmed(chip, input));
         }
         let call = self.calls.next();

@@ -70,7 +70,8 @@ pub enum SavedState {
     Compact,
 }
 
-/// Surrogate gradient of the Heaviside spike, as coded in snnTorch's `surrogate.py`.
+/// Surrogate gradient of the Heaviside spike, as coded in snnTorch's `surrogate.py`. A
+/// surrogate of your own: [`CustomSurrogate`](crate::neuron::CustomSurrogate).
 ///
 /// The forward pass is always `S = (U − θ > 0)`; the surrogate only shapes the backward pass.
 /// Every formula takes `x = U − θ`.
@@ -116,15 +117,16 @@ impl Default for Surrogate {
 }
 
 impl Surrogate {
-    /// `atan` with snnTorch's default α = 2.
+    /// `atan` with snnTorch's default α = 2 (another: `Surrogate::Atan { alpha }`).
     pub fn atan() -> Self {
         Surrogate::Atan { alpha: 2.0 }
     }
-    /// `fast_sigmoid` with snnTorch's default slope 25.
+    /// `fast_sigmoid` with snnTorch's default slope 25 (snnTorch's `fast_sigmoid(slope=k)` is
+    /// `Surrogate::FastSigmoid { slope: k }`).
     pub fn fast_sigmoid() -> Self {
         Surrogate::FastSigmoid { slope: 25.0 }
     }
-    /// `sigmoid` with snnTorch's default slope 25.
+    /// `sigmoid` with snnTorch's default slope 25 (another: `Surrogate::Sigmoid { slope }`).
     pub fn sigmoid() -> Self {
         Surrogate::Sigmoid { slope: 25.0 }
     }
@@ -132,12 +134,13 @@ impl Surrogate {
     pub fn straight_through() -> Self {
         Surrogate::StraightThrough
     }
-    /// `spike_rate_escape` with snnTorch's defaults β = 1, slope 25.
+    /// `spike_rate_escape` with snnTorch's defaults β = 1, slope 25 (others:
+    /// `Surrogate::SpikeRateEscape { beta, slope }`).
     pub fn spike_rate_escape() -> Self {
         Surrogate::SpikeRateEscape { beta: 1.0, slope: 25.0 }
     }
 
-    /// SFS with snnTorch's defaults slope 25, B = 1.
+    /// SFS with snnTorch's defaults slope 25, B = 1 (others: `Surrogate::Sfs { slope, bound }`).
     pub fn sfs() -> Self {
         Surrogate::Sfs { slope: 25.0, bound: 1.0 }
     }

@@ -159,6 +159,33 @@ impl<const D: usize> NeuronOutput<D> {
         }
     }
 
+    /// The state a single step's output carries into the next step (every output plane that
+    /// is a state row of this kind, S for the recurrent kinds): what snnTorch keeps in `mem`,
+    /// `syn`, `spk` between calls. For a multi-step output use [`final_state`](Self::final_state).
+    ///
+    /// ```no_run
+    /// # use burn::tensor::Tensor;
+    /// # use burn_neuro::snn::{NeuronState, RLeaky};
+    /// # fn run(layer: &RLeaky, inputs: Vec<Tensor<2>>) {
+    /// let mut state: Option<NeuronState<2>> = None; // snnTorch's init_rleaky()
+    /// for x_t in inputs {
+    ///     let out = layer.step(x_t, state.take()); // spk, mem = rlif(x, spk, mem)
+    ///     state = Some(out.into_state());
+    /// }
+    /// # }
+    /// ```
+    pub fn into_state(self) -> NeuronState<D> {
+        let layout = self.kind.layout();
+        let keep = |plane: Plane, tensor: Option<Tensor<D>>| layout.state_row(plane).and(tensor);
+        NeuronState {
+            synaptic: keep(Plane::Synaptic, self.synaptic),
+            excitatory: keep(Plane::Excitatory, self.excitatory),
+            inhibitory: keep(Plane::Inhibitory, self.inhibitory),
+            spikes: keep(Plane::Spikes, Some(self.spikes)),
+            membrane: self.membrane,
+        }
+    }
+
     /// Outputs of consecutive runs joined along time.
     pub fn cat(outputs: Vec<Self>) -> Self {
         let first = outputs.first().expect("at least one output to join");
