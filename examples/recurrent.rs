@@ -4,7 +4,7 @@
 //! spk, mem)`), trained with `ce_max_membrane_loss` and Adam (2e-3, PyTorch's defaults).
 //!
 //! `cargo run --release --example recurrent -- --data path/to/mnist` (generated digits without
-//! `--data`; `--device cpu` for the CPU path).
+//! `--data`; `--device cpu` for the CPU path). T is the 28 rows, so `--steps` does not apply.
 
 mod common;
 

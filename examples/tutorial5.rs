@@ -1,7 +1,7 @@
 //! snnTorch tutorial 5, ported: a 784-1000-10 fully connected SNN of `Leaky` neurons
 //! (β = 0.95, T = 25) trained with Adam (5e-4, PyTorch's defaults) on the membrane
-//! cross-entropy summed over time, evaluated by spike count. `docs/from-snntorch.md` walks
-//! through it line by line next to the Python.
+//! cross-entropy summed over time, evaluated by spike count. `docs/from-snntorch.md` maps each
+//! snnTorch call used here to ours.
 //!
 //! `cargo run --release --example tutorial5 -- --data path/to/mnist` (generated digits without
 //! `--data`; `--device cpu` for the CPU path; `--plots DIR` draws the trained network's

@@ -7,6 +7,7 @@ use thiserror::Error;
 
 /// Errors returned by burn-neuro's operations, modules and device helpers.
 #[derive(Debug, Error, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum NeuroError {
     /// A tensor argument has the wrong shape.
     #[error("`{argument}` has shape {actual:?}, expected {expected}")]

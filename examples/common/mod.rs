@@ -57,7 +57,7 @@ pub fn options(example: &str, epochs: usize, steps: usize, batch_size: usize, lr
         match flag.as_str() {
             "--data" => options.data = Some(PathBuf::from(&value)),
             "--plots" => options.plots = Some(PathBuf::from(&value)),
-            "--epochs" => options.epochs = number(),
+            "--epochs" => options.epochs = number().max(1),
             "--train-size" => options.train_size = number(),
             "--test-size" => options.test_size = number(),
             "--steps" => options.steps = number().max(1),

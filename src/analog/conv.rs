@@ -12,7 +12,7 @@ use burn::tensor::ops::{ConvOptions, UnfoldOptions};
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
 use super::linear::AnalogBackward;
-use super::training::{EvalChip, UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
+use super::training::{ChipKey, EvalChip, UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
 use crate::error::{NeuroError, Result, or_panic};
 
 /// A convolution on a simulated memristor crossbar (groups = 1).
@@ -106,7 +106,8 @@ impl AnalogConv2d {
         ProgrammedCrossbar::program(Self::matrix(self.weight.val()), &self.crossbar)
     }
 
-    /// Forgets the chip evaluation forwards read, so the next one programs the current kernel.
+    /// Forgets the chip evaluation forwards read, so the next one programs the current kernel
+    /// again (see `AnalogLinear::reprogram`).
     pub fn reprogram(&self) {
         self.eval_chip.clear();
     }
@@ -125,8 +126,10 @@ impl AnalogConv2d {
     pub fn try_forward(&self, input: Tensor<4>) -> Result<Tensor<4>> {
         // Training is where the weights track gradients (an autodiff device); `valid()` moves
         // them off it. The input's device says nothing: data batches often live off autodiff.
-        if !self.weight.val().device().is_autodiff() {
-            return self.eval_chip.read(|| self.program(), |chip| self.forward_programmed(chip, input));
+        let device = self.weight.val().device();
+        if !device.is_autodiff() {
+            let key = ChipKey::new(self.weight.id, &device, &self.crossbar);
+            return self.eval_chip.read(key, || self.program(), |chip| self.forward_programmed(chip, input));
         }
         let geometry = self.geometry(&input)?;
         let call = self.calls.next();

@@ -5,8 +5,8 @@
 //! are programmed onto a fresh crossbar realisation and the input is read through it; the
 //! backward is ideal (straight-through: the gradient of `x·W`), the usual hardware-aware
 //! training. Evaluation (a device without autodiff, e.g. after `Module::valid`): every
-//! forward reads one chip, programmed once from the weights; [`AnalogLinear::reprogram`]
-//! draws it again. [`AnalogLinear::program`] hands out such a chip for reads of your own.
+//! forward reads one chip, programmed once from the weights with the crossbar's seed (another
+//! seed, another chip); [`AnalogLinear::reprogram`] programs it again. [`AnalogLinear::program`] hands out such a chip for reads of your own.
 
 use burn::config::Config;
 use burn::module::{Module, Param};
@@ -15,7 +15,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
-use super::training::{EvalChip, UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
+use super::training::{ChipKey, EvalChip, UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
 use crate::error::{Result, or_panic};
 
 /// Configuration of an [`AnalogLinear`] layer.
@@ -127,7 +127,9 @@ impl AnalogLinear {
     }
 
     /// Forgets the chip evaluation forwards read, so the next one programs the current weights
-    /// on a new chip (a fresh `valid()` copy starts without one anyway).
+    /// again, with `crossbar.seed` (unchanged weights and seed give the same chip; set another
+    /// seed for another chip, which also reprograms). Needed only where the weights change
+    /// in place under the same parameter, e.g. through a module mapper.
     pub fn reprogram(&self) {
         self.eval_chip.clear();
     }
@@ -146,8 +148,10 @@ impl AnalogLinear {
     pub fn try_forward<const D: usize>(&self, input: Tensor<D>) -> Result<Tensor<D>> {
         // Training is where the weights track gradients (an autodiff device); `valid()` moves
         // them off it. The input's device says nothing: data batches often live off autodiff.
-        if !self.weight.val().device().is_autodiff() {
-            return self.eval_chip.read(|| self.program(), |chip| self.forward_programmed(chip, input));
+        let device = self.weight.val().device();
+        if !device.is_autodiff() {
+            let key = ChipKey::new(self.weight.id, &device, &self.crossbar);
+            return self.eval_chip.read(key, || self.program(), |chip| self.forward_programmed(chip, input));
         }
         let call = self.calls.next();
         let noisy = perturbed(self.weight.val(), self.training_weight_noise);

@@ -74,13 +74,29 @@ pub(crate) fn straight_through<const D: usize>(analog: Tensor<D>, paths: impl In
     paths.into_iter().fold(analog, |y, path| y + path.clone() - path.detach())
 }
 
-/// The one chip an analog layer reads outside training (on a device without autodiff, as
+/// The one chip an analog layer reads outside training (weights off autodiff, as
 /// `Module::valid` gives): programmed from the layer's weights at the first such forward, with
-/// the crossbar's own seed, and kept until `reprogram`. Read noise stays fresh per read, as on
-/// a real chip. A clone starts without a chip, so every `valid()` copy programs the weights it
-/// was made from.
+/// the crossbar's own seed, and kept while the weight parameter, its device and the crossbar
+/// configuration stay the same (`to_device`, a record with other parameters or a changed
+/// `crossbar.seed` program a new one); `reprogram` forces it. Read noise stays fresh per read,
+/// as on a real chip. A clone starts without a chip, so every `valid()` copy programs the
+/// weights it was made from.
 #[derive(Debug, Default)]
-pub(crate) struct EvalChip(std::sync::Mutex<Option<ProgrammedCrossbar>>);
+pub(crate) struct EvalChip(std::sync::Mutex<Option<(ChipKey, ProgrammedCrossbar)>>);
+
+/// What a kept chip was programmed from: the weight parameter, its device and the crossbar.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ChipKey {
+    pub(crate) weight: burn::module::ParamId,
+    pub(crate) device: String,
+    pub(crate) crossbar: String,
+}
+
+impl ChipKey {
+    pub(crate) fn new(weight: burn::module::ParamId, device: &burn::tensor::Device, crossbar: &CrossbarConfig) -> Self {
+        ChipKey { weight, device: format!("{device:?}"), crossbar: format!("{crossbar:?}") }
+    }
+}
 
 impl Clone for EvalChip {
     fn clone(&self) -> Self {
@@ -89,19 +105,20 @@ impl Clone for EvalChip {
 }
 
 impl EvalChip {
-    /// Runs `read` on the kept chip, programming it first if there is none.
+    /// Runs `read` on the kept chip, programming it first if there is none for `key`.
     pub(crate) fn read<T>(
         &self,
+        key: ChipKey,
         program: impl FnOnce() -> Result<ProgrammedCrossbar>,
         read: impl FnOnce(&ProgrammedCrossbar) -> Result<T>,
     ) -> Result<T> {
         // A poisoned lock only means another read panicked; the chip itself is intact.
         let mut chip = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if chip.is_none() {
-            *chip = Some(program()?);
+        if chip.as_ref().is_none_or(|(kept, _)| *kept != key) {
+            *chip = Some((key, program()?));
         }
         match chip.as_ref() {
-            Some(crossbar) => read(crossbar),
+            Some((_, crossbar)) => read(crossbar),
             None => unreachable!("programmed above"),
         }
     }

@@ -53,7 +53,9 @@ fn parse(path: &Path, bytes: &[u8], dims: usize) -> Result<(Vec<usize>, Vec<u8>)
     }
     let shape: Vec<usize> =
         (0..dims).map(|d| u32::from_be_bytes([bytes[4 + 4 * d], bytes[5 + 4 * d], bytes[6 + 4 * d], bytes[7 + 4 * d]]) as usize).collect();
-    let count: usize = shape.iter().product();
+    let Some(count) = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) else {
+        return Err(io_error(path, format!("IDX header {shape:?} announces more bytes than this machine can address")));
+    };
     let data = &bytes[header..];
     if data.len() < count {
         return Err(io_error(path, format!("truncated IDX data: header {shape:?} needs {count} bytes, file has {}", data.len())));

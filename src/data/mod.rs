@@ -56,7 +56,8 @@ impl Dataset {
         self
     }
 
-    /// Examples at `indices`, as `(images [n·pixels], labels [n])`.
+    /// Examples at `indices`, as `(images [n·pixels], labels [n])`. Panics on an index past
+    /// the end; [`batch`](Self::batch) checks them.
     pub fn gather(&self, indices: &[usize]) -> (Vec<f32>, Vec<i64>) {
         let p = self.pixels();
         let mut images = Vec::with_capacity(indices.len() * p);

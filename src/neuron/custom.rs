@@ -9,8 +9,9 @@ use burn::tensor::Tensor;
 ///
 /// The fused kernels compile their surrogates ([`Surrogate`](crate::Surrogate)) into WGSL, so
 /// a neuron with a custom surrogate runs on Burn tensor ops instead: one op chain per time
-/// step, several times slower, and on any device. φ receives `[T = 1, N]` tensors in the
-/// input's dtype and must be differentiable by Burn's autodiff.
+/// step, several times slower, on any Burn device (no kernel limits). It computes in f32 like
+/// the kernels (outputs are stored in the input's dtype): φ receives `[1, N]` f32 tensors and
+/// must be differentiable by Burn's autodiff.
 ///
 /// ```
 /// use burn_neuro::neuron::CustomSurrogate;

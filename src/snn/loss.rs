@@ -228,7 +228,7 @@ pub fn accuracy_temporal(spikes: Tensor<3>, targets: Tensor<1, Int>) -> Result<f
     // Times are whole steps: time·C + c is unique per neuron, so the minimum breaks ties to
     // the lowest index on every backend.
     let device = spikes.device();
-    let index = Tensor::<1, Int>::arange(0..classes as i64, &device).float().reshape([1, classes]);
+    let index = Tensor::<1, Int>::arange(0..classes as i64, &device).float().cast(burn::tensor::FloatDType::F32).reshape([1, classes]);
     let score = first_spike_time(spikes.detach()).cast(burn::tensor::FloatDType::F32) * classes as f32 + index;
     let predicted = score.argmin(1).reshape([batch]);
     let right = predicted.equal(targets).int().sum().into_data().iter::<i64>().next().unwrap_or(0);

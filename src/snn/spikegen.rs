@@ -67,12 +67,10 @@ pub fn rate<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, 
     if num_steps == 0 {
         return Err(NeuroError::Range { argument: "num_steps", value: "0".into(), expected: "at least 1".into() });
     }
-    if !(options.gain.is_finite() && options.offset.is_finite()) {
-        return Err(NeuroError::Range {
-            argument: "gain",
-            value: format!("{} (offset {})", options.gain, options.offset),
-            expected: "finite gain and offset".into(),
-        });
+    for (argument, value) in [("gain", options.gain), ("offset", options.offset)] {
+        if !value.is_finite() {
+            return Err(NeuroError::Range { argument, value: value.to_string(), expected: "a finite value".into() });
+        }
     }
     let device = data.device();
     compute_path(&device)?;

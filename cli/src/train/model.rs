@@ -174,7 +174,8 @@ impl SpikingClassifier for Csnn {
         let [batch, _] = images.dims();
         let pool = || MaxPoolOptions::new([2, 2]);
         // Fresh Bernoulli trains every call, drawn from the device's seeded generator.
-        let trains: Tensor<3> = rate(images.cast(dtype), steps, RateOptions::default()).expect("pixels in [0, 1], at least one step");
+        let trains: Tensor<3> =
+            rate(images.cast(dtype), steps, RateOptions::default()).expect("rate codes any image batch on the device the model runs on");
         let x = trains.reshape([steps * batch, 1, 28, 28]);
         let c1 = max_pool2d(conv(x, &self.conv1, dtype), pool()); // [T·B, 12, 12, 12]
         let s1 = self.lif1.forward(c1.reshape([steps, batch, 12, 12, 12]), None).spikes;

@@ -101,10 +101,16 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<NeuronState<D>>, neuron
     let kind = neuron.kind;
     let layout = kind.layout();
     let device = input.device();
-    compute_path(&device)?;
+    // A custom surrogate runs on Burn tensor ops: any device and dtype, no kernel limits.
+    let fused = neuron.custom_surrogate.is_none();
+    if fused {
+        compute_path(&device)?;
+    }
     neuron.validate()?;
     let dtype = input.dtype();
-    check_storage_dtype(&device, "input", dtype)?;
+    if fused {
+        check_storage_dtype(&device, "input", dtype)?;
+    }
     if let Some(state) = &initial {
         for plane in Plane::ALL {
             if let Some(tensor) = state.plane(plane) {
@@ -127,14 +133,14 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<NeuronState<D>>, neuron
         return Err(NeuroError::Shape { argument: "input", actual: dims.to_vec(), expected: "at least one neuron per time step".into() });
     }
     // Kernels index with u32; the stacked output holds planes·T·N values.
-    if (planes * steps).checked_mul(neurons).is_none_or(|n| n > u32::MAX as usize) {
+    if fused && (planes * steps).checked_mul(neurons).is_none_or(|n| n > u32::MAX as usize) {
         return Err(NeuroError::TooLarge {
             argument: "input",
             detail: format!("{planes}·T·N = {planes}·{steps}·{neurons} exceeds 2^32 elements; split the sequence"),
         });
     }
     // The largest buffers are the stacked output and, in the backward, its gradient.
-    if let Some(limit) = max_binding_bytes(&device) {
+    if let Some(limit) = max_binding_bytes(&device).filter(|_| fused) {
         let needed = (planes * steps * neurons * dtype.size()) as u64;
         if needed > limit {
             return Err(NeuroError::TooLarge {
@@ -160,12 +166,14 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<NeuronState<D>>, neuron
         None => Tensor::<2>::zeros([1, neurons], (&device, dtype)),
     };
     if let Some(custom) = &neuron.custom_surrogate {
-        // Tensor ops, one chain per step: each coefficient tiled to N as the kernel indexes it
+        // Tensor ops, one chain per step, in f32 as the kernels compute (the outputs are
+        // stored in the input's dtype): each coefficient tiled to N as the kernel indexes it
         // (neuron n reads entry n mod L).
-        let tiled = rows.into_iter().map(|row| row.reshape([len]).repeat_dim(0, neurons / len).cast(dtype)).collect();
-        let states = layout.states.iter().map(|&plane| state_row(plane)).collect();
-        let planes = crate::ops::lif_composite::run_custom(kind, input.reshape([steps, neurons]), states, tiled, neuron.spec, custom);
-        let plane = |plane: Plane| layout.output_plane(plane).map(|row| planes[row].clone().reshape(dims));
+        let tiled = rows.into_iter().map(|row| row.reshape([len]).repeat_dim(0, neurons / len)).collect();
+        let states = layout.states.iter().map(|&plane| state_row(plane).cast(FloatDType::F32)).collect();
+        let flat = input.reshape([steps, neurons]).cast(FloatDType::F32);
+        let planes = crate::ops::lif_composite::run_custom(kind, flat, states, tiled, neuron.spec, custom);
+        let plane = |plane: Plane| layout.output_plane(plane).map(|row| planes[row].clone().cast(dtype).reshape(dims));
         return Ok(NeuronOutput {
             kind,
             spikes: plane(Plane::Spikes).expect("every kind writes spikes"),
