@@ -29,9 +29,10 @@ const DESC_SIZE: f64 = 17.0;
 /// Largest raster mark in pixels, so a small raster shows dots rather than blocks.
 const MAX_MARK: i32 = 8;
 /// [`traces`] names each neuron in a legend only up to this many lines.
-const MAX_LEGEND: usize = 6;
-/// Eight of matplotlib's "tab10" colours, the cycle snnTorch's plots are drawn in.
-const PALETTE: [RGBColor; 8] = [
+const MAX_LEGEND: usize = 10;
+/// matplotlib's "tab10" colours, the cycle snnTorch's plots are drawn in: ten output neurons
+/// get ten colours and a legend.
+const PALETTE: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -39,6 +40,8 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
     RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
 ];
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
