@@ -346,7 +346,7 @@ mod tests {
 
     /// A deterministic sparse pattern: about one spike in `every` cells.
     fn pattern(steps: usize, neurons: usize, every: usize) -> Vec<f32> {
-        (0..steps * neurons).map(|i| f32::from((i * 7919 + i / neurons * 104_729) % every == 0)).collect()
+        (0..steps * neurons).map(|i| f32::from((i * 7919 + i / neurons * 104_729).is_multiple_of(every))).collect()
     }
 
     #[test]
