@@ -1,7 +1,7 @@
 //! A recurrent SNN as snnTorch users write it, one step per call: each 28-pixel row of a digit
 //! is one time step into Linear(28→128) → RLeaky(all-to-all recurrence) → Linear(128→10) →
 //! Synaptic readout (no reset), with the state carried by hand between calls (snnTorch's `spk, mem = rlif(x,
-//! spk, mem)`), trained with `ce_max_membrane_loss` and Adam (2e-3, PyTorch's defaults).
+//! spk, mem)`), trained with `ce_max_membrane_loss` and Adam (1e-3, PyTorch's defaults, batch 32).
 //!
 //! `cargo run --release --example recurrent -- --data path/to/mnist` (generated digits without
 //! `--data`; `--device cpu` for the CPU path). T is the 28 rows, so `--steps` does not apply.
@@ -69,7 +69,7 @@ fn correct(membrane: Tensor<3>, labels: Tensor<1, Int>) -> f64 {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let options = common::options("recurrent", 1, ROWS, 128, 2e-3);
+    let options = common::options("recurrent", 1, ROWS, 32, 1e-3);
     let (train, test) = options.datasets()?;
     options.device.seed(options.seed);
     let device = options.device.clone().autodiff();

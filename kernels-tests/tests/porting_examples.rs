@@ -50,7 +50,7 @@ fn tutorial6_trains_with_rate_input_and_ce_rate_loss() {
 
 #[test]
 fn recurrent_step_loop_trains() {
-    let accuracy = run("recurrent", &["--batch-size", "64", "--epochs", "4"]);
+    let accuracy = run("recurrent", &["--epochs", "4"]);
     assert!(accuracy >= 25.0, "recurrent: {accuracy}%");
 }
 
