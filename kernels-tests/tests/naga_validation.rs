@@ -269,7 +269,7 @@ fn spikegen_rate_validates_and_its_params_match() {
     macro_rules! offsets {
         ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(RateParams, $field) as u32)),*] };
     }
-    assert_eq!(members, offsets!(neurons, steps, first_spike_time, seed_lo, seed_hi, _pad0, _pad1, _pad2));
+    assert_eq!(members, offsets!(neurons, steps, first_spike_time, seed_lo, seed_hi, seed_from_draws, _pad1, _pad2));
     assert_eq!(span as usize, std::mem::size_of::<RateParams>());
 }
 

@@ -2,6 +2,7 @@
 //! (in f64 on the host) from snnTorch's definitions.
 
 use burn::tensor::{DType, Int, Tensor, TensorData};
+use burn_neuro::backend::SpikegenOps;
 use burn_neuro::kernels::spikegen::RateParams;
 use burn_neuro::reference::spikegen as reference;
 use burn_neuro::snn::loss::{
@@ -177,7 +178,7 @@ fn rate_coding_matches_the_reference_and_the_requested_rates() {
         assert_eq!(spikes.dims(), [2000, 2, 3]);
         let got = values(spikes);
         let probability = [0.1f32, 0.5, 0.9, 0.0, 1.0, 0.3];
-        let params = RateParams { neurons: 6, steps: 2000, first_spike_time: 3, seed_lo: 11, seed_hi: 0, _pad0: 0, _pad1: 0, _pad2: 0 };
+        let params = RateParams { neurons: 6, steps: 2000, first_spike_time: 3, seed_lo: 11, seed_hi: 0, seed_from_draws: 0, _pad1: 0, _pad2: 0 };
         let expected = reference::rate(&probability, &params);
         // Probabilities computed on the device may differ in the last bit from the host's.
         let differ = got.iter().zip(&expected).filter(|(a, b)| a != b).count();
@@ -214,6 +215,17 @@ fn rate_draws_new_trains_per_call_and_repeats_from_the_device_seed() {
         assert_eq!(draw(), first, "the same device seed repeats the run");
         assert_eq!(draw(), second);
     }
+    // The kernel keys its trains by the device's draws exactly as the reference does.
+    let device = gpu();
+    let mut probability: Vec<f32> = (0..300).map(|i| (i % 10) as f32 / 10.0).collect();
+    probability.extend([0.123_456_7, 0.987_654_3, 0.5]);
+    let params = RateParams { neurons: 300, steps: 16, first_spike_time: 0, seed_lo: 0, seed_hi: 0, seed_from_draws: 1, _pad1: 0, _pad2: 0 };
+    let input = tensor(probability.clone(), [303], DType::F32, &device);
+    let spikes = Tensor::<2>::from_dispatch(burn::backend::Dispatch::spikegen_rate(input.into_dispatch(), params, DType::F32));
+    assert_eq!(values(spikes), reference::rate(&probability, &params), "kernel and reference agree on the drawn key");
+    let mut fixed = params;
+    fixed.seed_from_draws = 0;
+    assert_ne!(reference::rate(&probability, &params), reference::rate(&probability, &fixed), "the draws, not the seed words, key the trains");
 }
 
 #[test]
@@ -226,7 +238,8 @@ fn rate_coding_over_more_than_65535_workgroups() {
     let fired = got.iter().filter(|s| **s == 1.0).count() as f64 / neurons as f64;
     assert!((fired - 0.25).abs() < 0.001, "rate {fired}");
     // Spot-check the last workgroup against the reference.
-    let params = RateParams { neurons: neurons as u32, steps: 1, first_spike_time: 0, seed_lo: 5, seed_hi: 0, _pad0: 0, _pad1: 0, _pad2: 0 };
+    let params =
+        RateParams { neurons: neurons as u32, steps: 1, first_spike_time: 0, seed_lo: 5, seed_hi: 0, seed_from_draws: 0, _pad1: 0, _pad2: 0 };
     let expected = reference::rate(&vec![0.25; neurons], &params);
     assert_eq!(&got[neurons - 300..], &expected[neurons - 300..]);
 }

@@ -22,7 +22,9 @@ wgsl_params! {
         pub first_spike_time: u32,
         pub seed_lo: u32,
         pub seed_hi: u32,
-        pub _pad0: u32,
+        /// 1: the Philox key comes from three uniforms the device drew, stored after the N
+        /// probabilities (no host read); 0: from `seed_lo`, `seed_hi`.
+        pub seed_from_draws: u32,
         pub _pad1: u32,
         pub _pad2: u32,
     }
@@ -56,7 +58,8 @@ impl KernelSource for RateKernel {
     }
 }
 
-/// `probability [N]` (f32) → spikes `[T, N]` of `dtype`.
+/// `probability [N]` (f32; `[N + 3]` with the key's uniforms when `seed_from_draws`) → spikes
+/// `[T, N]` of `dtype`.
 pub fn rate(probability: CubeTensor, params: &RateParams, dtype: DType) -> CubeTensor {
     let probability = into_contiguous(probability);
     let spikes = empty_like(&probability, vec![params.steps as usize, params.neurons as usize], dtype);

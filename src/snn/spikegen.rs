@@ -1,7 +1,7 @@
 //! Spike encodings (`snntorch.spikegen`).
 
 use burn::backend::Dispatch;
-use burn::tensor::{Device, Distribution, FloatDType, Tensor};
+use burn::tensor::{Distribution, FloatDType, Tensor};
 
 use crate::backend::SpikegenOps;
 use crate::device::{check_storage_dtype, compute_path};
@@ -19,8 +19,9 @@ pub struct RateOptions {
     /// Steps before this one are silent.
     pub first_spike_time: usize,
     /// `None` (the default): every call draws new spike trains, as snnTorch's `rate` does,
-    /// with a seed taken from the device's random generator, so `device.seed(s)` (the
-    /// counterpart of `torch.manual_seed(s)`) makes a whole run reproducible. `Some(seed)`:
+    /// keyed by three uniforms the device's random generator draws on the device (no host
+    /// read), so `device.seed(s)` (the counterpart of `torch.manual_seed(s)`) makes a whole
+    /// run reproducible. `Some(seed)`:
     /// the same trains on every call and every device (one fixed pattern per input).
     pub seed: Option<u64>,
 }
@@ -29,14 +30,6 @@ impl Default for RateOptions {
     fn default() -> Self {
         RateOptions { gain: 1.0, offset: 0.0, first_spike_time: 0, seed: None }
     }
-}
-
-/// A 64-bit seed drawn from `device`'s random generator (seeded by `Device::seed`), so each
-/// call gets new noise and a seeded run repeats. One small device read per call.
-fn fresh_seed(device: &Device) -> u64 {
-    // Three uniforms carry 3 × 22 bits; f32 holds 24 exactly.
-    let draws = Tensor::<1>::random([3], Distribution::Default, device).cast(FloatDType::F32).into_data();
-    draws.iter::<f32>().fold(0u64, |seed, u| (seed << 22) ^ ((u * (1u32 << 22) as f32) as u64))
 }
 
 /// `rate`: `num_steps` Bernoulli spike trains with probability `clamp(data·gain + offset, 0, 1)`,
@@ -82,14 +75,23 @@ pub fn rate<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, 
         return Err(NeuroError::TooLarge { argument: "data", detail: format!("{num_steps} steps × {neurons} values exceed 2^32") });
     }
     let probability = (data.detach().cast(FloatDType::F32) * options.gain + options.offset).clamp(0.0, 1.0).reshape([neurons]);
-    let seed = options.seed.unwrap_or_else(|| fresh_seed(&device));
+    // Without a seed the kernel keys its draws by three uniforms the device's generator draws
+    // (seeded by `Device::seed`), appended to the probabilities: new trains every call, no
+    // host round trip.
+    let (seed, probability) = match options.seed {
+        Some(seed) => (Some(seed), probability),
+        None => {
+            let draws = Tensor::<1>::random([3], Distribution::Default, &device).cast(FloatDType::F32);
+            (None, Tensor::cat(vec![probability, draws], 0))
+        }
+    };
     let params = RateParams {
         neurons: neurons as u32,
         steps: num_steps as u32,
         first_spike_time: options.first_spike_time.min(u32::MAX as usize) as u32,
-        seed_lo: seed as u32,
-        seed_hi: (seed >> 32) as u32,
-        _pad0: 0,
+        seed_lo: seed.unwrap_or(0) as u32,
+        seed_hi: (seed.unwrap_or(0) >> 32) as u32,
+        seed_from_draws: u32::from(seed.is_none()),
         _pad1: 0,
         _pad2: 0,
     };
