@@ -244,8 +244,10 @@ fn io(path: &Path, e: impl std::fmt::Display) -> NeuroError {
 }
 
 /// Registers the bundled font as plotters' sans-serif family, once per process: plotters is
-/// built without system font lookup, so text draws nothing until a font is registered.
-fn register_font() -> std::result::Result<(), &'static str> {
+/// built without system font lookup, so text draws nothing until a font is registered. The
+/// command line's charts use it too, so the font is compiled in once.
+#[doc(hidden)]
+pub fn register_font() -> std::result::Result<(), &'static str> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_ok());
     if ok { Ok(()) } else { Err("the bundled font DejaVuSans.ttf is not a valid font") }

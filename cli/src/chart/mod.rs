@@ -1,10 +1,9 @@
 //! Small PNG charts (horizontal bars; lines over a linear or log x axis) for benchmark and
-//! training reports, drawn with plotters. Text uses the DejaVu Sans font compiled into the
+//! training reports, drawn with plotters. Text uses the DejaVu Sans font the library compiles into the
 //! binary, so the charts need no system fonts and look the same on every machine.
 
 use std::ops::Range;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use plotters::coord::Shift;
 use plotters::coord::combinators::{IntoLogRange, LogCoord};
@@ -27,20 +26,13 @@ const DESC_SIZE: f64 = 17.0;
 const MAX_MARKED_POINTS: usize = 60;
 const PALETTE: [RGBColor; 6] =
     [RGBColor(31, 119, 180), RGBColor(255, 127, 14), RGBColor(44, 160, 44), RGBColor(214, 39, 40), RGBColor(148, 103, 189), RGBColor(140, 86, 75)];
-const FONT: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
 
-/// Registers the bundled font as plotters' sans-serif family (once per process), which every
-/// text style below uses.
+/// Registers the library's bundled font as plotters' sans-serif family (once per process),
+/// which every text style below uses.
 fn register_font() -> Result<(), String> {
-    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
-    REGISTERED
-        .get_or_init(|| {
-            plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
-                .map_err(|_| "the bundled chart font DejaVuSans.ttf is not a valid font".to_string())
-        })
-        .clone()
+    burn_neuro::spikeplot::register_font().map_err(String::from)
 }
 
 fn text_style(size: f64) -> TextStyle<'static> {
