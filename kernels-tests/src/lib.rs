@@ -4,17 +4,61 @@
 pub mod training;
 
 use burn::tensor::{DType, Device, Tensor, TensorData};
-use burn_neuro::adapters::list_adapters;
+use burn_neuro::adapters::{GraphicsApi, list_adapters};
 
-/// The wgpu device the tests run on. Panics (the test fails, it does not skip) when no adapter
-/// exists: a CI without a GPU must install a software Vulkan driver.
+/// The wgpu device the tests run on: the default adapter, or the first adapter of the API that
+/// `BURN_NEURO_TEST_API` names (`vulkan`, `metal`, `dx12`, `gl`), so the same tests run on a
+/// second graphics API (CI runs the kernel families on GL as well as Vulkan). Panics (the test
+/// fails, it does not skip) when no adapter exists: a CI without a GPU must install a software
+/// Vulkan driver.
 pub fn gpu() -> Device {
     assert!(
         !list_adapters().is_empty(),
         "no wgpu adapter found: install a Vulkan driver (e.g. Mesa's lavapipe, Debian package \
          mesa-vulkan-drivers) or run on a machine with a GPU"
     );
-    Device::wgpu(Default::default())
+    match test_api() {
+        None => Device::wgpu(Default::default()),
+        Some(api) => {
+            // Burn initialises an adapter's runtime once per process: open it once, share it.
+            static DEVICE: std::sync::OnceLock<Device> = std::sync::OnceLock::new();
+            DEVICE.get_or_init(|| burn_neuro::adapters::open_device(api).unwrap_or_else(|e| panic!("BURN_NEURO_TEST_API: {e}"))).clone()
+        }
+    }
+}
+
+/// The graphics API `BURN_NEURO_TEST_API` asks for, if any.
+pub fn test_api() -> Option<GraphicsApi> {
+    let name = std::env::var("BURN_NEURO_TEST_API").ok()?;
+    Some(match name.to_ascii_lowercase().as_str() {
+        "vulkan" => GraphicsApi::Vulkan,
+        "metal" => GraphicsApi::Metal,
+        "dx12" => GraphicsApi::Dx12,
+        "gl" => GraphicsApi::Gl,
+        other => panic!("BURN_NEURO_TEST_API={other}: expected vulkan, metal, dx12 or gl"),
+    })
+}
+
+/// The float storage types the test device runs our kernels in: F32, and F16 where the adapter
+/// has `SHADER_F16` (not on GL; the refusal there is tested in `out_of_bounds.rs`).
+pub fn float_dtypes(device: &Device) -> Vec<DType> {
+    if has_f16(device) { vec![DType::F32, DType::F16] } else { vec![DType::F32] }
+}
+
+/// Whether our f16 kernels run on `device`.
+pub fn has_f16(device: &Device) -> bool {
+    burn_neuro::device::check_storage_dtype(device, "probe", DType::F16).is_ok()
+}
+
+/// [`has_f16`], saying on stderr what is skipped where it is false: the f16 cases of a test run
+/// wherever the adapter has `SHADER_F16` (every Vulkan run in CI); on an adapter without it the
+/// refusal itself is what `out_of_bounds.rs` tests.
+pub fn f16_or_skip(device: &Device, what: &str) -> bool {
+    let f16 = has_f16(device);
+    if !f16 {
+        eprintln!("skipped on {device:?}: {what} (no SHADER_F16)");
+    }
+    f16
 }
 
 /// A device of its own on the test adapter, created with the adapter's features and limits as
@@ -27,7 +71,16 @@ pub fn custom_gpu(
     limits: impl FnOnce(burn::tensor::wgpu::wgpu::Limits) -> burn::tensor::wgpu::wgpu::Limits,
 ) -> Device {
     use burn::tensor::wgpu::{WgpuSetup, wgpu};
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+    // On the API the other tests run on (`BURN_NEURO_TEST_API`), or wgpu's default choice.
+    let default = wgpu::InstanceDescriptor::new_without_display_handle();
+    let backends = match test_api() {
+        None => default.backends,
+        Some(GraphicsApi::Vulkan) => wgpu::Backends::VULKAN,
+        Some(GraphicsApi::Metal) => wgpu::Backends::METAL,
+        Some(GraphicsApi::Dx12) => wgpu::Backends::DX12,
+        Some(GraphicsApi::Gl) => wgpu::Backends::GL,
+    };
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor { backends, ..default });
     let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions::default()))
         .expect("an adapter (the test machine must have a Vulkan driver)");
     let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {

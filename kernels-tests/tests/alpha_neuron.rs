@@ -8,7 +8,7 @@ use burn_neuro::ops::lif_composite::alpha_composite;
 use burn_neuro::reference::{Storage, alpha as reference};
 use burn_neuro::snn::AlphaConfig;
 use burn_neuro::{LifSpec, Neuron, NeuronState, ResetMode, StateQuant, Surrogate, neuron_forward, neuron_step};
-use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
+use kernels_tests::{assert_close, cpu, f16_or_skip, float_dtypes, gpu, tensor, to_f16_values, uniform, values};
 
 fn neuron(reset: ResetMode, quant: Option<StateQuant>) -> Neuron {
     let mut neuron = Neuron::alpha(0.9, 0.8);
@@ -109,7 +109,7 @@ fn gpu_matches_reference_for_every_reset_mode_dtype_and_quantizer() {
     let device = gpu();
     for reset in [ResetMode::Zero, ResetMode::Subtract, ResetMode::None] {
         for quant in [None, Some(coarse())] {
-            for dtype in [DType::F32, DType::F16] {
+            for dtype in float_dtypes(&device) {
                 compare_with_reference(&device, reset, quant, dtype, 7, 1);
                 compare_with_reference(&device, reset, quant, dtype, 9, 999);
             }
@@ -210,6 +210,9 @@ fn more_than_65535_workgroups_forward_and_backward() {
     // 65,536 workgroups of 256 (the 2-D grid fold); f16 keeps the four stacked planes under a
     // 128 MiB binding. One step from rest: E = X, H = −X, U = τ·(X − X) = 0, no spike.
     let device = gpu().autodiff();
+    if !f16_or_skip(&device, "f16 alpha over 65,535 workgroups") {
+        return;
+    }
     let neurons = 65_535 * 256 + 1;
     let x = to_f16_values(&(0..neurons).map(|i| (i % 1000) as f32 / 250.0).collect::<Vec<_>>());
     let input = tensor(x.clone(), [1, neurons], DType::F16, &device).require_grad();
@@ -285,6 +288,9 @@ fn module_learns_alpha_beta_threshold_and_runs_on_cpu() {
 #[test]
 fn f16_steps_match_per_step_f16_emulation() {
     let device = gpu();
+    if !f16_or_skip(&device, "f16 alpha steps") {
+        return;
+    }
     let (steps, neurons) = (16, 500);
     let x = to_f16_values(&uniform(steps * neurons, 91, -0.2, 1.4));
     let neuron = neuron(ResetMode::Zero, None);

@@ -6,7 +6,7 @@ use burn::tensor::{DType, Device, Tensor};
 use burn_neuro::ops::lif_composite::synaptic_composite;
 use burn_neuro::reference::{Storage, lif as reference};
 use burn_neuro::{LifSpec, Neuron, NeuronState, ResetMode, Surrogate, neuron_forward, neuron_step};
-use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
+use kernels_tests::{assert_close, cpu, float_dtypes, gpu, tensor, to_f16_values, uniform, values};
 
 fn spec(reset: ResetMode, reset_delay: bool, surrogate: Surrogate) -> LifSpec {
     LifSpec { reset, reset_delay, surrogate, state_quant: None, ..LifSpec::default() }
@@ -80,7 +80,7 @@ fn gpu_matches_reference_for_every_reset_mode_and_dtype() {
     let device = gpu();
     for reset in [ResetMode::Subtract, ResetMode::Zero, ResetMode::None, ResetMode::ZeroAll] {
         for delay in [true, false] {
-            for dtype in [DType::F32, DType::F16] {
+            for dtype in float_dtypes(&device) {
                 compare_with_reference(&device, spec(reset, delay, Surrogate::atan()), dtype);
             }
         }

@@ -5,7 +5,7 @@
 use burn::tensor::{DType, Device};
 use burn_neuro::reference::{Storage, lif as reference};
 use burn_neuro::{LifSpec, ResetMode, Surrogate};
-use kernels_tests::{assert_close, cpu, gpu, tensor, to_f16_values, uniform, values};
+use kernels_tests::{assert_close, cpu, float_dtypes, gpu, tensor, to_f16_values, uniform, values};
 
 fn spec(reset: ResetMode, reset_delay: bool, surrogate: Surrogate) -> LifSpec {
     LifSpec { reset, reset_delay, surrogate, state_quant: None, ..LifSpec::default() }
@@ -55,7 +55,7 @@ fn gpu_matches_reference_for_rleaky_and_rsynaptic() {
     for synaptic in [false, true] {
         for reset in [ResetMode::Subtract, ResetMode::ZeroAll, ResetMode::None] {
             for delay in [true, false] {
-                for dtype in [DType::F32, DType::F16] {
+                for dtype in float_dtypes(&device) {
                     let spec = spec(reset, delay, Surrogate::atan());
                     let round = |v: Vec<f32>| if dtype == DType::F16 { to_f16_values(&v) } else { v };
                     let x = round(uniform(steps * neurons, 63, -0.3, 0.9));

@@ -7,6 +7,9 @@
 
 mod params;
 
+#[cfg(feature = "poison-outputs")]
+pub mod canary;
+
 pub mod ceiling;
 pub mod crossbar;
 pub mod lif;
@@ -180,12 +183,28 @@ pub fn grid_1d(items: usize, workgroup_size: u32) -> CubeCount {
 ///
 /// With the `poison-outputs` feature (the kernel tests turn it on) the buffer starts as all-ones
 /// bytes instead, NaN in f32 and f16 and `u32::MAX` in bit words, so an element a kernel fails
-/// to write shows up in the comparison rather than passing as leftover memory.
+/// to write shows up in the comparison rather than passing as leftover memory; inside
+/// [`canary::watch`] it also sits between guard bytes that reveal out-of-bounds writes.
 pub(crate) fn empty_like(like: &CubeTensor, shape: Vec<usize>, dtype: DType) -> CubeTensor {
     let elements: usize = shape.iter().product();
     let bytes = elements * dtype.size();
-    let handle = if cfg!(feature = "poison-outputs") { like.client.create_from_slice(&vec![0xFF; bytes]) } else { like.client.empty(bytes) };
+    #[cfg(feature = "poison-outputs")]
+    let handle = canary::allocate(&like.client, bytes, 0xFF, || format!("output {shape:?} {dtype:?}"));
+    #[cfg(not(feature = "poison-outputs"))]
+    let handle = like.client.empty(bytes);
     CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape.into(), handle, dtype)
+}
+
+/// Uninitialised scratch memory a launcher passes between its passes (guarded, like outputs,
+/// under the `poison-outputs` feature's out-of-bounds watch).
+pub(crate) fn scratch(client: &burn::cubecl::client::Client, bytes: usize, what: &'static str) -> burn::cubecl::server::Handle {
+    #[cfg(feature = "poison-outputs")]
+    return canary::allocate(client, bytes, 0xFF, || what.to_string());
+    #[cfg(not(feature = "poison-outputs"))]
+    {
+        let _ = what;
+        client.empty(bytes)
+    }
 }
 
 #[cfg(test)]

@@ -186,7 +186,10 @@ pub struct DeviceState<T> {
 /// A buffer this launch may write: the tensor itself when nothing else holds it, else a copy.
 fn owned(tensor: CubeTensor) -> CubeTensor {
     let tensor = into_contiguous(tensor);
-    if tensor.can_mut() { tensor } else { tensor.copy() }
+    let tensor = if tensor.can_mut() { tensor } else { tensor.copy() };
+    #[cfg(feature = "poison-outputs")]
+    let tensor = super::canary::guarded_in_place(tensor, || "pulsed_update state".into());
+    tensor
 }
 
 /// Applies `counts [devices]` (f32) to the state, in place where the buffers are not shared.

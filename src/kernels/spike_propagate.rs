@@ -10,7 +10,7 @@ use burn::cubecl::server::KernelArguments;
 use burn::tensor::DType;
 
 use super::params::wgsl_params;
-use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, empty_like, grid_1d, ordered_bindings, wgsl_elem};
+use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, empty_like, grid_1d, ordered_bindings, scratch, wgsl_elem};
 
 const COMMON: &str = include_str!("../../shaders/spike_common.wgsl");
 const COMPACT: &str = include_str!("../../shaders/spike_compact.wgsl");
@@ -107,8 +107,8 @@ fn launch(spikes: CubeTensor, matrix: CubeTensor, groups: usize, reduce: usize, 
         _pad1: 0,
     };
     let params = client.create_from_slice(bytemuck::bytes_of(&params));
-    let active = client.empty(groups * reduce * size_of::<u32>());
-    let counts = client.empty(groups * size_of::<u32>());
+    let active = scratch(&client, groups * reduce * size_of::<u32>(), "spike_propagate active list");
+    let counts = scratch(&client, groups * size_of::<u32>(), "spike_propagate counts");
     let output = empty_like(&matrix, vec![groups, columns], dtype);
     let kernel = |pass| Box::new(SourceKernel::new(PropagateKernel { pass, dtype }, CubeDim::new_1d(WORKGROUP_SIZE)));
 
