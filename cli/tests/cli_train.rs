@@ -75,6 +75,29 @@ fn the_convolutional_model_learns() {
     assert!(mean(12..16) < mean(0..4) - 0.15, "cnn loss must go down: {losses:?}");
 }
 
+/// MEMprop's network of memristive neurons (exact BPTT, peak-membrane readout) learns on the
+/// CPU path; f16 and a stray `--hidden` are refused.
+#[test]
+fn the_memristive_neuron_model_learns() {
+    let out = scratch("mif");
+    let output = Command::new(env!("CARGO_BIN_EXE_burn-neuro"))
+        .args(["train", "--model", "mif-mlp", "--device", "cpu", "--train-size", "768", "--test-size", "128"])
+        .args(["--batch-size", "64", "--steps", "60", "--hidden", "32", "--lr", "2e-3", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let stdout = assert_success(&output);
+    assert!(stdout.lines().last().unwrap_or_default().contains("f32"), "{stdout}");
+    let m = metrics(&out);
+    let losses = &m[0].batch_losses;
+    assert_eq!(losses.len(), 12);
+    let mean = |range: std::ops::Range<usize>| losses[range].iter().sum::<f64>() / 3.0;
+    assert!(mean(9..12) < 0.9 * mean(0..3), "mif-mlp loss must go down: {losses:?}");
+    assert!(m[0].test_accuracy > 0.2, "above chance (10%): {}", m[0].test_accuracy);
+    assert_one_line_error(&train(&out, &["--model", "mif-mlp", "--precision", "f16"]), "f32");
+    assert_one_line_error(&train(&out, &["--model", "cnn", "--hidden", "10"]), "--hidden");
+}
+
 #[test]
 fn resume_continues_at_the_same_step() {
     let straight = scratch("straight");

@@ -192,7 +192,7 @@ pub struct KernelVariant {
     pub source: String,
 }
 
-/// Every WGSL variant the launchers can render (7,212): each LIF spec of
+/// Every WGSL variant the launchers can render (7,215): each LIF spec of
 /// `LifSpec::all_variants` with both saved states, all three passes, every neuron kind, in f32
 /// and f16; every [`crossbar_variants`] entry as program and drift kernels (f32 only, as they
 /// are launched) and as each of the four read kernels in f32 and f16; both spike propagation and spike packing
@@ -249,6 +249,10 @@ pub fn every_kernel_variant() -> Vec<KernelVariant> {
     }
     // One variant: the step model is a runtime code.
     push("pulsed_update".into(), String::new(), None, burn_neuro::kernels::pulsed_update::pulsed_update_shader());
+    // f32 only: the MIF's ranges need it.
+    for backward in [false, true] {
+        push(format!("mif backward={backward}"), String::new(), None, burn_neuro::kernels::mif::mif_shader(backward));
+    }
     all
 }
 

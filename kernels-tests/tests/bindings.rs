@@ -150,6 +150,13 @@ fn spike_kernels_declare_their_bindings() {
 }
 
 #[test]
+fn mif_kernels_declare_their_bindings() {
+    use burn_neuro::kernels::mif::{mif_backward_bindings, mif_forward_bindings, mif_shader};
+    check(&mif_shader(false), None, &mif_forward_bindings(), "mif forward");
+    check(&mif_shader(true), None, &mif_backward_bindings(), "mif backward");
+}
+
+#[test]
 fn pulsed_update_declares_its_bindings() {
     use burn_neuro::kernels::pulsed_update::{pulsed_update_bindings, pulsed_update_shader};
     check(&pulsed_update_shader(), None, &pulsed_update_bindings(), "pulsed_update");

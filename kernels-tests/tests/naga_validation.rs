@@ -259,6 +259,19 @@ fn pulsed_update_validates_and_its_params_match() {
 }
 
 #[test]
+fn mif_kernels_validate_and_their_params_match() {
+    use burn_neuro::kernels::mif::{MifKernelParams, mif_shader};
+    validate(&mif_shader(true), "mif backward");
+    let module = validate(&mif_shader(false), "mif forward");
+    let (members, span) = struct_layout(&module, "MifKernelParams");
+    macro_rules! offsets {
+        ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(MifKernelParams, $field) as u32)),*] };
+    }
+    assert_eq!(members, offsets!(neurons, steps, g_on, g_off, dt_over_c, inv_tau, inv_tau_alpha, inv_k_th, v_on, v_off, e1, e2));
+    assert_eq!(span as usize, std::mem::size_of::<MifKernelParams>());
+}
+
+#[test]
 fn spikegen_rate_validates_and_its_params_match() {
     use burn_neuro::kernels::spikegen::{RateParams, rate_shader};
     for dtype in [DType::F32, DType::F16] {

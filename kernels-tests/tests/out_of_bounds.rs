@@ -13,6 +13,7 @@ use burn_neuro::analog::pulsed::{DeviceArray, PulsedDevice};
 use burn_neuro::analog::{CrossbarConfig, ProgrammedCrossbar};
 use burn_neuro::kernels::canary::watch;
 use burn_neuro::ops::lapicque::{LapicqueNeuron, lapicque};
+use burn_neuro::ops::mif::{MifParams, mif};
 use burn_neuro::ops::recurrent::rleaky_all_to_all;
 use burn_neuro::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
 use burn_neuro::snn::spikegen::{RateOptions, rate};
@@ -169,6 +170,22 @@ fn pulsed_updates_stay_inside_their_buffers() {
             let counts: Vec<f32> = uniform(devices, 19, -4.99, 4.99).iter().map(|c| c.trunc()).collect();
             array.apply(tensor(counts, [devices], DType::F32, device)).expect("valid pulses");
             vec![values(array.held_weights::<1>()), values(array.weights::<1>()), values(array.writes::<1>())]
+        });
+    }
+}
+
+#[test]
+fn mif_kernels_stay_inside_their_buffers() {
+    for (steps, neurons) in [(1, 1), (6, 300)] {
+        check(&format!("mif, T = {steps}, {neurons} neurons"), 1e-4, |device| {
+            let device = device.clone().autodiff();
+            let x = tensor(uniform(steps * neurons, 21, -0.05, 0.2), [steps, neurons], DType::F32, &device).require_grad();
+            let out = mif(x.clone(), None, &MifParams::default()).expect("valid call");
+            let grads = (out.trajectory.clone()
+                * tensor(uniform((steps + 1) * 5 * neurons, 22, -1.0, 1.0), [steps + 1, 5, neurons], DType::F32, &device))
+            .sum()
+            .backward();
+            vec![values(out.trajectory), values(x.grad(&grads).expect("dL/dinput"))]
         });
     }
 }

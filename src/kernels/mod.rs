@@ -13,6 +13,7 @@ pub mod canary;
 pub mod ceiling;
 pub mod crossbar;
 pub mod lif;
+pub mod mif;
 pub mod pulsed_update;
 pub mod spike_pack;
 pub mod spike_propagate;

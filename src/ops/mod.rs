@@ -4,6 +4,7 @@
 pub mod lapicque;
 pub mod lif;
 pub mod lif_composite;
+pub mod mif;
 pub mod neuron;
 pub mod recurrent;
 pub mod spike_propagate;

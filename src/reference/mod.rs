@@ -8,6 +8,7 @@ pub mod alpha;
 pub mod ceiling;
 pub mod crossbar;
 pub mod lif;
+pub mod mif;
 pub mod neuron;
 pub mod pulsed_update;
 pub mod saved_state;

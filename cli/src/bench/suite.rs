@@ -96,6 +96,7 @@ impl SuiteConfig {
             + self.harness_sizes.len() * 4
             + self.pulse_counts.len()
             + dtypes * 3
+            + 2
     }
 }
 

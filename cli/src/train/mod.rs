@@ -5,6 +5,7 @@ pub mod clip;
 pub use burn_neuro::data;
 pub mod lenet;
 pub mod lowbit;
+pub mod mif;
 pub mod model;
 pub mod on_chip;
 pub mod run;

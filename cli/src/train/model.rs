@@ -34,6 +34,27 @@ pub fn spike_total<const D: usize>(spikes: &Tensor<D>) -> Option<Tensor<1>> {
     (!spikes.device().is_autodiff()).then(|| spikes.clone().detach().cast(DType::F32).sum())
 }
 
+/// How a classifier's output picks a class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readout {
+    /// Argmax of the output spike counts (ties to the lowest class).
+    SpikeCount,
+    /// Argmax of each neuron's peak membrane over time (MEMprop's analog spikes).
+    PeakMembrane,
+}
+
+impl Readout {
+    /// Per-class scores `[batch, classes]` whose argmax is the prediction.
+    pub fn scores(self, out: &SpikingOutput) -> Tensor<2> {
+        let [_, batch, classes] = out.spikes.dims();
+        let scores = match self {
+            Readout::SpikeCount => out.spikes.clone().cast(DType::F32).sum_dim(0),
+            Readout::PeakMembrane => out.membrane.clone().cast(DType::F32).max_dim(0),
+        };
+        scores.reshape([batch, classes])
+    }
+}
+
 /// A classifier over `[batch, pixels]` images, run for `steps` time steps in `dtype`.
 pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static {
     fn forward(&self, images: Tensor<2>, steps: usize, dtype: DType) -> SpikingOutput;
@@ -42,6 +63,11 @@ pub trait SpikingClassifier: Module + Clone + Send + core::fmt::Debug + 'static 
     /// `SavedState::Compact`; the fully connected layers fed spikes then also keep them as
     /// bits).
     fn with_saved_state(self, saved_state: SavedState) -> Self;
+
+    /// How the output picks a class.
+    fn readout(&self) -> Readout {
+        Readout::SpikeCount
+    }
 
     /// Runs after every optimizer step (threshold annealing).
     fn after_step(self) -> Self {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::clip::{clip_grad_norm, clip_weights};
 use super::data::{Dataset, shuffled};
-use super::model::SpikingClassifier;
+use super::model::{Readout, SpikingClassifier, SpikingOutput};
 use super::on_chip::{DeviceEpoch, DeviceTracker};
 use crate::chart::{Series, line_chart};
 use burn_neuro::analog::OnChipOptimizer;
@@ -158,11 +158,11 @@ fn batch_tensors(data: &Dataset, indices: &[usize], device: &Device) -> (Tensor<
     (images, labels)
 }
 
-/// Correct predictions: argmax of the output spike counts (ties to the lowest class).
-fn correct(spikes: Tensor<3>, labels: Tensor<1, Int>) -> usize {
-    let [_, batch, classes] = spikes.dims();
-    let counts = spikes.cast(DType::F32).sum_dim(0).reshape([batch, classes]);
-    let predicted = counts.argmax(1).reshape([batch]);
+/// Correct predictions under the model's readout (ties to the lowest class).
+fn correct(out: &SpikingOutput, readout: Readout, labels: Tensor<1, Int>) -> usize {
+    let scores = readout.scores(out).detach();
+    let batch = scores.dims()[0];
+    let predicted = scores.argmax(1).reshape([batch]);
     predicted.equal(labels).int().sum().into_data().iter::<i64>().next().unwrap_or(0) as usize
 }
 
@@ -186,13 +186,13 @@ pub fn evaluate_with_activity<M: SpikingClassifier>(
     for chunk in order.chunks(settings.batch_size) {
         let (images, labels) = batch_tensors(data, chunk, device);
         let out = model.forward(images, settings.steps, settings.dtype());
+        right += correct(&out, model.readout(), labels);
         for (total, spikes) in totals.iter_mut().zip(out.layer_spikes) {
             *total = Some(match total.take() {
                 Some(t) => t + spikes,
                 None => spikes,
             });
         }
-        right += correct(out.spikes, labels);
     }
     debug_assert!(totals.iter().all(Option::is_some) || data.is_empty(), "every spiking layer reports its spikes");
     let examples = data.len().max(1) as f64;
@@ -304,7 +304,7 @@ pub fn train<M: SpikingClassifier>(
                 LossKind::MembraneCe => {
                     // Σ_t CE(U[t], y): the mean over the T·B stacked steps times T.
                     let classes = out.spikes.dims()[2];
-                    let logits = out.membrane.reshape([steps * batch, classes]).cast(DType::F32);
+                    let logits = out.membrane.clone().reshape([steps * batch, classes]).cast(DType::F32);
                     let targets = labels.clone().unsqueeze_dim::<2>(0).repeat_dim(0, steps).reshape([steps * batch]);
                     loss_fn.forward(logits, targets) * steps as f32
                 }
@@ -332,7 +332,7 @@ pub fn train<M: SpikingClassifier>(
             }
             learning_rate = schedule.advance();
             model = optimizer.step(learning_rate, model, grads).after_step();
-            right += correct(out.spikes.detach(), labels);
+            right += correct(&out, model.readout(), labels);
             seen += batch;
             loss_sum += value;
             batch_losses.push(value);

@@ -5,6 +5,7 @@ pub mod ceiling;
 pub mod crossbar;
 pub mod lif;
 pub mod lowbit;
+pub mod mif;
 pub mod pulsed_update;
 pub mod snn_harness;
 pub mod spike_propagate;
@@ -24,7 +25,7 @@ pub struct Family {
 }
 
 /// Every family, in the order `bench` runs them (the ceilings first).
-pub const FAMILIES: [Family; 7] = [
+pub const FAMILIES: [Family; 8] = [
     Family { name: "ceiling", run: ceiling::run },
     Family { name: "lif", run: lif::run },
     Family { name: "spike_propagate", run: spike_propagate::run },
@@ -32,6 +33,7 @@ pub const FAMILIES: [Family; 7] = [
     Family { name: "crossbar", run: crossbar::run },
     Family { name: "pulsed_update", run: pulsed_update::run },
     Family { name: "lowbit", run: lowbit::run },
+    Family { name: "mif", run: mif::run },
 ];
 
 /// What the families share while they run on one device, and what they add to.

@@ -7,6 +7,7 @@ use burn::tensor::Device;
 use burn_neuro::SavedState;
 use burn_neuro::adapters::list_adapters;
 use burn_neuro_cli::train::data::{Dataset, idx, synthetic};
+use burn_neuro_cli::train::mif::MifMlp;
 use burn_neuro_cli::train::model::{Csnn, SnnMlp};
 use burn_neuro_cli::train::run::{EpochMetrics, LossKind, Optimization, Progress, TrainOutcome, TrainSettings, train};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -33,6 +34,9 @@ enum ModelKind {
     /// The QSNN / threshold-annealing papers' conv SNN (16C5-AP2-BN-Leaky-64C5-AP2-BN-Leaky-
     /// FC10-Leaky) with quantized or binarized weights; hyper-parameters from `--recipe`.
     LowbitCnn,
+    /// MEMprop: 784 → hidden → 10 memristive integrate-and-fire neurons, exact BPTT (no
+    /// surrogate), loss Σ_t NLL(log_softmax(v_t)), prediction by peak membrane; f32 only.
+    MifMlp,
 }
 
 #[derive(clap::Args)]
@@ -42,6 +46,9 @@ pub struct TrainArgs {
     data: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "mlp")]
     model: ModelKind,
+    /// Hidden neurons of mlp (default 1000) and mif-mlp (default 100).
+    #[arg(long)]
+    hidden: Option<usize>,
     /// Compute precision (parameters stay f32). Default: f16; f32 for lenet (crossbar reads are f32).
     #[arg(long, value_enum)]
     precision: Option<Precision>,
@@ -162,6 +169,7 @@ fn model_name(model: ModelKind) -> &'static str {
         ModelKind::Cnn => "cnn",
         ModelKind::Lenet => "lenet",
         ModelKind::LowbitCnn => "lowbit-cnn",
+        ModelKind::MifMlp => "mif-mlp",
     }
 }
 
@@ -171,6 +179,7 @@ fn learning_rate(args: &TrainArgs) -> Result<f64, String> {
         ModelKind::Cnn => 1e-2,
         ModelKind::Lenet => 0.1,
         ModelKind::LowbitCnn => args.lowbit.recipe()?.learning_rate,
+        ModelKind::MifMlp => 1e-3,
     }))
 }
 
@@ -187,6 +196,8 @@ fn steps(args: &TrainArgs) -> Result<usize, String> {
         (ModelKind::Lenet, _) => 1,
         (_, Some(steps)) => steps,
         (ModelKind::LowbitCnn, None) => args.lowbit.recipe()?.steps,
+        // The MIF's time constants are 100 steps: one spike takes about 50.
+        (ModelKind::MifMlp, None) => 100,
         (_, None) => 25,
     })
 }
@@ -196,6 +207,10 @@ fn precision(args: &TrainArgs) -> Result<Precision, String> {
     match (args.model, args.precision) {
         (ModelKind::Lenet, Some(Precision::F16)) => Err("--model lenet trains in f32 (crossbar reads are f32); drop --precision f16".into()),
         (ModelKind::Lenet, _) => Ok(Precision::F32),
+        (ModelKind::MifMlp, Some(Precision::F16)) => {
+            Err("--model mif-mlp trains in f32 (the MIF's currents and conductances need f32); drop --precision f16".into())
+        }
+        (ModelKind::MifMlp, _) => Ok(Precision::F32),
         (_, Some(precision)) => Ok(precision),
         (_, None) => Ok(Precision::F16),
     }
@@ -216,6 +231,7 @@ fn run_one(
             ModelKind::Cnn => "cnn".into(),
             ModelKind::Lenet => args.on_chip.run_name(),
             ModelKind::LowbitCnn => format!("lowbit-cnn:{}", args.lowbit.run_name()?),
+            ModelKind::MifMlp => "mif-mlp".into(),
         },
         precision: match precision {
             Precision::F16 => "F16",
@@ -252,10 +268,14 @@ fn run_one(
     let (resume, bar) = (args.resume, &mut progress);
     let outcome = match args.model {
         ModelKind::Mlp => {
-            let model = SnnMlp::new(train_set.pixels(), 1000, 10, device);
+            let model = SnnMlp::new(train_set.pixels(), args.hidden.unwrap_or(1000), 10, device);
             train(model, train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam())
         }
         ModelKind::Cnn => train(Csnn::new(10, device), train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam()),
+        ModelKind::MifMlp => {
+            let model = MifMlp::new(train_set.pixels(), args.hidden.unwrap_or(100), 10, device);
+            train(model, train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam())
+        }
         ModelKind::Lenet => on_chip::train_lenet(&args.on_chip, train_set, test_set, &settings, device, &out, resume, bar),
         ModelKind::LowbitCnn => match &recipe {
             Some(recipe) => lowbit::train_lowbit(recipe, train_set, test_set, &settings, device, &out, resume, bar),
@@ -269,6 +289,11 @@ fn run_one(
 pub fn run_command(args: TrainArgs) -> Result<(), String> {
     if args.epochs == 0 || batch_size(&args)? == 0 || steps(&args)? == 0 {
         return Err("--epochs, --batch-size and --steps must be at least 1".into());
+    }
+    match (args.model, args.hidden) {
+        (_, Some(0)) => return Err("--hidden must be at least 1".into()),
+        (ModelKind::Mlp | ModelKind::MifMlp, _) | (_, None) => {}
+        (model, Some(_)) => return Err(format!("--hidden sizes the mlp and mif-mlp models, not --model {}", model_name(model))),
     }
     if args.model != ModelKind::LowbitCnn && args.lowbit.is_set() {
         return Err("--recipe, --weight-bits, --binarize, --threshold-anneal, --lr-schedule and --t-max configure --model lowbit-cnn".into());
