@@ -94,7 +94,7 @@ impl AdapterReport {
             // FXC (shader model 5.1) has neither 16-bit types nor wave operations: an adapter
             // that reports SHADER_F16 on DX12 compiles with DXC.
             "Dx12" if self.shader_f16 => "WGSL → HLSL (naga) → DXC",
-            "Dx12" => "WGSL → HLSL (naga) → FXC, or DXC without 16-bit support (no f16; build with `static-dxc` for DXC)",
+            "Dx12" => "WGSL → HLSL (naga) → FXC, or DXC on hardware without 16-bit shaders (no f16)",
             "Gl" => "WGSL → GLSL (naga)",
             _ => "WGSL (browser WebGPU)",
         }

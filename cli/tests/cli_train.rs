@@ -76,7 +76,8 @@ fn the_convolutional_model_learns() {
 }
 
 /// MEMprop's network of memristive neurons (exact BPTT, peak-membrane readout) learns on the
-/// CPU path; f16 and a stray `--hidden` are refused.
+/// CPU path; f16, a stray `--hidden`, `--compare-precision`, `--memory-light` and sequences
+/// beyond the tested stable length are refused.
 #[test]
 fn the_memristive_neuron_model_learns() {
     let out = scratch("mif");
@@ -96,6 +97,14 @@ fn the_memristive_neuron_model_learns() {
     assert!(m[0].test_accuracy > 0.2, "above chance (10%): {}", m[0].test_accuracy);
     assert_one_line_error(&train(&out, &["--model", "mif-mlp", "--precision", "f16"]), "f32");
     assert_one_line_error(&train(&out, &["--model", "cnn", "--hidden", "10"]), "--hidden");
+    assert_one_line_error(&train(&out, &["--model", "mif-mlp", "--compare-precision"]), "--compare-precision");
+    assert_one_line_error(&train(&out, &["--model", "mif-mlp", "--memory-light"]), "--memory-light");
+    let too_long = Command::new(env!("CARGO_BIN_EXE_burn-neuro"))
+        .args(["train", "--model", "mif-mlp", "--steps", "301", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert_one_line_error(&too_long, "300 steps");
 }
 
 #[test]

@@ -29,7 +29,7 @@ pub fn gpu() -> Device {
 
 /// The graphics API `BURN_NEURO_TEST_API` asks for, if any.
 pub fn test_api() -> Option<GraphicsApi> {
-    let name = std::env::var("BURN_NEURO_TEST_API").ok()?;
+    let name = std::env::var("BURN_NEURO_TEST_API").ok().filter(|name| !name.is_empty())?;
     Some(match name.to_ascii_lowercase().as_str() {
         "vulkan" => GraphicsApi::Vulkan,
         "metal" => GraphicsApi::Metal,
@@ -42,7 +42,7 @@ pub fn test_api() -> Option<GraphicsApi> {
 /// The float storage types the test device runs our kernels in: F32, and F16 where the adapter
 /// has `SHADER_F16` (not on GL; the refusal there is tested in `out_of_bounds.rs`).
 pub fn float_dtypes(device: &Device) -> Vec<DType> {
-    if has_f16(device) { vec![DType::F32, DType::F16] } else { vec![DType::F32] }
+    if f16_or_skip(device, "the f16 cases") { vec![DType::F32, DType::F16] } else { vec![DType::F32] }
 }
 
 /// Whether our f16 kernels run on `device`.
@@ -50,12 +50,18 @@ pub fn has_f16(device: &Device) -> bool {
     burn_neuro::device::check_storage_dtype(device, "probe", DType::F16).is_ok()
 }
 
-/// [`has_f16`], saying on stderr what is skipped where it is false: the f16 cases of a test run
-/// wherever the adapter has `SHADER_F16` (every Vulkan run in CI); on an adapter without it the
-/// refusal itself is what `out_of_bounds.rs` tests.
+/// [`has_f16`], saying on stderr what is skipped where it is false. Skipping is only allowed on
+/// an API chosen with `BURN_NEURO_TEST_API` (GL has no f16; the refusal itself is what
+/// `out_of_bounds.rs` tests there): on the default adapter the f16 cases must run, so a suite
+/// on an adapter without `SHADER_F16` fails instead of passing without them.
 pub fn f16_or_skip(device: &Device, what: &str) -> bool {
     let f16 = has_f16(device);
     if !f16 {
+        assert!(
+            test_api().is_some(),
+            "{what}: the default test adapter lacks SHADER_F16, so the f16 kernels would go untested; run on an adapter \
+             with it, or name an API without it in BURN_NEURO_TEST_API"
+        );
         eprintln!("skipped on {device:?}: {what} (no SHADER_F16)");
     }
     f16

@@ -18,7 +18,8 @@ fn golden_trace_matches_the_notebook_on_gpu_and_cpu() {
         let out = mif(input, Some(mif_rest_state(&params, 1, NOTEBOOK_KICK as f32, &device)), &params).expect("valid call");
         let v = values(out.membrane);
         let after = |updates: usize| v[updates - 1];
-        // seed-recipes §6, to the printed digits; f32 and the GPU's exp keep within 2e-4 mV.
+        // The notebook's published trace, to its printed digits; f32 and the GPU's exp keep
+        // within 2e-4 mV.
         for (updates, expected) in [(10, 15.6355), (100, 37.2676), (49, 45.7081), (644, -12.0489), (999, -9.14207)] {
             assert!((after(updates) - expected).abs() <= 2e-4, "{device:?}: v after {updates} updates = {}, expected {expected}", after(updates));
         }
@@ -98,6 +99,7 @@ fn launches_fold_beyond_65535_workgroups() {
     let result = mif(tensor(x.clone(), [1, neurons], DType::F32, &device), None, &params);
     match burn_neuro::device::max_binding_bytes(&device) {
         Some(limit) if limit < (2 * 5 * neurons * 4) as u64 => {
+            eprintln!("the {limit}-byte binding limit refuses the 671 MB trajectory: checking the refusal");
             let Err(NeuroError::TooLarge { argument, .. }) = result else { panic!("a trajectory over the binding limit must be refused") };
             assert_eq!(argument, "input");
         }
@@ -125,6 +127,16 @@ fn bad_input_names_the_argument() {
     let error = mif(input(), None, &MifParams { tau: 0.5, ..params }).expect_err("τ below one step refused");
     assert!(matches!(error, NeuroError::Range { argument: "tau", .. }), "{error}");
     let error = mif(Tensor::<2>::zeros([0, 3], &device), None, &params).expect_err("T = 0 refused");
+    assert!(matches!(error, NeuroError::Shape { argument: "input", .. }), "{error}");
+    let error = mif(input(), Some(tensor(vec![0.0; 15], [5, 3], DType::F16, &device)), &params).expect_err("an f16 state refused");
+    assert!(matches!(error, NeuroError::DType { argument: "initial", .. }), "{error}");
+    // Valid in f64 but 0 or ∞ once the kernels' f32 coefficients are derived.
+    let error = mif(input(), None, &MifParams { r_on: 1e-40, ..params }).expect_err("1/R_on overflows f32");
+    assert!(matches!(error, NeuroError::Range { argument: "r_on", .. }), "{error}");
+    let error = mif(input(), None, &MifParams { dt: 1e30, capacitance: 1e-30, ..params }).expect_err("dt/C overflows f32");
+    assert!(matches!(error, NeuroError::Range { argument: "capacitance", .. }), "{error}");
+    let layer = burn_neuro::snn::MifConfig::new().init(&device).expect("valid config");
+    let error = layer.try_forward(input(), None).expect_err("a module input without a batch dimension refused");
     assert!(matches!(error, NeuroError::Shape { argument: "input", .. }), "{error}");
 }
 

@@ -17,7 +17,7 @@ use burn_neuro::ops::mif::{MifParams, mif};
 use burn_neuro::ops::recurrent::rleaky_all_to_all;
 use burn_neuro::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
 use burn_neuro::snn::spikegen::{RateOptions, rate};
-use burn_neuro::{Neuron, NeuronOutput, neuron_forward};
+use burn_neuro::{Neuron, NeuronOutput, SavedState, neuron_forward};
 use kernels_tests::{assert_close, cpu, gpu, tensor, uniform, values};
 
 /// Runs `family` on the test GPU with every kernel buffer guarded and on the CPU path: the
@@ -56,6 +56,11 @@ fn neuron_kernels_stay_inside_their_buffers() {
         ("alpha", Neuron::alpha(0.9, 0.8)),
         ("rleaky", Neuron::rleaky(0.9).with_recurrent_weight(0.5)),
         ("rsynaptic", Neuron::rsynaptic(0.8, 0.9).with_recurrent_weight(-0.3)),
+        ("leaky, compact saved state", {
+            let mut neuron = Neuron::leaky(0.9);
+            neuron.spec.saved_state = SavedState::Compact;
+            neuron
+        }),
     ];
     for (name, neuron) in models {
         for neurons in [1, 257, 1000] {
@@ -194,12 +199,17 @@ fn mif_kernels_stay_inside_their_buffers() {
 /// call is refused with the one-line error, never run as f32 or left to fail in the driver.
 #[test]
 fn f16_runs_guarded_or_is_refused_with_the_missing_capability() {
-    let device = gpu();
-    let x = tensor(uniform(5 * 300, 20, -0.5, 1.5), [5, 300], DType::F16, &device);
+    let device = gpu().autodiff();
+    // 5 × 301: an odd number of f16 values, so the buffers end mid-word.
+    let x = tensor(uniform(5 * 301, 20, -0.5, 1.5), [5, 301], DType::F16, &device).require_grad();
     if burn_neuro::device::check_storage_dtype(&device, "input", DType::F16).is_ok() {
-        let (membrane, report) = watch(|| values(neuron_forward(x, None, &Neuron::leaky(0.9)).expect("valid call").membrane));
-        assert!(report.buffers > 0 && report.violations.is_empty(), "f16 leaky: {report:?}");
-        assert!(membrane.iter().all(|v| v.is_finite()), "f16 membrane left unwritten");
+        let (planes, report) = watch(|| {
+            let out = neuron_forward(x.clone(), None, &Neuron::leaky(0.9)).expect("valid call");
+            let grads = (out.spikes.clone().cast(DType::F32).sum() + out.membrane.clone().cast(DType::F32).sum()).backward();
+            [values(out.membrane), values(x.grad(&grads).expect("dL/dX").cast(DType::F32))]
+        });
+        assert!(report.buffers > 0 && report.violations.is_empty(), "f16 leaky forward and backward: {report:?}");
+        assert!(planes.iter().flatten().all(|v| v.is_finite()), "f16 outputs left unwritten");
     } else {
         let Err(error) = neuron_forward(x, None, &Neuron::leaky(0.9)) else { panic!("f16 ran on an adapter without SHADER_F16") };
         let error = error.to_string();

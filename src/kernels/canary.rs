@@ -4,8 +4,14 @@
 //! kernel that writes past its output would silently corrupt whatever tensor the memory pool
 //! placed next to it. Inside [`watch`], every buffer a launcher allocates (outputs and scratch)
 //! is carved out of a larger allocation with [`GUARD_BYTES`] of a known pattern on each side;
-//! when the closure returns, every guard is read back and compared. A kernel that strays past
-//! either end of its buffer shows up as a changed guard byte, naming the buffer.
+//! when the closure returns, every guard is read back and compared. A kernel that writes up to
+//! [`GUARD_BYTES`] past the end of its buffer (the usual loose bound check) shows up as a
+//! changed guard byte, naming the buffer, on every driver. The guard before the buffer lies
+//! outside the binding: it can only change on a driver without robust buffer access, through an
+//! index that wrapped around.
+//!
+//! A watched buffer is shared with the watch, so Burn sees it as not uniquely owned: in-place
+//! paths (`can_mut`) take their copy branch inside a watch.
 
 use std::sync::Mutex;
 
@@ -64,22 +70,27 @@ pub struct GuardReport {
 /// in several threads run one after another. `f` must read its results (which runs the queued
 /// kernels) before it returns.
 pub fn watch<R>(f: impl FnOnce() -> R) -> (R, GuardReport) {
+    /// Ends the watch even when `f` panics, so later allocations are not guarded and kept.
+    struct EndWatch;
+    impl Drop for EndWatch {
+        fn drop(&mut self) {
+            watched().take();
+        }
+    }
     let _one = ONE_WATCH.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     *watched() = Some(Vec::new());
+    let end = EndWatch;
     let result = f();
     let watched = watched().take().unwrap_or_default();
+    drop(end);
     let mut report = GuardReport { buffers: watched.len(), violations: Vec::new() };
     for buffer in watched {
         let whole = buffer.client.read_one_unchecked(buffer.whole.clone());
         let bytes: &[u8] = &whole;
-        let guard = guard_bytes();
-        let after_start = GUARD_BYTES + buffer.bytes;
-        let sides = [
-            ("before", &bytes[..GUARD_BYTES], -(GUARD_BYTES as isize)),
-            ("after", &bytes[after_start..after_start + GUARD_BYTES], buffer.bytes as isize),
-        ];
+        let after = &bytes[GUARD_BYTES + buffer.bytes..];
+        let sides = [("before", &bytes[..GUARD_BYTES], -(GUARD_BYTES as isize)), ("after", after, buffer.bytes as isize)];
         for (side, found, base) in sides {
-            if let Some(at) = found.iter().zip(&guard).position(|(a, b)| a != b) {
+            if let Some(at) = found.iter().zip(pattern(found.len())).position(|(a, b)| *a != b) {
                 report.violations.push(GuardViolation { buffer: buffer.what.clone(), bytes: buffer.bytes, side, offset: base + at as isize });
             }
         }
@@ -87,8 +98,9 @@ pub fn watch<R>(f: impl FnOnce() -> R) -> (R, GuardReport) {
     (result, report)
 }
 
-fn guard_bytes() -> Vec<u8> {
-    GUARD_WORD.to_le_bytes().iter().copied().cycle().take(GUARD_BYTES).collect()
+/// `len` bytes of the guard pattern.
+fn pattern(len: usize) -> Vec<u8> {
+    GUARD_WORD.to_le_bytes().iter().copied().cycle().take(len).collect()
 }
 
 /// A buffer of `bytes` filled with `fill`, guarded when a watch is active.
@@ -112,18 +124,19 @@ pub(crate) fn guarded_in_place(tensor: CubeTensor, what: impl FnOnce() -> String
 
 fn guarded(client: &Client, contents: &[u8], what: String) -> Handle {
     // Storage bindings have sizes in whole 4-byte words (an odd count of f16 values rounds up).
+    // The rounding bytes carry the guard pattern too, so a write one f16 past an odd-length
+    // buffer is caught.
     let inner = contents.len().next_multiple_of(4);
-    let mut whole = guard_bytes();
+    let mut whole = pattern(GUARD_BYTES);
     whole.extend_from_slice(contents);
-    whole.resize(GUARD_BYTES + inner, 0xFF);
-    whole.extend(guard_bytes());
+    whole.extend(pattern(inner - contents.len() + GUARD_BYTES));
     let whole = client.create_from_slice(&whole);
     // The binding runs on through the trailing guard: Vulkan and GL drivers with robust buffer
     // access discard a write past the end of a binding, which would hide the very stray write
     // Metal lets through; inside the binding it lands in the guard and is seen.
     let handle = whole.clone().offset_start(GUARD_BYTES as u64);
     if let Some(list) = watched().as_mut() {
-        list.push(Watched { client: client.clone(), whole, bytes: inner, what });
+        list.push(Watched { client: client.clone(), whole, bytes: contents.len(), what });
     }
     handle
 }

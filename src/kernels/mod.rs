@@ -196,6 +196,18 @@ pub(crate) fn empty_like(like: &CubeTensor, shape: Vec<usize>, dtype: DType) -> 
     CubeTensor::new_contiguous(like.client.clone(), like.device.clone(), shape.into(), handle, dtype)
 }
 
+/// Zeroed memory (counters a kernel adds to atomically), guarded like outputs under the
+/// `poison-outputs` feature's out-of-bounds watch.
+pub(crate) fn zeroed(client: &burn::cubecl::client::Client, bytes: usize, what: &'static str) -> burn::cubecl::server::Handle {
+    #[cfg(feature = "poison-outputs")]
+    return canary::allocate(client, bytes, 0, || what.to_string());
+    #[cfg(not(feature = "poison-outputs"))]
+    {
+        let _ = what;
+        client.create_from_slice(&vec![0; bytes])
+    }
+}
+
 /// Uninitialised scratch memory a launcher passes between its passes (guarded, like outputs,
 /// under the `poison-outputs` feature's out-of-bounds watch).
 pub(crate) fn scratch(client: &burn::cubecl::client::Client, bytes: usize, what: &'static str) -> burn::cubecl::server::Handle {

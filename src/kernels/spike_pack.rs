@@ -9,7 +9,7 @@ use burn::cubecl::server::KernelArguments;
 use burn::tensor::DType;
 
 use super::params::wgsl_params;
-use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, empty_like, grid_1d, ordered_bindings, wgsl_elem};
+use super::{Binding, BindingElement, WORKGROUP_SIZE, compose, empty_like, grid_1d, ordered_bindings, wgsl_elem, zeroed};
 
 const PACK: &str = include_str!("../../shaders/spike_pack.wgsl");
 const UNPACK: &str = include_str!("../../shaders/spike_unpack.wgsl");
@@ -100,7 +100,7 @@ pub fn spike_pack(spikes: CubeTensor) -> (CubeTensor, CubeTensor) {
         client.clone(),
         spikes.device.clone(),
         vec![2].into(),
-        client.create_from_slice(bytemuck::cast_slice(&[0u32; 2])),
+        zeroed(&client, 2 * size_of::<u32>(), "spike_pack counts"),
         DType::F32,
     );
     client.launch(

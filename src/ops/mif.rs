@@ -19,6 +19,7 @@ pub use crate::reference::mif::{INITIAL_MEMRISTOR_STATE, MifParams, NOTEBOOK_KIC
 use crate::backend::MifOps;
 use crate::device::{compute_path, max_binding_bytes};
 use crate::kernels::mif::{MIF_STATE_PLANES, MifKernelParams};
+use crate::reference::mif::MifCoefficients;
 use crate::{NeuroError, Result};
 
 /// What [`mif`] returns.
@@ -67,6 +68,24 @@ pub fn check_params(params: &MifParams) -> Result<()> {
             return Err(NeuroError::Range { argument, value: value.to_string(), expected: "a finite voltage in mV".into() });
         }
     }
+    // The kernels run on f32 coefficients: a valid f64 constant may still round to 0 or ∞.
+    let c = MifCoefficients::<f32>::new(params);
+    let derived = [
+        ("r_on", params.r_on, c.g_on, "a resistance whose f32 conductance 1/R_on is positive and finite"),
+        ("r_off", params.r_off, c.g_off, "a resistance whose f32 conductance 1/R_off is positive and finite"),
+        ("capacitance", params.capacitance, c.dt_over_c, "a capacitance with dt/C positive and finite in f32"),
+        ("k_th", params.k_th, c.inv_k_th, "a switching width with 1/k_th positive and finite in f32"),
+    ];
+    for (argument, original, value, expected) in derived {
+        if !(value.is_finite() && value > 0.0) {
+            return Err(NeuroError::Range { argument, value: original.to_string(), expected: expected.into() });
+        }
+    }
+    for (argument, value) in [("v_on", c.v_on), ("v_off", c.v_off), ("e1", c.e1), ("e2", c.e2)] {
+        if !value.is_finite() {
+            return Err(NeuroError::Range { argument, value: value.to_string(), expected: "a voltage within f32's range".into() });
+        }
+    }
     Ok(())
 }
 
@@ -108,13 +127,21 @@ pub fn mif<const D: usize>(input: Tensor<D>, initial: Option<Tensor<2>>, params:
             initial
         }
     };
+    // Kernels index with u32; the trajectory holds 5·(T + 1)·N values.
+    let values = (steps + 1).checked_mul(MIF_STATE_PLANES).and_then(|x| x.checked_mul(neurons));
+    if values.is_none_or(|n| n > u32::MAX as usize) {
+        return Err(NeuroError::TooLarge {
+            argument: "input",
+            detail: format!("its state trajectory, 5·(T + 1)·N = 5·{}·{neurons} values, exceeds 2^32; split T or the batch", steps + 1),
+        });
+    }
     if let Some(limit) = max_binding_bytes(&device) {
         let bytes = ((steps + 1) * MIF_STATE_PLANES * neurons * 4) as u64;
         if bytes > limit {
             return Err(NeuroError::TooLarge {
                 argument: "input",
                 detail: format!(
-                    "its {bytes}-byte state trajectory exceeds this adapter's {limit}-byte binding limit; split T into chunks and pass `final_state` on"
+                    "its {bytes}-byte state trajectory exceeds this adapter's {limit}-byte binding limit; split T into chunks (pass `final_state` on) or split the batch"
                 ),
             });
         }
@@ -130,9 +157,14 @@ pub fn mif<const D: usize>(input: Tensor<D>, initial: Option<Tensor<2>>, params:
 /// comparison with the fused kernels: `input [T, N]`, `initial [5, N]` → membrane `[T, N]`.
 /// Burn's autodiff differentiates it like any graph; the benchmark and the tests use it as the
 /// unfused baseline and as an independent oracle for the kernels' exact backward.
+///
+/// Unchecked, unlike [`mif`]: call [`check_params`] first; `initial` must be `[5, N]`.
+///
+/// # Panics
+/// Where Burn's ops do on mismatched shapes.
 pub fn mif_composite(input: Tensor<2>, initial: Tensor<2>, params: &MifParams) -> Tensor<2> {
     let [steps, neurons] = input.dims();
-    let c = crate::reference::mif::MifCoefficients::<f32>::new(params);
+    let c = MifCoefficients::<f32>::new(params);
     let plane = |p: usize| initial.clone().slice([p..p + 1]).reshape([neurons]);
     let (mut a, mut i, mut v, mut x1, mut x2) = (plane(0), plane(1), plane(2), plane(3), plane(4));
     let conductance = |x: Tensor<1>| x.clone() * c.g_on + (x.neg() + 1.0) * c.g_off;

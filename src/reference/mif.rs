@@ -16,7 +16,7 @@
 //! ```
 //!
 //! The notebook has no input (its drive is the initial kick a(0)). A layer's input `W·x_t` enters
-//! through a, as `a ← a − a/τ_α + input` (seed-recipes §6). `mif.py` in the same repository
+//! through a, as `a ← a − a/τ_α + input` (the paper's layer: synaptic current drives the alpha kernel). `mif.py` in the same repository
 //! updates the variables in sequence from the new values instead, and drops the `+ a` in the a
 //! update. That is a different map, and this reference does not follow it.
 //!
@@ -50,7 +50,7 @@
 //! state in f32 across steps. Over the 999-step golden trace it matches f64 to 4e-7 of max |v|.
 //! Since every value here is O(1), f32 needs no further rescaling. In fact f32 also handles the
 //! notebook's own units to 4e-7, since every value there is a normal f32 too. Rescaling is
-//! cosmetic for f32; it would matter for f16, which this cell does not support (seed-recipes §6).
+//! cosmetic for f32; it would matter for f16, which this cell does not support.
 //! GPU `exp` is not correctly rounded, so kernel tests compare against this reference with a
 //! tolerance.
 //!
@@ -550,7 +550,7 @@ mod tests {
         // Output t is v after t + 1 updates, and the recipe counts updates.
         let v_after = |updates: usize| membrane[updates - 1];
 
-        // The recipe's numbers (seed-recipes §6), to the digits printed there.
+        // The notebook's trace as published with the paper's recipe, to the digits printed there.
         for (updates, value, half_ulp) in
             [(10, 15.6355, 5e-5), (100, 37.2676, 5e-5), (49, 45.7081, 5e-5), (644, -12.0489, 5e-5), (999, -9.14207, 5e-6)]
         {
@@ -564,7 +564,7 @@ mod tests {
         assert_eq!(peak, 218, "max x1 at update 218");
         assert!((x1[peak] - 0.083333).abs() <= 5e-7, "max x1 {}", x1[peak]);
 
-        // Full-precision values from /tmp/mif_check.py: the notebook's literal f64 code, and the
+        // Full-precision values from the notebook's literal f64 code run in Python, and the
         // same operations as here. The two agree to 4e-14 mV.
         for (updates, value) in
             [(10, 15.635482504962653), (100, 37.26764225798765), (49, 45.708072794022904), (644, -12.048859772223459), (999, -9.1420709818298)]
@@ -787,5 +787,18 @@ mod tests {
         let expected = backward(&params, &input, Some(&initial[..]), &grad_membrane, None, steps, neurons);
         assert_eq!(&kernel[..steps * neurons], &expected.input[..]);
         assert_eq!(&kernel[steps * neurons..], &planes_of(&expected.initial)[..]);
+    }
+
+    /// The bound `train --model mif-mlp` relies on: a constant drive of ±0.2 µA per step keeps
+    /// every state finite for 300 steps in f32, and 0.3 does not (the explicit update diverges).
+    #[test]
+    fn a_bounded_drive_stays_finite_for_300_steps() {
+        let params = MifParams::default();
+        let finite = |drive: f32| {
+            let states = record(&params, &vec![drive; 300], None, 300, 1);
+            states.iter().all(|s| planes(s).iter().all(|v| v.is_finite()))
+        };
+        assert!(finite(0.2) && finite(-0.2), "±0.2 µA per step must stay finite");
+        assert!(!finite(0.3), "0.3 µA per step diverges: the bound the drive limit keeps below");
     }
 }

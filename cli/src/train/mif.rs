@@ -5,9 +5,9 @@
 //! (`Readout::PeakMembrane`).
 //!
 //! Each layer's synaptic current is bounded, `DRIVE_LIMIT·tanh(W·x + b)` µA per step: the MIF's
-//! explicit update stays stable under a constant drive of 0.2 µA per step for 300 steps and
-//! diverges above 0.3 (a real crossbar's current is bounded too), so no weight update can push a
-//! neuron into the unstable regime and poison the run with NaN.
+//! explicit update stays finite under a constant drive of 0.2 µA per step for 300 steps and
+//! diverges at 0.3 (a real crossbar's current is bounded too), so within `MAX_STEPS` no weight
+//! update can push a neuron into the unstable regime and poison the run with NaN.
 
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
@@ -21,6 +21,11 @@ use super::model::{Readout, SpikingClassifier, SpikingOutput, over_time};
 
 /// Largest synaptic current into a MIF neuron, µA per step.
 pub const DRIVE_LIMIT: f32 = 0.2;
+
+/// Longest sequence `train` accepts: the CPU reference's unit test holds the neuron finite under
+/// a constant [`DRIVE_LIMIT`] for this many steps (the sustained drive pushes the memristors
+/// toward the explicit update's stability bound over longer runs).
+pub const MAX_STEPS: usize = 300;
 
 /// 784 → `hidden` MIF → `classes` MIF, f32 throughout.
 #[derive(Module, Debug)]

@@ -290,6 +290,19 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
     if args.epochs == 0 || batch_size(&args)? == 0 || steps(&args)? == 0 {
         return Err("--epochs, --batch-size and --steps must be at least 1".into());
     }
+    if args.model == ModelKind::MifMlp {
+        if args.compare_precision {
+            return Err("--compare-precision: --model mif-mlp trains in f32 only".into());
+        }
+        if args.memory_light {
+            return Err("--memory-light: the MIF backward reads its full state trajectory; drop it for --model mif-mlp".into());
+        }
+        // The bounded drive keeps the explicit update finite for this many steps (tested in the
+        // CPU reference); longer runs could diverge.
+        if steps(&args)? > burn_neuro_cli::train::mif::MAX_STEPS {
+            return Err(format!("--steps: --model mif-mlp is tested stable up to {} steps", burn_neuro_cli::train::mif::MAX_STEPS));
+        }
+    }
     match (args.model, args.hidden) {
         (_, Some(0)) => return Err("--hidden must be at least 1".into()),
         (ModelKind::Mlp | ModelKind::MifMlp, _) | (_, None) => {}
