@@ -261,6 +261,11 @@ fn pulsed_update_validates_and_its_params_match() {
 #[test]
 fn mif_kernels_validate_and_their_params_match() {
     use burn_neuro::kernels::mif::{MifKernelParams, mif_shader};
+    // Both kernels carry the update and its adjoint from shaders/mif_common.wgsl.
+    for backward in [false, true] {
+        let text = mif_shader(backward);
+        assert!(text.contains("fn mif_step(") && text.contains("fn mif_step_adjoint("), "mif_common.wgsl rendered into backward={backward}");
+    }
     validate(&mif_shader(true), "mif backward");
     let module = validate(&mif_shader(false), "mif forward");
     let (members, span) = struct_layout(&module, "MifKernelParams");
