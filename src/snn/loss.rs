@@ -38,10 +38,24 @@ fn classes_of(output: &Tensor<3>, targets: &Tensor<1, Int>, code: OutputCode) ->
             expected: format!("[{batch}] (one class per example)"),
         });
     }
-    if steps == 0 {
-        return Err(NeuroError::Shape { argument: "output", actual: output.dims().to_vec(), expected: "[T >= 1, batch, outputs]".into() });
+    if steps == 0 || batch == 0 || outputs == 0 {
+        return Err(NeuroError::Shape { argument: "output", actual: output.dims().to_vec(), expected: "[T >= 1, batch >= 1, outputs >= 1]".into() });
     }
-    Ok((steps, batch, outputs / code.population))
+    // Class indices are never differentiated: an autodiff output may take plain targets.
+    if targets.device().without_autodiff() != output.device().without_autodiff() {
+        return Err(NeuroError::Device("`targets` is on another device than the output".into()));
+    }
+    let classes = outputs / code.population;
+    // One read of two numbers: a class outside 0..C would panic inside Burn's one-hot, or (when
+    // negative) be silently ignored by it.
+    let bounds: Vec<i64> = Tensor::cat(vec![targets.clone().min(), targets.clone().max()], 0).into_data().iter::<i64>().collect();
+    if let [low, high] = bounds[..] {
+        if low < 0 || high >= classes as i64 {
+            let value = if low < 0 { low } else { high };
+            return Err(NeuroError::Range { argument: "targets", value: value.to_string(), expected: format!("a class in 0..{classes}") });
+        }
+    }
+    Ok((steps, batch, classes))
 }
 
 /// Sums each class's population: `[T, B, C·P] → [T, B, C]`.

@@ -57,6 +57,9 @@ pub fn rate<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, 
             expected: format!("an output rank of {} (one time axis added)", D + 1),
         });
     }
+    if data.dims().contains(&0) {
+        return Err(NeuroError::Shape { argument: "data", actual: data.dims().to_vec(), expected: "no empty dimension".into() });
+    }
     if num_steps == 0 {
         return Err(NeuroError::Range { argument: "num_steps", value: "0".into(), expected: "at least 1".into() });
     }
@@ -160,6 +163,9 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
             actual: data.dims().to_vec(),
             expected: format!("an output rank of {} (one time axis added)", D + 1),
         });
+    }
+    if data.dims().contains(&0) {
+        return Err(NeuroError::Shape { argument: "data", actual: data.dims().to_vec(), expected: "no empty dimension".into() });
     }
     if num_steps == 0 {
         return Err(NeuroError::Range { argument: "num_steps", value: "0".into(), expected: "at least 1".into() });

@@ -46,6 +46,9 @@ pub fn neuron_forward<const D: usize>(input: Tensor<D>, initial: Option<NeuronSt
 /// the previous step, zeros where `None`) share a shape; returns this step's planes.
 pub fn neuron_step<const D: usize>(input: Tensor<D>, state: Option<NeuronState<D>>, neuron: &Neuron) -> Result<NeuronOutput<D>> {
     let dims = input.dims();
+    if dims.contains(&0) {
+        return Err(NeuroError::Shape { argument: "input", actual: dims.to_vec(), expected: "at least one neuron (no empty dimension)".into() });
+    }
     if let Some(state) = &state {
         state.check(neuron.kind, dims, Plane::name)?;
     }
@@ -114,6 +117,10 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<NeuronState<D>>, neuron
     if let Some(state) = &initial {
         for plane in Plane::ALL {
             if let Some(tensor) = state.plane(plane) {
+                // A state on another device would pass here and fail at the next read.
+                if tensor.device() != device {
+                    return Err(NeuroError::Device(format!("`{}` is on another device than `input`", plane.state_argument())));
+                }
                 if tensor.dtype() != dtype {
                     return Err(NeuroError::DType {
                         argument: plane.state_argument(),

@@ -1,0 +1,91 @@
+//! Bad input through the public API, table-driven: every case must return a clear error naming
+//! the argument (never panic, never return `Ok`), on the GPU and on the CPU path.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use burn::tensor::{DType, Device, Int, Tensor, TensorData};
+use burn_neuro::snn::loss::{OutputCode, accuracy_rate, ce_count_loss, ce_max_membrane_loss, ce_rate_loss, mse_count_loss, mse_membrane_loss};
+use burn_neuro::snn::spikegen::{LatencyOptions, RateOptions, latency, rate};
+use burn_neuro::{NeuroError, Neuron, NeuronState, lif_step, neuron_forward};
+use kernels_tests::{cpu, gpu, tensor};
+
+/// The argument an error names, or what went wrong instead.
+fn outcome<T>(call: impl FnOnce() -> burn_neuro::Result<T>) -> String {
+    match catch_unwind(AssertUnwindSafe(call)) {
+        Ok(Err(NeuroError::Shape { argument, .. }))
+        | Ok(Err(NeuroError::DType { argument, .. }))
+        | Ok(Err(NeuroError::Range { argument, .. }))
+        | Ok(Err(NeuroError::TooLarge { argument, .. })) => argument.to_string(),
+        Ok(Err(NeuroError::Device(message))) => format!("device: {message}"),
+        Ok(Err(other)) => format!("other error: {other}"),
+        Ok(Ok(_)) => "Ok".into(),
+        Err(panic) => format!(
+            "panic: {}",
+            panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+        ),
+    }
+}
+
+fn targets(values: Vec<i64>, device: &Device) -> Tensor<1, Int> {
+    let len = values.len();
+    Tensor::from_data(TensorData::new(values, [len]), device)
+}
+
+/// `(case, what the error must name, outcome)` for every case on `device`.
+fn cases(device: &Device) -> Vec<(&'static str, &'static str, String)> {
+    let spikes = || tensor(vec![0.0; 2 * 3 * 4], [2, 3, 4], DType::F32, device);
+    let code = OutputCode::default();
+    let mut all = vec![
+        ("ce_rate_loss, a class ≥ classes", "targets", outcome(|| ce_rate_loss(spikes(), targets(vec![0, 4, 1], device), code))),
+        ("ce_rate_loss, a negative class", "targets", outcome(|| ce_rate_loss(spikes(), targets(vec![0, -1, 1], device), code))),
+        ("ce_count_loss, a class ≥ classes", "targets", outcome(|| ce_count_loss(spikes(), targets(vec![9, 0, 1], device), code))),
+        ("ce_max_membrane_loss, a negative class", "targets", outcome(|| ce_max_membrane_loss(spikes(), targets(vec![-3, 0, 1], device), code))),
+        ("mse_count_loss, a class ≥ classes", "targets", outcome(|| mse_count_loss(spikes(), targets(vec![0, 0, 4], device), 0.8, 0.2, code))),
+        ("mse_membrane_loss, a class ≥ classes", "targets", outcome(|| mse_membrane_loss(spikes(), targets(vec![0, 5, 0], device), 1.0, 0.0, code))),
+        ("accuracy_rate, a class ≥ classes", "targets", outcome(|| accuracy_rate(spikes(), targets(vec![0, 1, 7], device), code))),
+        (
+            "ce_rate_loss, an empty batch",
+            "output",
+            outcome(|| ce_rate_loss(tensor(vec![], [2, 0, 4], DType::F32, device), targets(vec![], device), code)),
+        ),
+        (
+            "ce_rate_loss, no outputs",
+            "output",
+            outcome(|| ce_rate_loss(tensor(vec![], [2, 3, 0], DType::F32, device), targets(vec![0, 0, 0], device), code)),
+        ),
+        ("lif_step, zero neurons", "input", outcome(|| lif_step(tensor(vec![], [0], DType::F32, device), None, &Neuron::leaky(0.9)))),
+        ("rate, an empty input", "data", outcome(|| rate::<1, 2>(tensor(vec![], [0], DType::F32, device), 4, RateOptions::default()))),
+        ("latency, an empty input", "data", outcome(|| latency::<1, 2>(tensor(vec![], [0], DType::F32, device), 4, LatencyOptions::default()))),
+    ];
+    if let Some(other) = other_device(device) {
+        let initial = NeuronState::new(tensor(vec![0.0; 3], [1, 3], DType::F32, &other));
+        all.push((
+            "neuron_forward, the initial state on another device",
+            "device",
+            outcome(|| neuron_forward(tensor(vec![0.5; 6], [2, 3], DType::F32, device), Some(initial), &Neuron::leaky(0.9))),
+        ));
+    }
+    all
+}
+
+/// A device other than `device`: the CPU for a GPU and the GPU for the CPU.
+fn other_device(device: &Device) -> Option<Device> {
+    Some(if *device == cpu() { gpu() } else { cpu() })
+}
+
+#[test]
+fn bad_input_is_a_clear_error_naming_the_argument_on_gpu_and_cpu() {
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for device in [gpu(), cpu()] {
+        for (case, expected, got) in cases(&device) {
+            count += 1;
+            let ok = if expected == "device" { got.starts_with("device: ") } else { got == expected };
+            if !ok {
+                failures.push(format!("{device:?}: {case}: expected an error naming `{expected}`, got {got}"));
+            }
+        }
+    }
+    assert!(count >= 24, "{count} cases ran");
+    assert!(failures.is_empty(), "{} of {count} cases failed:\n{}", failures.len(), failures.join("\n"));
+}
