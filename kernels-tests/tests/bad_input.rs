@@ -57,6 +57,20 @@ fn cases(device: &Device) -> Vec<(&'static str, &'static str, String)> {
         ("rate, an empty input", "data", outcome(|| rate::<1, 2>(tensor(vec![], [0], DType::F32, device), 4, RateOptions::default()))),
         ("latency, an empty input", "data", outcome(|| latency::<1, 2>(tensor(vec![], [0], DType::F32, device), 4, LatencyOptions::default()))),
     ];
+    let layer = burn_neuro::snn::SpikingLinearConfig::new(4, 3).init(device);
+    all.push(("SpikingLinear, a wrong input width", "input", outcome(|| layer.try_forward(tensor(vec![0.0; 10], [2, 5], DType::F32, device)))));
+    all.push(("SpikingLinear, no rows", "input", outcome(|| layer.try_forward(tensor(vec![], [0, 4], DType::F32, device)))));
+    let strided = burn::nn::conv::Conv2dConfig::new([1, 2], [3, 3]).with_stride([0, 1]).init(device);
+    all.push((
+        "AnalogConv2d, stride 0",
+        "stride",
+        outcome(|| burn_neuro::analog::AnalogConv2d::from_conv2d(strided, burn_neuro::analog::CrossbarConfig::ideal(), 0.0)),
+    ));
+    all.push((
+        "CrossbarConfig, tile_rows beyond 32 bits",
+        "tile_rows",
+        outcome(|| burn_neuro::analog::CrossbarConfig::ideal().with_tile_rows(1 << 33).validate()),
+    ));
     if let Some(other) = other_device(device) {
         let initial = NeuronState::new(tensor(vec![0.0; 3], [1, 3], DType::F32, &other));
         all.push((
@@ -86,6 +100,6 @@ fn bad_input_is_a_clear_error_naming_the_argument_on_gpu_and_cpu() {
             }
         }
     }
-    assert!(count >= 24, "{count} cases ran");
+    assert!(count >= 32, "{count} cases ran");
     assert!(failures.is_empty(), "{} of {count} cases failed:\n{}", failures.len(), failures.join("\n"));
 }

@@ -260,8 +260,9 @@ impl CrossbarConfig {
     /// Checks every field; the error names the first bad one.
     pub fn validate(&self) -> Result<()> {
         range("weight_scaling_omega", self.weight_scaling_omega, self.weight_scaling_omega >= 0.0, "ω >= 0 (0: weights as given)")?;
-        if self.tile_rows == 0 {
-            return Err(NeuroError::Range { argument: "tile_rows", value: "0".into(), expected: "at least 1".into() });
+        // The kernels hold tile sizes in 32-bit fields.
+        if self.tile_rows == 0 || self.tile_rows > u32::MAX as usize {
+            return Err(NeuroError::Range { argument: "tile_rows", value: self.tile_rows.to_string(), expected: "1 to 2^32 − 1".into() });
         }
         if self.tile_cols == 0 || self.tile_cols > 1024 {
             return Err(NeuroError::Range { argument: "tile_cols", value: self.tile_cols.to_string(), expected: "1 to 1024".into() });

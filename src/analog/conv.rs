@@ -51,6 +51,12 @@ impl AnalogConv2d {
     /// Takes over a (trained) `burn::nn::conv::Conv2d` with groups = 1 and symmetric padding.
     pub fn from_conv2d(conv: Conv2d, crossbar: CrossbarConfig, training_weight_noise: f32) -> Result<Self> {
         crossbar.validate()?;
+        // A zero stride or dilation would divide by zero when the output size is computed.
+        for (argument, pair) in [("stride", conv.stride), ("dilation", conv.dilation)] {
+            if pair.contains(&0) {
+                return Err(NeuroError::Range { argument, value: format!("{pair:?}"), expected: "at least 1 in each dimension".into() });
+            }
+        }
         if conv.groups != 1 {
             return Err(NeuroError::Range {
                 argument: "groups",

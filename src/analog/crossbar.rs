@@ -169,15 +169,20 @@ impl ProgrammedCrossbar {
     /// Differentiable with respect to `input`: its gradient is an analog read of Wᵀ through the
     /// same IO pipeline (bound management off, its own noise stream).
     pub fn read(&self, input: Tensor<2>) -> Result<Tensor<2>> {
-        let call = u32::try_from(self.reads.next()).unwrap_or(u32::MAX);
-        self.read_at(input, call % READOUT_CALL, false).map(|(output, _)| output)
+        self.read_at(input, self.next_read_index(), false).map(|(output, _)| output)
     }
 
     /// [`read`](Self::read), also returning power, current, passes, duration and energy.
     pub fn read_with_traces(&self, input: Tensor<2>) -> Result<(Tensor<2>, ReadTraces)> {
-        let call = u32::try_from(self.reads.next()).unwrap_or(u32::MAX);
-        let (output, traces) = self.read_at(input, call % READOUT_CALL, true)?;
+        let (output, traces) = self.read_at(input, self.next_read_index(), true)?;
         Ok((output, traces.expect("traces were requested")))
+    }
+
+    /// The next read's noise index. The 64-bit read count wraps onto the 2^22 read streams, so a
+    /// crossbar reads forever; its read noise repeats after 4,194,304 reads (it used to stick on
+    /// one stream after 2^32).
+    fn next_read_index(&self) -> u32 {
+        (self.reads.next() % u64::from(READOUT_CALL)) as u32
     }
 
     /// A read with an explicit read index: the same index gives the same noise.

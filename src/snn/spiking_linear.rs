@@ -6,7 +6,7 @@ use burn::module::{Module, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use crate::error::{Result, or_panic};
+use crate::error::{NeuroError, Result, or_panic};
 use crate::ops::spike_propagate::{PropagateOptions, Propagation, spike_propagate};
 
 /// Configuration of a [`SpikingLinear`] layer.
@@ -74,6 +74,15 @@ impl SpikingLinear {
         let dims = input.dims();
         let inputs = dims[D - 1];
         let rows = dims.iter().take(D - 1).product::<usize>();
+        // The layer's weight is fixed: a wrong width is the input's fault, not the weight's.
+        let expected = self.weight.dims()[0];
+        if inputs != expected || rows == 0 {
+            return Err(NeuroError::Shape {
+                argument: "input",
+                actual: dims.to_vec(),
+                expected: format!("[..., {expected}] with at least one row (the layer's input width)"),
+            });
+        }
         let output = spike_propagate(input.reshape([rows, inputs]), self.weight.val(), self.bias.as_ref().map(|b| b.val()), self.options)?;
         let mut out_dims = dims;
         out_dims[D - 1] = output.dims()[1];
