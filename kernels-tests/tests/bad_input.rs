@@ -71,6 +71,17 @@ fn cases(device: &Device) -> Vec<(&'static str, &'static str, String)> {
         "tile_rows",
         outcome(|| burn_neuro::analog::CrossbarConfig::ideal().with_tile_rows(1 << 33).validate()),
     ));
+    if !kernels_tests::has_f16(device) {
+        // GL (and DX12 through FXC): f16 is refused up front, not inside the driver.
+        let half = || tensor(vec![0.5; 6], [2, 3], DType::F16, device);
+        all.push(("delta, f16 without SHADER_F16", "device", outcome(|| burn_neuro::snn::spikegen::delta(half(), 0.1, false, false))));
+        all.push(("latency, f16 without SHADER_F16", "device", outcome(|| latency::<2, 3>(half(), 4, LatencyOptions::default()))));
+        all.push((
+            "ce_rate_loss, f16 without SHADER_F16",
+            "device",
+            outcome(|| ce_rate_loss(tensor(vec![0.0; 24], [2, 3, 4], DType::F16, device), targets(vec![0, 1, 2], device), code)),
+        ));
+    }
     if let Some(other) = other_device(device) {
         let initial = NeuronState::new(tensor(vec![0.0; 3], [1, 3], DType::F32, &other));
         all.push((

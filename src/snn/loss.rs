@@ -41,6 +41,7 @@ fn classes_of(output: &Tensor<3>, targets: &Tensor<1, Int>, code: OutputCode) ->
     if steps == 0 || batch == 0 || outputs == 0 {
         return Err(NeuroError::Shape { argument: "output", actual: output.dims().to_vec(), expected: "[T >= 1, batch >= 1, outputs >= 1]".into() });
     }
+    crate::device::check_storage_dtype(&output.device(), "output", output.dtype())?;
     // Class indices are never differentiated: an autodiff output may take plain targets.
     if targets.device().without_autodiff() != output.device().without_autodiff() {
         return Err(NeuroError::Device("`targets` is on another device than the output".into()));

@@ -113,6 +113,8 @@ pub fn delta<const D: usize>(data: Tensor<D>, threshold: f32, padding: bool, off
     if dims[0] == 0 {
         return Err(NeuroError::Shape { argument: "data", actual: dims.to_vec(), expected: "[T >= 1, ...]".into() });
     }
+    // f16 on an adapter without SHADER_F16 would fail inside the driver, not here.
+    check_storage_dtype(&data.device(), "data", data.dtype())?;
     if !(threshold.is_finite() && threshold > 0.0) {
         return Err(NeuroError::Range { argument: "threshold", value: threshold.to_string(), expected: "a positive change".into() });
     }
@@ -167,6 +169,7 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
     if data.dims().contains(&0) {
         return Err(NeuroError::Shape { argument: "data", actual: data.dims().to_vec(), expected: "no empty dimension".into() });
     }
+    check_storage_dtype(&data.device(), "data", data.dtype())?;
     if num_steps == 0 {
         return Err(NeuroError::Range { argument: "num_steps", value: "0".into(), expected: "at least 1".into() });
     }
