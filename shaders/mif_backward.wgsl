@@ -12,20 +12,22 @@
 @group(0) @binding(3) var<storage, read_write> params: MifKernelParams;
 
 fn load_state(row: u32, n: u32) -> MifState {
-    let base = row * 5u * params.neurons + n;
-    let stride = params.neurons;
-    return MifState(trajectory[base], trajectory[base + stride], trajectory[base + 2u * stride], trajectory[base + 3u * stride], trajectory[base + 4u * stride]);
+    return MifState(
+        trajectory[plane_index(row, 0u, n)],
+        trajectory[plane_index(row, 1u, n)],
+        trajectory[plane_index(row, 2u, n)],
+        trajectory[plane_index(row, 3u, n)],
+        trajectory[plane_index(row, 4u, n)],
+    );
 }
 
 fn load_grad(row: u32, n: u32) -> MifState {
-    let base = row * 5u * params.neurons + n;
-    let stride = params.neurons;
     return MifState(
-        grad_trajectory[base],
-        grad_trajectory[base + stride],
-        grad_trajectory[base + 2u * stride],
-        grad_trajectory[base + 3u * stride],
-        grad_trajectory[base + 4u * stride],
+        grad_trajectory[plane_index(row, 0u, n)],
+        grad_trajectory[plane_index(row, 1u, n)],
+        grad_trajectory[plane_index(row, 2u, n)],
+        grad_trajectory[plane_index(row, 3u, n)],
+        grad_trajectory[plane_index(row, 4u, n)],
     );
 }
 

@@ -16,6 +16,12 @@ struct MifState {
     x2: f32,
 }
 
+// Index of neuron n's `plane` (0..5: a, I, v, x1, x2) in row `row` of a [rows, 5, N] buffer: the
+// layout of the trajectory, its gradient, and (row 0) the initial state.
+fn plane_index(row: u32, plane: u32, n: u32) -> u32 {
+    return (row * 5u + plane) * params.neurons + n;
+}
+
 fn conductance(x: f32) -> f32 {
     return x * params.g_on + (1.0 - x) * params.g_off;
 }

@@ -9,13 +9,11 @@
 @group(0) @binding(3) var<storage, read_write> params: MifKernelParams;
 
 fn store(row: u32, n: u32, s: MifState) {
-    let base = row * 5u * params.neurons + n;
-    let stride = params.neurons;
-    trajectory[base] = s.a;
-    trajectory[base + stride] = s.i;
-    trajectory[base + 2u * stride] = s.v;
-    trajectory[base + 3u * stride] = s.x1;
-    trajectory[base + 4u * stride] = s.x2;
+    trajectory[plane_index(row, 0u, n)] = s.a;
+    trajectory[plane_index(row, 1u, n)] = s.i;
+    trajectory[plane_index(row, 2u, n)] = s.v;
+    trajectory[plane_index(row, 3u, n)] = s.x1;
+    trajectory[plane_index(row, 4u, n)] = s.x2;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
@@ -25,12 +23,13 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     if n >= neurons {
         return;
     }
-    var s: MifState;
-    s.a = initial[n];
-    s.i = initial[neurons + n];
-    s.v = initial[2u * neurons + n];
-    s.x1 = initial[3u * neurons + n];
-    s.x2 = initial[4u * neurons + n];
+    var s = MifState(
+        initial[plane_index(0u, 0u, n)],
+        initial[plane_index(0u, 1u, n)],
+        initial[plane_index(0u, 2u, n)],
+        initial[plane_index(0u, 3u, n)],
+        initial[plane_index(0u, 4u, n)],
+    );
     store(0u, n, s);
     for (var t = 0u; t < params.steps; t++) {
         s = mif_step(s, input[t * neurons + n]);
