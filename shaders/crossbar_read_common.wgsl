@@ -14,7 +14,17 @@ fn quantize(value: f32, step: f32, bound: f32) -> f32 {
     if step == 0.0 {
         return value;
     }
-    return clamp(round(value / step) * step, -bound, bound);
+    return clamp_keep_nan(round(value / step) * step, -bound, bound);
+}
+
+// The DAC of one input x·scale. A non-finite input becomes NaN and so poisons every output of
+// its batch row (the non-finite policy): the noise-management scale 1/max|x| would otherwise
+// turn an infinity into NaN and its neighbours into 0, and the clip would make it finite.
+fn dac(raw: f32, scale: f32, p: CrossbarParams) -> f32 {
+    if !is_finite_f32(raw) {
+        return nan_f32();
+    }
+    return quantize(raw * scale, p.input_step, p.input_bound);
 }
 
 // The noise-management scale α of a (batch row, row tile), from `row_max` = max|x| over the
@@ -52,9 +62,9 @@ fn convert(p: CrossbarParams, analog: f32, read_sigma: f32, column: u32, b: u32,
     if p.output_step > 0.0 {
         value = round(value / p.output_step) * p.output_step;
     }
-    let saturated = abs(value) > p.output_bound;
+    let saturated = !is_nan_f32(value) && abs(value) > p.output_bound;
     if p.output_step > 0.0 {
-        value = clamp(value, -p.output_bound, p.output_bound);
+        value = clamp_keep_nan(value, -p.output_bound, p.output_bound);
     }
     return vec2<f32>(value, select(0.0, 1.0, saturated));
 }

@@ -33,7 +33,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
         if NOISE_MANAGEMENT == NOISE_MANAGEMENT_ABS_MAX {
             m = row_max[pair];
         }
-        x = quantize(f32(input[b * p.inputs + row0 + i]) * (1.0 / noise_scale(p, m)), p.input_step, p.input_bound);
+        x = dac(f32(input[b * p.inputs + row0 + i]), 1.0 / noise_scale(p, m), p);
     }
     quantized_w[((tile * SLOTS_W) * p.batch + b) * k + i] = x;
     if IR_DROP {

@@ -79,7 +79,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
                 let i = chunk + local;
                 var xq = 0.0;
                 if i < rows {
-                    xq = quantize(f32(input[b * p.inputs + row0 + i]) * scale, p.input_step, p.input_bound);
+                    xq = dac(f32(input[b * p.inputs + row0 + i]), scale, p);
                 }
                 quantized[local] = xq;
                 workgroupBarrier();

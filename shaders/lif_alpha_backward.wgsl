@@ -26,10 +26,10 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     if n >= num_neurons { return; }
     let c = n % params.coeff_len;
     let beta_raw = coefficient(BETA_ROW, c);
-    let beta = clamp(beta_raw, 0.0, 1.0);
+    let beta = clamp_keep_nan(beta_raw, 0.0, 1.0);
     let theta = coefficient(THRESHOLD_ROW, c);
     let alpha_raw = coefficient(ALPHA_ROW, c);
-    let alpha = clamp(alpha_raw, 0.0, 1.0);
+    let alpha = clamp_keep_nan(alpha_raw, 0.0, 1.0);
     let tau = alpha_tau(alpha, beta);
     let plane = params.num_steps * num_neurons;
 
@@ -89,7 +89,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     }
     let tau_grads = alpha_tau_grad(alpha, beta);
     // The clamps pass the gradient only where 0 <= α, β <= 1 (as torch's clamp does).
-    grad_coeffs[BETA_ROW * num_neurons + n] = select(0.0, g_beta + g_tau * tau_grads.y, beta_raw >= 0.0 && beta_raw <= 1.0);
+    grad_coeffs[BETA_ROW * num_neurons + n] = select(0.0, g_beta + g_tau * tau_grads.y, in_unit(beta_raw));
     grad_coeffs[THRESHOLD_ROW * num_neurons + n] = g_theta;
-    grad_coeffs[ALPHA_ROW * num_neurons + n] = select(0.0, g_alpha + g_tau * tau_grads.x, alpha_raw >= 0.0 && alpha_raw <= 1.0);
+    grad_coeffs[ALPHA_ROW * num_neurons + n] = select(0.0, g_alpha + g_tau * tau_grads.x, in_unit(alpha_raw));
 }

@@ -19,9 +19,9 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     let num_neurons = params.num_neurons;
     if n >= num_neurons { return; }
     let c = n % params.coeff_len;
-    let beta = clamp(coefficient(BETA_ROW, c), 0.0, 1.0);
+    let beta = clamp_keep_nan(coefficient(BETA_ROW, c), 0.0, 1.0);
     let theta = coefficient(THRESHOLD_ROW, c);
-    let alpha = clamp(coefficient(ALPHA_ROW, c), 0.0, 1.0);
+    let alpha = clamp_keep_nan(coefficient(ALPHA_ROW, c), 0.0, 1.0);
     let tau = alpha_tau(alpha, beta);
     let plane = params.num_steps * num_neurons;
 

@@ -34,7 +34,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     if n >= num_neurons { return; }
     let c = n % params.coeff_len;
     let beta_raw = coefficient(BETA_ROW, c);
-    let beta = clamp(beta_raw, 0.0, 1.0);
+    let beta = clamp_keep_nan(beta_raw, 0.0, 1.0);
     let theta = coefficient(THRESHOLD_ROW, c);
     let a = params.surrogate_a;
     let b = params.surrogate_b;
@@ -47,7 +47,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     if SYNAPTIC {
         alpha_raw = coefficient(ALPHA_ROW, c);
     }
-    let alpha = clamp(alpha_raw, 0.0, 1.0);
+    let alpha = clamp_keep_nan(alpha_raw, 0.0, 1.0);
     var recurrent_weight = 0.0;
     if RECURRENT {
         recurrent_weight = coefficient(RECURRENT_ROW, c);
@@ -153,10 +153,10 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
         return;
     }
     // The clamp passes the gradient only where 0 <= β <= 1 (as torch's clamp does).
-    grad_coeffs[BETA_ROW * num_neurons + n] = select(0.0, g_beta, beta_raw >= 0.0 && beta_raw <= 1.0);
+    grad_coeffs[BETA_ROW * num_neurons + n] = select(0.0, g_beta, in_unit(beta_raw));
     grad_coeffs[THRESHOLD_ROW * num_neurons + n] = g_theta;
     if SYNAPTIC {
-        grad_coeffs[ALPHA_ROW * num_neurons + n] = select(0.0, g_alpha, alpha_raw >= 0.0 && alpha_raw <= 1.0);
+        grad_coeffs[ALPHA_ROW * num_neurons + n] = select(0.0, g_alpha, in_unit(alpha_raw));
     }
     if RECURRENT {
         grad_coeffs[RECURRENT_ROW * num_neurons + n] = g_recurrent;

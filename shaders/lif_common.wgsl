@@ -27,9 +27,16 @@ const COMPACT: bool = {{ compact }};
 const SAVED_PLANES: u32 = {{ saved_planes }}u;
 const HALF_PI: f32 = 1.5707963267948966;
 
-// Strict `>` as in snnTorch; NaN compares false, so a NaN membrane never spikes.
+// Strict `>` as in snnTorch; a NaN membrane or threshold never spikes (tested by bits, as a
+// comparison with NaN may be folded).
 fn step_indicator(value: f32, threshold: f32) -> f32 {
-    return select(0.0, 1.0, value > threshold);
+    return select(0.0, 1.0, !is_nan_f32(value) && !is_nan_f32(threshold) && value > threshold);
+}
+
+// Whether the clamp of a coefficient to [0, 1] passes its gradient: 0 <= x <= 1, NaN excluded
+// (torch's clamp backward gives a NaN coefficient no gradient).
+fn in_unit(x: f32) -> bool {
+    return !is_nan_f32(x) && x >= 0.0 && x <= 1.0;
 }
 
 // Membrane before any same-step reset, with the delayed reset R applied.
@@ -49,7 +56,7 @@ fn integrate(beta: f32, theta: f32, previous: f32, input: f32, reset: f32) -> f3
 // reference.
 fn quantize(value: f32) -> f32 {
     let levels = params.quant_levels;
-    if levels == 0u || value != value {
+    if levels == 0u || is_nan_f32(value) {
         return value;
     }
     let index = clamp(ceil((value - params.quant_lower) * params.quant_inv_step - 0.5), 0.0, f32(levels - 1u));

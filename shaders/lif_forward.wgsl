@@ -12,7 +12,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     let num_neurons = params.num_neurons;
     if n >= num_neurons { return; }
     let c = n % params.coeff_len;
-    let beta = clamp(coefficient(BETA_ROW, c), 0.0, 1.0);
+    let beta = clamp_keep_nan(coefficient(BETA_ROW, c), 0.0, 1.0);
     let theta = coefficient(THRESHOLD_ROW, c);
     let plane = params.num_steps * num_neurons;
 
@@ -20,7 +20,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     var alpha = 0.0;
     var syn = 0.0;
     if SYNAPTIC {
-        alpha = clamp(coefficient(ALPHA_ROW, c), 0.0, 1.0);
+        alpha = clamp_keep_nan(coefficient(ALPHA_ROW, c), 0.0, 1.0);
         syn = f32(initial[SYNAPTIC_STATE * num_neurons + n]);
     }
     var recurrent_weight = 0.0;

@@ -188,7 +188,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     }
     if params.program != 0u {
         let d = realise(i);
-        let w = clamp(counts[i], d.min_bound, d.max_bound);
+        let w = clamp_keep_nan(counts[i], d.min_bound, d.max_bound);
         held[i] = w;
         seen[i] = w;
         if (params.flags & FLAG_WRITE_NOISE_ON_SET) != 0u {
@@ -196,7 +196,8 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
         }
         return;
     }
-    let count = i32(clamp(counts[i], -MAX_PULSES, MAX_PULSES));
+    // A NaN count fires no pulse (the reference's saturating `as i32` makes it 0).
+    let count = select(i32(clamp(counts[i], -MAX_PULSES, MAX_PULSES)), 0, is_nan_f32(counts[i]));
     if count == 0 {
         return;
     }

@@ -29,7 +29,7 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
         let b = base + local;
         var fired = false;
         if b < p.reduce {
-            fired = f32(spikes[spike_index(p, a, b)]) != 0.0;
+            fired = is_nonzero_f32(f32(spikes[spike_index(p, a, b)]));
         }
         scan[local] = select(0u, 1u, fired);
         workgroupBarrier();

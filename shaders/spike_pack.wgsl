@@ -33,11 +33,11 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     let column = chunk * WORKGROUP_SIZE + local;
     if row < p.rows && column < p.columns {
         let value = f32(spikes[row * p.columns + column]);
-        if value != 0.0 {
+        if is_nonzero_f32(value) {
             atomicOr(&bits[local / 32u], 1u << (local % 32u));
             atomicAdd(&tally[0], 1u);
         }
-        if !(value == 0.0 || value == 1.0) {
+        if is_nan_f32(value) || !(value == 0.0 || value == 1.0) {
             atomicAdd(&tally[1], 1u);
         }
     }

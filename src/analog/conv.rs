@@ -13,6 +13,7 @@ use super::config::CrossbarConfig;
 use super::crossbar::ProgrammedCrossbar;
 use super::linear::AnalogBackward;
 use super::training::{ChipKey, EvalChip, UpdateQuantization, check_weight_noise, perturbed, realisation, straight_through};
+use crate::device::max_binding_bytes;
 use crate::error::{NeuroError, Result, or_panic};
 
 /// A convolution on a simulated memristor crossbar (groups = 1).
@@ -206,7 +207,19 @@ impl AnalogConv2d {
                 expected: "an image at least as large as the dilated kernel".into(),
             });
         };
-        Ok([span_h / self.stride[0] + 1, span_w / self.stride[1] + 1])
+        let geometry = [span_h / self.stride[0] + 1, span_w / self.stride[1] + 1];
+        // im2col's patch matrix [B·H'·W', C·kh·kw] is the largest buffer before the read's own.
+        if let Some(limit) = max_binding_bytes(&input.device()) {
+            let patches = (input.dims()[0] * geometry[0] * geometry[1]) as u64 * (cin * kh * kw) as u64;
+            let needed = patches * input.dtype().size() as u64;
+            if needed > limit {
+                return Err(NeuroError::TooLarge {
+                    argument: "input",
+                    detail: format!("its {needed}-byte im2col patch matrix exceeds this adapter's {limit}-byte binding limit; split the batch"),
+                });
+            }
+        }
+        Ok(geometry)
     }
 
     /// im2col, one crossbar read of every patch, and back to an image.

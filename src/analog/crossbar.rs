@@ -96,7 +96,7 @@ impl ProgrammedCrossbar {
         let settings = CrossbarSettings::new(config, inputs, outputs, 1);
         let mapping_scales = mapping_scales(&weight, config);
         let tile_weight = if config.weight_scaling_omega > 0.0 { weight / mapping_scales.clone().reshape([1, outputs]) } else { weight };
-        let tile_max = nonzero(tile_weight.clone().abs().max().reshape([1]));
+        let tile_max = nonzero(finite_abs(&tile_weight).max().reshape([1]));
         let planes = Tensor::<3>::from_dispatch(Dispatch::crossbar_program(tile_weight.into_dispatch(), tile_max.clone().into_dispatch(), settings));
         let conductance_per_weight = tile_max.recip() * (config.g_max - config.g_min);
         let mut crossbar = ProgrammedCrossbar {
@@ -206,6 +206,18 @@ impl ProgrammedCrossbar {
         let mut settings = CrossbarSettings::new(&self.config, self.inputs, self.outputs, batch);
         settings.params.call = call;
         settings.variant.traces = traces;
+        if let Some(limit) = max_binding_bytes(&device) {
+            // The read and, under autodiff, the transposed read of its input gradient.
+            let needed = settings.largest_read_buffer_bytes().max(settings.transposed(batch).largest_read_buffer_bytes());
+            if needed > limit {
+                return Err(NeuroError::TooLarge {
+                    argument: "input",
+                    detail: format!(
+                        "a batch of {batch} needs a {needed}-byte read buffer, over this adapter's {limit}-byte binding limit; split the batch"
+                    ),
+                });
+            }
+        }
         let conductance_sum = if traces {
             let (positive, negative) = drifted(&self.planes, settings.params.log_time_ratio);
             positive + negative
@@ -289,10 +301,17 @@ fn mapping_scales(weight: &Tensor<2>, config: &CrossbarConfig) -> Tensor<1> {
     if omega <= 0.0 {
         return Tensor::ones([outputs], (&device, DType::F32));
     }
-    let maxima =
-        if config.weight_scaling_columnwise { weight.clone().abs().max_dim(0).reshape([outputs]) } else { weight.clone().abs().max().reshape([1]) };
+    let magnitude = finite_abs(weight);
+    let maxima = if config.weight_scaling_columnwise { magnitude.max_dim(0).reshape([outputs]) } else { magnitude.max().reshape([1]) };
     let scales = nonzero(maxima / omega);
     if config.weight_scaling_columnwise { scales } else { Tensor::ones([outputs], (&device, DType::F32)) * scales }
+}
+
+/// |W| with non-finite entries as 0, for the scales: a non-finite weight programs NaN devices
+/// (its column reads NaN, as the dense product's would) and must not rescale the others.
+fn finite_abs(weight: &Tensor<2>) -> Tensor<2> {
+    let non_finite = weight.clone().is_finite().bool_not();
+    weight.clone().abs().mask_fill(non_finite, 0.0)
 }
 
 /// `values` with every 0 replaced by 1 (aihwkit: `alpha[alpha == 0] = 1`).

@@ -23,6 +23,9 @@ use burn::backend::wgpu::CubeTensor;
 use burn::cubecl::CubeCount;
 use burn::tensor::DType;
 
+/// Bit-pattern NaN and infinity tests every kernel may use (the non-finite policy).
+const NONFINITE: &str = include_str!("../../shaders/nonfinite.wgsl");
+
 /// Invocations per workgroup for the 1-D elementwise-over-neurons kernels.
 pub const WORKGROUP_SIZE: u32 = 256;
 
@@ -31,7 +34,8 @@ pub const MAX_WORKGROUPS_PER_DIMENSION: u32 = 65_535;
 
 /// The text every kernel starts with: the `enable f16;` directive where the storage is f16 (a
 /// directive must precede every declaration), the `Elem` storage alias, `WORKGROUP_SIZE`, and
-/// the index helpers of a launch folded by [`grid_1d`].
+/// the non-finite tests of `shaders/nonfinite.wgsl`, and the index helpers of a launch folded by
+/// [`grid_1d`].
 fn preamble(elem: Option<DType>) -> String {
     let mut out = String::from("// Preamble rendered by `kernels::compose` in front of every kernel.\n");
     if let Some(dtype) = elem {
@@ -41,6 +45,7 @@ fn preamble(elem: Option<DType>) -> String {
         }
         out.push_str(&format!("alias Elem = {name};\n"));
     }
+    out.push_str(NONFINITE);
     out.push_str(&format!(
         "const WORKGROUP_SIZE: u32 = {WORKGROUP_SIZE}u;
 

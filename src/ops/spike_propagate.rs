@@ -76,7 +76,7 @@ pub fn spike_propagate_with_report(
 ) -> Result<(Tensor<2>, PropagateReport)> {
     let [rows, inputs] = spikes.dims();
     let [weight_inputs, outputs] = weight.dims();
-    validate(&spikes, &weight, bias.as_ref())?;
+    validate(&spikes, &weight, bias.as_ref(), options.mode)?;
     if let Propagation::Auto { break_even } = options.mode {
         if !(0.0..=1.0).contains(&break_even) {
             return Err(NeuroError::Range { argument: "break_even", value: break_even.to_string(), expected: "a density in [0, 1]".into() });
@@ -110,6 +110,11 @@ pub fn spike_propagate_with_report(
         Propagation::Dense => false,
         Propagation::Auto { break_even } => density.is_some_and(|d| d < break_even),
     };
+    // The sparse kernels skip inputs that did not spike, so a non-finite weight in such a row
+    // never reaches the sum, where the dense product gives 0·NaN = NaN. Under the non-finite
+    // policy both agree: `0·W` summed over inputs is 0 for a finite column and NaN otherwise,
+    // added to the sparse output (one pass over W, a 1/rows share of the dense product's work).
+    let poison = sparse.then(|| weight.clone().detach().mul_scalar(0.0).sum_dim(0));
     let output = match packed {
         // Checked binary: whichever path runs, the backward keeps the spikes as bits.
         Some((packed, _, _)) => {
@@ -118,6 +123,10 @@ pub fn spike_propagate_with_report(
         None if sparse => Tensor::from_dispatch(Dispatch::spike_propagate(spikes.into_dispatch(), weight.into_dispatch())),
         None => spikes.matmul(weight),
     };
+    let output = match poison {
+        Some(poison) => output + poison,
+        None => output,
+    };
     let output = match bias {
         Some(bias) => output + bias.reshape([1, outputs]),
         None => output,
@@ -125,7 +134,7 @@ pub fn spike_propagate_with_report(
     Ok((output, PropagateReport { density, sparse }))
 }
 
-fn validate(spikes: &Tensor<2>, weight: &Tensor<2>, bias: Option<&Tensor<1>>) -> Result<()> {
+fn validate(spikes: &Tensor<2>, weight: &Tensor<2>, bias: Option<&Tensor<1>>, mode: Propagation) -> Result<()> {
     let device = spikes.device();
     compute_path(&device)?;
     let [rows, inputs] = spikes.dims();
@@ -162,7 +171,11 @@ fn validate(spikes: &Tensor<2>, weight: &Tensor<2>, bias: Option<&Tensor<1>>) ->
     }
     if let Some(limit) = max_binding_bytes(&device) {
         let elem = spikes.dtype().size() as u64;
-        let largest = [rows * inputs, inputs * outputs, rows * outputs].into_iter().max().unwrap_or(0) as u64 * elem;
+        let operands = [rows * inputs, inputs * outputs, rows * outputs].into_iter().max().unwrap_or(0) as u64 * elem;
+        // The sparse kernels' u32 list of active inputs has one slot per spike: twice the
+        // spikes' bytes in f16.
+        let active_list = if mode == Propagation::Dense { 0 } else { (rows * inputs) as u64 * 4 };
+        let largest = operands.max(active_list);
         if largest > limit {
             return Err(NeuroError::TooLarge {
                 argument: "spikes",

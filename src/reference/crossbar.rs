@@ -31,7 +31,7 @@ fn program_device(s: &CrossbarSettings, goal: f32, device: u32, polarity: u32) -
     if p.device_variation > 0.0 {
         g *= 1.0 + p.device_variation * normal_from(philox([device, polarity, PROGRAM_STREAM, 2], key));
     }
-    g = g.max(0.0);
+    g = max_keep_nan(g, 0.0);
     let u = uniform_from(philox([device, polarity, PROGRAM_STREAM, 3], key)[0]);
     if u < p.stuck_at_min {
         g = p.g_min;
@@ -51,14 +51,16 @@ fn program_device(s: &CrossbarSettings, goal: f32, device: u32, polarity: u32) -
 /// Programs `weight [inputs, outputs]`; returns the `[planes, inputs, outputs]` state.
 pub fn program(s: &CrossbarSettings, weight: &[f32]) -> Vec<f32> {
     let n = weight.len();
-    let w_max = weight.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+    // max|W| over the finite weights; a non-finite one programs NaN devices (the non-finite
+    // policy: its column reads NaN, as the dense product's would).
+    let w_max = weight.iter().filter(|w| w.is_finite()).fold(0.0f32, |m, w| m.max(w.abs()));
     let w_max = if w_max <= 0.0 { 1.0 } else { w_max };
     let span = s.params.g_max - s.params.g_min;
     let mut planes = vec![0.0; s.planes() * n];
     for (i, &w) in weight.iter().enumerate() {
-        let w = w / w_max;
-        let positive = program_device(s, s.params.g_min + span * w.max(0.0), i as u32, 0);
-        let negative = program_device(s, s.params.g_min + span * (-w).max(0.0), i as u32, 1);
+        let w = if w.is_finite() { w / w_max } else { f32::NAN };
+        let positive = program_device(s, s.params.g_min + span * max_keep_nan(w, 0.0), i as u32, 0);
+        let negative = program_device(s, s.params.g_min + span * max_keep_nan(-w, 0.0), i as u32, 1);
         planes[i] = positive.0;
         planes[n + i] = negative.0;
         if s.variant.drift {
@@ -71,6 +73,17 @@ pub fn program(s: &CrossbarSettings, weight: &[f32]) -> Vec<f32> {
 
 fn quantize(value: f32, step: f32, bound: f32) -> f32 {
     if step == 0.0 { value } else { ((value / step).round_ties_even() * step).clamp(-bound, bound) }
+}
+
+/// The DAC of one input `raw·scale`: a non-finite input becomes NaN, poisoning its batch row.
+fn dac(raw: f32, scale: f32, step: f32, bound: f32) -> f32 {
+    if raw.is_finite() { quantize(raw * scale, step, bound) } else { f32::NAN }
+}
+
+/// `value.max(low)` keeping NaN (Rust's `f32::max` returns the other operand), as the kernels'
+/// bit-tested `select` does.
+fn max_keep_nan(value: f32, low: f32) -> f32 {
+    if value.is_nan() { value } else { value.max(low) }
 }
 
 /// Output of [`read`].
@@ -129,7 +142,7 @@ pub fn read(s: &CrossbarSettings, storage: Storage, input: &[f32], effective: &[
                 let mut energy = vec![0.0f32; columns.len()];
                 loop {
                     let scale = 1.0 / (alpha * beta);
-                    let xq: Vec<f32> = x.iter().map(|v| quantize(v * scale, p.input_step, p.input_bound)).collect();
+                    let xq: Vec<f32> = x.iter().map(|v| dac(*v, scale, p.input_step, p.input_bound)).collect();
                     let sq_norm: f32 = xq.iter().fold(0.0, |acc, v| acc + v * v);
                     let mut saturated = false;
                     for (k, &column) in columns.iter().enumerate() {
@@ -213,7 +226,7 @@ pub fn drift(planes: &[f32], p: &DriftParams) -> Vec<f32> {
             let g = g_prog * (-nu * p.log_time_ratio).exp();
             let q = (0.0088 / (g_prog * p.inv_g_max).max(0.0).powf(0.65).max(1.0e-3)).min(0.2);
             let z = normal_from(philox([i as u32, polarity as u32, DRIFT_STREAM, p.realisation], key));
-            out[polarity * n + i] = (g + g * q * p.read_noise_factor * z).max(0.0);
+            out[polarity * n + i] = max_keep_nan(g + g * q * p.read_noise_factor * z, 0.0);
         }
     }
     out

@@ -4,7 +4,7 @@ use burn::backend::Dispatch;
 use burn::tensor::{Distribution, FloatDType, Tensor};
 
 use crate::backend::SpikegenOps;
-use crate::device::{check_storage_dtype, compute_path};
+use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
 use crate::error::{NeuroError, Result};
 use crate::kernels::spikegen::RateParams;
 
@@ -34,7 +34,7 @@ impl Default for RateOptions {
 
 /// `rate`: `num_steps` Bernoulli spike trains with probability `clamp(data·gain + offset, 0, 1)`,
 /// drawn on the device. `data` is `[...]` (rank `D`); the result is `[num_steps, ...]` (rank
-/// `D1 = D + 1`) in `data`'s dtype.
+/// `D1 = D + 1`) in `data`'s dtype. A NaN probability never fires; ±∞ clamps like any value.
 ///
 /// With the default options every call draws new trains (see [`RateOptions::seed`]):
 ///
@@ -77,7 +77,10 @@ pub fn rate<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, 
     if num_steps.checked_mul(neurons).is_none_or(|n| n > u32::MAX as usize) {
         return Err(NeuroError::TooLarge { argument: "data", detail: format!("{num_steps} steps × {neurons} values exceed 2^32") });
     }
-    let probability = (data.detach().cast(FloatDType::F32) * options.gain + options.offset).clamp(0.0, 1.0).reshape([neurons]);
+    check_spike_train_size(&device, num_steps, neurons, dtype.size())?;
+    // A NaN probability never fires (made 0 here: a GPU's clamp may turn NaN into either bound).
+    let scaled = data.detach().cast(FloatDType::F32) * options.gain + options.offset;
+    let probability = scaled.clone().mask_fill(scaled.is_nan(), 0.0).clamp(0.0, 1.0).reshape([neurons]);
     // Without a seed the kernel keys its draws by three uniforms the device's generator draws
     // (seeded by `Device::seed`), appended to the probabilities: new trains every call, no
     // host round trip.
@@ -157,7 +160,9 @@ impl Default for LatencyOptions {
 /// `latency`: one spike per input, the larger the input the earlier (snnTorch's
 /// `spikegen.latency`). `data` is `[...]` (rank `D`); the result is `[num_steps, ...]` (rank
 /// `D1 = D + 1`). Spike times are rounded half to even; as in snnTorch, when any time falls
-/// beyond the last step the times are clamped and the last step is silenced.
+/// beyond the last step the times are clamped and the last step is silenced. A NaN or infinite
+/// input never spikes and leaves the others' times (and the normalisation) as they would be
+/// without it.
 pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usize, options: LatencyOptions) -> Result<Tensor<D1>> {
     if D1 != D + 1 {
         return Err(NeuroError::Shape {
@@ -188,15 +193,21 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
     }
     let dims = data.dims();
     let dtype = data.dtype();
+    // The spike grid is built in f32 before the cast back.
+    check_spike_train_size(&data.device(), num_steps, dims.iter().product(), 4)?;
     let x = data.detach().cast(FloatDType::F32);
     let below = x.clone().lower_elem(options.threshold);
+    // A non-finite input never spikes and must not move the others' times: its time is NaN,
+    // which the normalising reductions skip (`finite_min`, `finite_max`), and it is silenced
+    // at the end (a −∞ would otherwise clamp to the latest time, +∞ to NaN or −∞).
+    let silent = x.clone().is_finite().bool_not();
     let (last, first) = ((num_steps - 1) as f32, options.first_spike_time as f32);
     let mut time = if options.linear {
         let tau = if options.normalize { last - first } else { options.tau };
-        let t = (x.clone() - 1.0).mul_scalar(-tau).clamp_max(-tau * (options.threshold - 1.0)) + first;
+        let t = ((x.clone() - 1.0).mul_scalar(-tau).clamp_max(-tau * (options.threshold - 1.0)) + first).mask_fill(silent.clone(), f32::NAN);
         if options.normalize {
             // Inputs above 1 give negative times: rescale all times onto [0, T − 1].
-            let (lo, hi) = (t.clone().min(), t.clone().max());
+            let (lo, hi) = (finite_min(&t), finite_max(&t));
             let negative = lo.clone().lower_elem(0.0).float();
             let rescaled = (t.clone() - lo.clone().unsqueeze()) / (hi - lo).clamp_min(f32::MIN_POSITIVE).unsqueeze() * last;
             rescaled * negative.clone().unsqueeze() + t * (negative.neg() + 1.0).unsqueeze()
@@ -206,17 +217,18 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
     } else {
         let clamped = x.clamp_min(options.threshold + options.epsilon);
         let mut t = (clamped.clone() / (clamped - options.threshold)).log() * options.tau;
-        t = t + first;
+        t = (t + first).mask_fill(silent.clone(), f32::NAN);
         if options.normalize {
-            let span = (t.clone() - first).max().clamp_min(f32::MIN_POSITIVE).unsqueeze();
+            let span = finite_max(&(t.clone() - first)).clamp_min(f32::MIN_POSITIVE).unsqueeze();
             t = (t - first) * (last - first) / span + first;
         }
         t
     };
     time = time.round();
     // Past the last step: clamp, and silence the last step (snnTorch's behaviour).
-    let overflow = time.clone().max().greater_elem(last).float();
-    time = time.clamp_max(last);
+    let overflow = finite_max(&time).greater_elem(last).float();
+    // −1 matches no step (a GPU's clamp could turn NaN into the last step).
+    time = time.clamp_max(last).mask_fill(silent, -1.0);
     let device = time.device();
     let steps = Tensor::<1, burn::tensor::Int>::arange(0..num_steps as i64, &device).float();
     let mut shape = [1; D1];
@@ -233,4 +245,29 @@ pub fn latency<const D: usize, const D1: usize>(data: Tensor<D>, num_steps: usiz
         spikes = spikes * below.bool_not().float().unsqueeze_dim::<D1>(0);
     }
     Ok(spikes.cast(dtype))
+}
+
+/// Refuses `num_steps × neurons` values of `bytes` each beyond the adapter's binding limit, with
+/// the crate's `TooLarge` error naming `data`, before Burn or the kernel would panic allocating.
+fn check_spike_train_size(device: &burn::tensor::Device, num_steps: usize, neurons: usize, bytes: usize) -> Result<()> {
+    let Some(limit) = max_binding_bytes(device) else { return Ok(()) };
+    let needed = (num_steps as u64).saturating_mul(neurons as u64).saturating_mul(bytes as u64);
+    if needed > limit {
+        return Err(NeuroError::TooLarge {
+            argument: "data",
+            detail: format!("{num_steps} steps of {neurons} values need a {needed}-byte buffer, over this adapter's {limit}-byte binding limit"),
+        });
+    }
+    Ok(())
+}
+
+/// Largest finite value (−f32::MAX if none): a non-finite input never spikes and must not
+/// move the others' times (the non-finite policy), where a plain `max` would make them all NaN.
+fn finite_max<const D: usize>(t: &Tensor<D>) -> Tensor<1> {
+    t.clone().mask_fill(t.clone().is_finite().bool_not(), -f32::MAX).max()
+}
+
+/// Smallest finite value (f32::MAX if none); see [`finite_max`].
+fn finite_min<const D: usize>(t: &Tensor<D>) -> Tensor<1> {
+    t.clone().mask_fill(t.clone().is_finite().bool_not(), f32::MAX).min()
 }

@@ -6,7 +6,7 @@ use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::tensor::FloatTensor;
-use burn::backend::{Autodiff, AutodiffBackend, TensorMetadata};
+use burn::backend::{Autodiff, AutodiffBackend, Scalar, TensorMetadata};
 use burn::tensor::DType;
 
 use super::SpikePropagateOps;
@@ -27,7 +27,8 @@ impl<B: SpikePropagateOps> Backward<B, 2> for PropagateBackward {
             grads.register::<B>(node.id, grad_spikes);
         }
         if let (Some(node), Some(spikes)) = (node_weight, spikes) {
-            grads.register::<B>(node.id, B::spike_weight_grad(spikes, grad));
+            let grad_weight = B::spike_weight_grad(spikes, grad.clone());
+            grads.register::<B>(node.id, with_nonfinite_columns::<B>(grad_weight, grad));
         }
     }
 }
@@ -87,6 +88,17 @@ impl<B: SpikePropagateOps, C: CheckpointStrategy> SpikePropagateOps for Autodiff
     }
 }
 
+/// The sparse dL/dW = Sᵀ·dY sums only over rows where an input spiked, so a non-finite dY
+/// entry of a row where it did not never reaches it; the dense product gives 0·NaN = NaN there.
+/// Under the crate's non-finite policy both paths agree: every column of dL/dW whose dY column
+/// holds a non-finite value is NaN. `0·dY` summed over rows is 0 for a finite column and NaN
+/// otherwise: one reduction over dY, no device read.
+fn with_nonfinite_columns<B: SpikePropagateOps>(grad_weight: FloatTensor<B>, grad_output: FloatTensor<B>) -> FloatTensor<B> {
+    let shape = grad_weight.shape();
+    let poison = B::float_sum_dim(B::float_mul_scalar(grad_output, Scalar::Float(0.0)), 0);
+    B::float_add(grad_weight, B::float_expand(poison, shape))
+}
+
 /// Backward of the binary propagation: the spikes come back from their bit-packed form.
 #[derive(Debug)]
 struct BinaryPropagateBackward {
@@ -109,7 +121,11 @@ impl<B: SpikePropagateOps> Backward<B, 2> for BinaryPropagateBackward {
         }
         if let (Some(node), Some((packed, dtype))) = (node_weight, packed) {
             let spikes = B::spike_unpack(packed, self.columns, dtype);
-            let grad_weight = if self.sparse { B::spike_weight_grad(spikes, grad) } else { B::float_matmul(B::float_transpose(spikes), grad) };
+            let grad_weight = if self.sparse {
+                with_nonfinite_columns::<B>(B::spike_weight_grad(spikes, grad.clone()), grad)
+            } else {
+                B::float_matmul(B::float_transpose(spikes), grad)
+            };
             grads.register::<B>(node.id, grad_weight);
         }
     }

@@ -270,6 +270,20 @@ impl CrossbarSettings {
         if self.variant.drift { 4 } else { 2 }
     }
 
+    /// Bytes of the largest buffer a read with these settings allocates (all f32): the padded
+    /// weight tiles, the matmuls' left operands and sums, the per-tile partial outputs and the
+    /// traces (see `read::read`). Callers compare it with the adapter's binding limit before
+    /// launching anything.
+    pub fn largest_read_buffer_bytes(&self) -> u64 {
+        let p = &self.params;
+        let (batch, row_tiles, k, outputs) = (p.batch as u64, p.row_tiles as u64, p.padded_rows as u64, p.outputs as u64);
+        let slots = self.sum_slots();
+        let total_slots = (slots.with_weight + slots.with_abs_weight + slots.with_conductance) as u64;
+        let trace_planes = if self.variant.traces { 4 } else { 1 };
+        let elements = [row_tiles * k * outputs, row_tiles * total_slots * batch * k.max(outputs), trace_planes * row_tiles * batch * outputs];
+        4 * elements.into_iter().max().unwrap_or(0)
+    }
+
     /// Left-operand slots of the read's three batched matmuls: `[with W, with |W|, with g+ + g−]`
     /// (see [`SumSlots`]).
     pub fn sum_slots(&self) -> SumSlots {

@@ -146,14 +146,17 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<NeuronState<D>>, neuron
             detail: format!("{planes}·T·N = {planes}·{steps}·{neurons} exceeds 2^32 elements; split the sequence"),
         });
     }
-    // The largest buffers are the stacked output and, in the backward, its gradient.
+    // The largest buffers: the stacked output [planes, T, N], and in the backward the input
+    // and initial-state gradient [T + states, N] and the f32 coefficient gradients
+    // [coeff_rows, N]. Checked here, before anything runs, so a backward cannot fail later.
     if let Some(limit) = max_binding_bytes(&device).filter(|_| fused) {
-        let needed = (planes * steps * neurons * dtype.size()) as u64;
+        let elements = (planes * steps).max(steps + kind.states()) * neurons;
+        let needed = ((elements * dtype.size()).max(kind.coeff_rows() * neurons * 4)) as u64;
         if needed > limit {
             return Err(NeuroError::TooLarge {
                 argument: "input",
                 detail: format!(
-                    "T·N = {steps}·{neurons} needs a {needed}-byte buffer for spikes and membranes, \
+                    "T·N = {steps}·{neurons} needs a {needed}-byte buffer for its states or their gradients, \
                      over this adapter's {limit}-byte binding limit; split the sequence or batch"
                 ),
             });
