@@ -207,8 +207,9 @@ impl ProgrammedCrossbar {
         settings.params.call = call;
         settings.variant.traces = traces;
         if let Some(limit) = max_binding_bytes(&device) {
-            // The read and, under autodiff, the transposed read of its input gradient.
-            let needed = settings.largest_read_buffer_bytes().max(settings.transposed(batch).largest_read_buffer_bytes());
+            // The read and, where the input tracks a gradient, the transposed read of it.
+            let backward = if input.is_require_grad() { settings.transposed(batch).largest_read_buffer_bytes() } else { 0 };
+            let needed = settings.largest_read_buffer_bytes().max(backward);
             if needed > limit {
                 return Err(NeuroError::TooLarge {
                     argument: "input",

@@ -147,11 +147,14 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<NeuronState<D>>, neuron
         });
     }
     // The largest buffers: the stacked output [planes, T, N], and in the backward the input
-    // and initial-state gradient [T + states, N] and the f32 coefficient gradients
-    // [coeff_rows, N]. Checked here, before anything runs, so a backward cannot fail later.
+    // and initial-state gradient [T + states, N] and, where a coefficient learns, the f32
+    // coefficient gradients [coeff_rows, N]. Checked here, before anything runs, so a backward
+    // cannot fail later.
     if let Some(limit) = max_binding_bytes(&device).filter(|_| fused) {
+        let learns = layout.coefficients.iter().any(|&c| matches!(neuron.coefficient(c), NeuronParameter::Tensor(t) if t.is_require_grad()));
         let elements = (planes * steps).max(steps + kind.states()) * neurons;
-        let needed = ((elements * dtype.size()).max(kind.coeff_rows() * neurons * 4)) as u64;
+        let coefficient_grads = if learns { kind.coeff_rows() * neurons * 4 } else { 0 };
+        let needed = (elements * dtype.size()).max(coefficient_grads) as u64;
         if needed > limit {
             return Err(NeuroError::TooLarge {
                 argument: "input",
