@@ -13,7 +13,12 @@ pub(crate) fn host_values(tensor: FloatTensor<Flex>) -> (Vec<f32>, Shape, DType)
     let data = try_read_sync(Flex::float_into_data(tensor)).expect("the CPU backend reads synchronously").expect("reading a CPU tensor cannot fail");
     let shape = data.shape().clone();
     let dtype = data.dtype();
-    (data.iter::<f32>().collect(), shape, dtype)
+    // f32 data hands over its buffer; others convert element by element.
+    let values = match dtype {
+        DType::F32 => data.try_into_vec::<f32>().expect("an f32 tensor holds f32 values"),
+        _ => data.iter::<f32>().collect(),
+    };
+    (values, shape, dtype)
 }
 
 /// A tensor of `dtype` on `like`'s device holding `values`.

@@ -158,7 +158,11 @@ pub fn forward(p: &StackedProblem) -> Vec<f32> {
         KernelBody::Lif => Box::new(lif::lif_forward(&p.lif())),
         KernelBody::Alpha => Box::new(alpha::alpha_forward(&p.alpha())),
     };
-    layout.outputs.iter().flat_map(|&plane| out.output(plane).to_vec()).collect()
+    let mut stacked = Vec::with_capacity(layout.outputs.len() * out.output(layout.outputs[0]).len());
+    for &plane in layout.outputs {
+        stacked.extend_from_slice(out.output(plane));
+    }
+    stacked
 }
 
 /// The backward from the stacked forward output and its gradient (`[outputs, T, N]` each):
@@ -199,6 +203,9 @@ pub fn backward(p: &StackedProblem, forward: &[f32], grad: &[f32]) -> (Vec<f32>,
     for &state in layout.states {
         grad_input.extend_from_slice(g.state(state));
     }
-    let grad_coeffs = layout.coefficients.iter().flat_map(|&c| g.coefficient(c).to_vec()).collect();
+    let mut grad_coeffs = Vec::with_capacity(layout.coefficients.len() * g.input.len());
+    for &coefficient in layout.coefficients {
+        grad_coeffs.extend_from_slice(g.coefficient(coefficient));
+    }
     (grad_input, grad_coeffs)
 }

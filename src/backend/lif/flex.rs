@@ -1,14 +1,16 @@
-//! Flex (Burn's CPU backend) implementation: runs the CPU reference, so every model that uses
-//! our ops also runs on a machine without a GPU.
+//! Flex (Burn's CPU backend) implementation: runs the CPU reference (on blocks of neurons in
+//! parallel, see `blocked`), so every model that uses our ops also runs on a machine without a
+//! GPU.
 
 use burn::backend::Flex;
 use burn::backend::tensor::FloatTensor;
 use burn::tensor::DType;
 
+use super::blocked;
 use super::{LifOps, lif_backward_shapes, stacked_shape};
 use crate::backend::flex_io::{device_tensor, host_values, storage};
 use crate::neuron::{LifSpec, NeuronKind, SavedState};
-use crate::reference::neuron::{self, StackedProblem};
+use crate::reference::neuron::StackedProblem;
 use crate::reference::saved_state;
 
 impl LifOps for Flex {
@@ -24,7 +26,7 @@ impl LifOps for Flex {
         let (initial, _, _) = host_values(initial);
         let (coeffs, _, _) = host_values(coeffs);
         let problem = StackedProblem { kind, spec, storage: storage(dtype), num_steps: shape[0], input: &input, initial: &initial, coeffs: &coeffs };
-        device_tensor(neuron::forward(&problem), stacked_shape(&shape, &kind), dtype, &like)
+        device_tensor(blocked::forward(&problem), stacked_shape(&shape, &kind), dtype, &like)
     }
 
     fn lif_forward_compact(
@@ -71,7 +73,7 @@ impl LifOps for Flex {
         };
         let (input_shape, coeff_grad_shape) = lif_backward_shapes(&shape, kind, coeff_grads);
         let problem = StackedProblem { kind, spec, storage: storage(dtype), num_steps: shape[1], input: &input, initial: &initial, coeffs: &coeffs };
-        let (grad_input, grad_coeffs) = neuron::backward(&problem, &forward, &grad);
+        let (grad_input, grad_coeffs) = blocked::backward(&problem, &forward, &grad);
         let grad_coeffs = if coeff_grads { grad_coeffs } else { vec![0.0; kind.coeff_rows()] };
         (device_tensor(grad_input, input_shape, dtype, &like), device_tensor(grad_coeffs, coeff_grad_shape, DType::F32, &like))
     }

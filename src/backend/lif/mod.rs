@@ -4,6 +4,7 @@
 //! starting-state rows and the output planes, in order.
 
 mod autodiff;
+mod blocked;
 mod cube;
 mod flex;
 

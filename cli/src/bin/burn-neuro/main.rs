@@ -11,6 +11,11 @@ mod train;
 
 use std::process::ExitCode;
 
+/// Training on the CPU path frees and reallocates tensors of tens of MB every step; mimalloc
+/// reuses them where the system allocator returns them to the OS each time (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

@@ -49,7 +49,7 @@ pub struct TrainArgs {
     /// Hidden neurons of mlp (default 1000) and mif-mlp (default 100).
     #[arg(long)]
     hidden: Option<usize>,
-    /// Compute precision (parameters stay f32). Default: f16; f32 for lenet (crossbar reads are f32).
+    /// Compute precision (parameters stay f32). Default: f16 on a GPU, f32 on the CPU path (its f16 is emulated); f32 for lenet (crossbar reads are f32).
     #[arg(long, value_enum)]
     precision: Option<Precision>,
     /// Train the same model in f16 and in f32 with the same seed and report both.
@@ -59,8 +59,11 @@ pub struct TrainArgs {
     epochs: usize,
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// `gpu` (Burn's default wgpu adapter), an adapter index from `burn-neuro info`, or `cpu`.
-    #[arg(long, default_value = "gpu")]
+    /// `auto`: a hardware GPU where wgpu finds one, else the CPU path (software rasterizers
+    /// such as llvmpipe/lavapipe, WARP or SwiftShader train several times slower than it);
+    /// `gpu` (Burn's default wgpu adapter, software or not), an adapter index from
+    /// `burn-neuro info`, or `cpu`.
+    #[arg(long, default_value = "auto")]
     device: String,
     /// Graphics API for `--device gpu`: its first adapter (default: wgpu's choice).
     #[arg(long, value_enum, default_value = "auto")]
@@ -131,19 +134,38 @@ impl Progress for Bar {
     }
 }
 
-fn device(spec: &str, backend: BackendArg) -> Result<Device, String> {
+/// The device `--device` names, and whether it is the CPU path.
+fn device(spec: &str, backend: BackendArg) -> Result<(Device, bool), String> {
     match spec {
-        "cpu" => Ok(Device::flex()),
+        "cpu" => Ok((Device::flex(), true)),
+        "auto" => {
+            let adapters: Vec<_> = list_adapters().into_iter().filter(|a| backend.admits(a)).collect();
+            // wgpu reports software rasterizers as `DeviceType::Cpu`.
+            if adapters.iter().any(|a| a.device_type != "Cpu") {
+                return Ok((backend.device()?, false));
+            }
+            let found = match adapters.first() {
+                None => "no GPU adapter".to_string(),
+                Some(_) => {
+                    let mut names: Vec<&str> = adapters.iter().map(|a| a.name.as_str()).collect();
+                    names.dedup();
+                    format!("only software rasterizers ({})", names.join(", "))
+                }
+            };
+            println!("device: {found}; training on the CPU path, several times faster than a rasterizer (--device gpu to use one)");
+            Ok((Device::flex(), true))
+        }
         "gpu" => {
             if list_adapters().is_empty() {
                 return Err("--device gpu: wgpu found no adapter (use --device cpu, or install a GPU driver / mesa-vulkan-drivers)".into());
             }
-            backend.device()
+            Ok((backend.device()?, false))
         }
         index => {
             let index: usize = index.parse().map_err(|_| format!("--device {index}: expected gpu, cpu or an adapter index"))?;
             let adapters = list_adapters();
-            adapters.get(index).ok_or_else(|| format!("--device {index}: no such adapter (valid: 0..{})", adapters.len()))?.device()
+            let adapter = adapters.get(index).ok_or_else(|| format!("--device {index}: no such adapter (valid: 0..{})", adapters.len()))?;
+            Ok((adapter.device()?, false))
         }
     }
 }
@@ -203,7 +225,9 @@ fn steps(args: &TrainArgs) -> Result<usize, String> {
 }
 
 /// The requested precision, or the model's default.
-fn precision(args: &TrainArgs) -> Result<Precision, String> {
+/// The compute precision: `--precision`, else f32 on the CPU path (its f16 is emulated, slower
+/// than f32) and f16 on a GPU.
+fn precision(args: &TrainArgs, on_cpu: bool) -> Result<Precision, String> {
     match (args.model, args.precision) {
         (ModelKind::Lenet, Some(Precision::F16)) => Err("--model lenet trains in f32 (crossbar reads are f32); drop --precision f16".into()),
         (ModelKind::Lenet, _) => Ok(Precision::F32),
@@ -212,6 +236,7 @@ fn precision(args: &TrainArgs) -> Result<Precision, String> {
         }
         (ModelKind::MifMlp, _) => Ok(Precision::F32),
         (_, Some(precision)) => Ok(precision),
+        (_, None) if on_cpu => Ok(Precision::F32),
         (_, None) => Ok(Precision::F16),
     }
 }
@@ -318,14 +343,14 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
     if args.model == ModelKind::LowbitCnn && lr > 1.0 && args.lowbit.cosine_t_max(&args.lowbit.recipe()?).is_some() {
         return Err(format!("--lr {lr}: the cosine schedule takes a rate of at most 1 (or use --lr-schedule constant)"));
     }
-    let precision = precision(&args)?;
+    let (device, on_cpu) = device(&args.device, args.backend)?;
+    let precision = precision(&args, on_cpu)?;
     if args.model != ModelKind::Lenet && args.on_chip.is_on() {
         return Err("--on-chip trains crossbar layers: use it with --model lenet".into());
     }
     if args.model == ModelKind::Lenet && args.compare_precision {
         return Err("--compare-precision: --model lenet trains in f32 only".into());
     }
-    let device = device(&args.device, args.backend)?;
     let (train_set, test_set) = datasets(&args)?;
     let source = args.data.as_ref().map_or("generated digits".to_string(), |d| d.display().to_string());
     println!("training on {} ({} train / {} test examples)", source, train_set.len(), test_set.len());

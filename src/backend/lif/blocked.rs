@@ -1,0 +1,148 @@
+//! The neuron reference on the CPU path, run on blocks of neurons in parallel.
+//!
+//! Neurons are independent, so a stacked problem splits by columns. The reference walks one
+//! neuron through all T steps before the next, which on a `[T, N]` buffer of a real layer
+//! (N = batch × features, ~10^5) misses the cache on every step and uses one core. Here each
+//! block's columns are gathered into a small problem (T × [`BLOCK`] values per plane, in cache),
+//! solved by the unchanged reference on a rayon thread, and scattered back. Every neuron runs
+//! the reference's own arithmetic in its own order, so the result is bit-identical to one
+//! serial call (`tests::blocks_equal_one_serial_call` holds it to that).
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::reference::neuron::{self, StackedProblem};
+
+/// Neurons per block: T × 256 values per plane stay in a core's L2 for T in the hundreds, and
+/// a real layer still gives every core many blocks.
+pub const BLOCK: usize = 256;
+
+/// `values` as `[rows, columns]` restricted to the columns in `range`: `[rows, range.len()]`.
+fn gather(values: &[f32], columns: usize, range: &Range<usize>) -> Vec<f32> {
+    let mut out = Vec::with_capacity(values.len() / columns * range.len());
+    for row in values.chunks_exact(columns) {
+        out.extend_from_slice(&row[range.clone()]);
+    }
+    out
+}
+
+/// The coefficient rows `[rows, L]` as each neuron of `range` reads them (neuron n uses
+/// column n % L): `[rows, range.len()]`.
+fn gather_coefficients(coeffs: &[f32], rows: usize, range: &Range<usize>) -> Vec<f32> {
+    let len = coeffs.len() / rows;
+    coeffs.chunks_exact(len).flat_map(|row| range.clone().map(move |n| row[n % len])).collect()
+}
+
+/// `out` (`[rows, columns]`) as one list of row pieces per block of [`BLOCK`] columns, so that
+/// blocks write their columns in parallel.
+fn column_blocks(out: &mut [f32], columns: usize) -> Vec<Vec<&mut [f32]>> {
+    let mut per_block: Vec<Vec<&mut [f32]>> = (0..columns.div_ceil(BLOCK)).map(|_| Vec::with_capacity(out.len() / columns)).collect();
+    for row in out.chunks_exact_mut(columns) {
+        for (block, piece) in per_block.iter_mut().zip(row.chunks_mut(BLOCK)) {
+            block.push(piece);
+        }
+    }
+    per_block
+}
+
+/// Writes a block's `[rows, width]` values into its row pieces.
+fn scatter(pieces: &mut [&mut [f32]], values: &[f32]) {
+    let width = values.len() / pieces.len();
+    for (piece, part) in pieces.iter_mut().zip(values.chunks_exact(width)) {
+        piece.copy_from_slice(part);
+    }
+}
+
+/// The column ranges of `neurons` in blocks of [`BLOCK`].
+fn blocks(neurons: usize) -> Vec<Range<usize>> {
+    (0..neurons).step_by(BLOCK).map(|start| start..(start + BLOCK).min(neurons)).collect()
+}
+
+/// The problem restricted to the neurons of `range`, owning its gathered buffers.
+struct BlockProblem {
+    input: Vec<f32>,
+    initial: Vec<f32>,
+    coeffs: Vec<f32>,
+}
+
+impl BlockProblem {
+    fn new(p: &StackedProblem, neurons: usize, range: &Range<usize>) -> Self {
+        BlockProblem {
+            input: gather(p.input, neurons, range),
+            initial: gather(p.initial, neurons, range),
+            coeffs: gather_coefficients(p.coeffs, p.kind.coeff_rows(), range),
+        }
+    }
+
+    fn problem<'a>(&'a self, p: &StackedProblem) -> StackedProblem<'a> {
+        StackedProblem { input: &self.input, initial: &self.initial, coeffs: &self.coeffs, ..p.clone() }
+    }
+}
+
+fn num_neurons(p: &StackedProblem) -> usize {
+    p.initial.len() / p.kind.states()
+}
+
+/// [`neuron::forward`]: the stacked `[outputs, T, N]` output.
+pub fn forward(p: &StackedProblem) -> Vec<f32> {
+    let neurons = num_neurons(p);
+    if neurons <= BLOCK {
+        return neuron::forward(p);
+    }
+    let mut out = vec![0.0; p.kind.outputs() * p.num_steps * neurons];
+    blocks(neurons).into_par_iter().zip(column_blocks(&mut out, neurons)).for_each(|(range, mut pieces)| {
+        let block = BlockProblem::new(p, neurons, &range);
+        scatter(&mut pieces, &neuron::forward(&block.problem(p)));
+    });
+    out
+}
+
+/// [`neuron::backward`]: `[T + states, N]` input and state gradients and `[coeff_rows, N]`
+/// per-neuron coefficient gradients, from the stacked forward output and its gradient.
+pub fn backward(p: &StackedProblem, forward: &[f32], grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let neurons = num_neurons(p);
+    if neurons <= BLOCK {
+        return neuron::backward(p, forward, grad);
+    }
+    let mut grad_input = vec![0.0; (p.num_steps + p.kind.states()) * neurons];
+    let mut grad_coeffs = vec![0.0; p.kind.coeff_rows() * neurons];
+    let pieces = column_blocks(&mut grad_input, neurons).into_iter().zip(column_blocks(&mut grad_coeffs, neurons));
+    blocks(neurons).into_par_iter().zip(pieces.collect::<Vec<_>>()).for_each(|(range, (mut input_pieces, mut coeff_pieces))| {
+        let block = BlockProblem::new(p, neurons, &range);
+        let (input, coeffs) = neuron::backward(&block.problem(p), &gather(forward, neurons, &range), &gather(grad, neurons, &range));
+        scatter(&mut input_pieces, &input);
+        scatter(&mut coeff_pieces, &coeffs);
+    });
+    (grad_input, grad_coeffs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::neuron::{LifSpec, NeuronKind, ResetMode};
+    use crate::reference::Storage;
+
+    /// Deterministic values in [lo, hi).
+    fn values(len: usize, seed: u32, lo: f32, hi: f32) -> Vec<f32> {
+        (0..len as u32).map(|i| lo + (hi - lo) * ((i.wrapping_mul(2_654_435_761) ^ seed) % 10_007) as f32 / 10_007.0).collect()
+    }
+
+    #[test]
+    fn blocks_equal_one_serial_call() {
+        // Neurons not a multiple of the block, a coefficient period that does not divide it,
+        // every kind, forward and backward.
+        let (steps, neurons) = (7, 3 * BLOCK + 37);
+        for kind in NeuronKind::ALL {
+            let spec = LifSpec { reset: ResetMode::Zero, reset_delay: false, ..LifSpec::snntorch_default() };
+            let input = values(steps * neurons, 1, -0.5, 1.5);
+            let initial = values(kind.states() * neurons, 2, 0.0, 1.0);
+            let coeffs = values(kind.coeff_rows() * 5, 3, 0.3, 0.95);
+            let p = StackedProblem { kind, spec, storage: Storage::F32, num_steps: steps, input: &input, initial: &initial, coeffs: &coeffs };
+            let serial = neuron::forward(&p);
+            assert_eq!(forward(&p), serial, "{kind:?} forward");
+            let grad = values(serial.len(), 4, -1.0, 1.0);
+            assert_eq!(backward(&p, &serial, &grad), neuron::backward(&p, &serial, &grad), "{kind:?} backward");
+        }
+    }
+}
