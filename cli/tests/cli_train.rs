@@ -135,6 +135,19 @@ fn assert_one_line_error(output: &Output, contains: &str) {
 }
 
 #[test]
+fn the_default_device_is_the_cpu_path_where_wgpu_finds_only_software_rasterizers() {
+    let adapters = burn_neuro::adapters::list_adapters();
+    let stdout = assert_success(&train(&scratch("auto"), &["--epochs", "1"]));
+    let announced = stdout.lines().any(|l| l.starts_with("device: ") && l.contains("training on the CPU path"));
+    let only_software = adapters.iter().all(|a| a.device_type == "Cpu");
+    assert_eq!(announced, only_software, "adapters {:?}:\n{stdout}", adapters.iter().map(|a| &a.device_type).collect::<Vec<_>>());
+    if only_software {
+        // f32 by default on the CPU path.
+        assert!(stdout.lines().last().unwrap_or_default().contains("(f32,"), "{stdout}");
+    }
+}
+
+#[test]
 fn train_errors_are_one_clear_line() {
     let out = scratch("errors");
     assert_one_line_error(&train(&out, &["--data", "/nonexistent/mnist"]), "--data /nonexistent/mnist: not a folder");
@@ -150,9 +163,10 @@ fn train_errors_are_one_clear_line() {
 
 #[test]
 fn memory_light_training_holds_less_and_learns_the_same() {
+    // Device memory is measured on a GPU (software or not), not on the CPU path.
     let (full, light) = (scratch("full-state"), scratch("light-state"));
-    assert_success(&train(&full, &["--precision", "f32", "--epochs", "1"]));
-    let stdout = assert_success(&train(&light, &["--precision", "f32", "--epochs", "1", "--memory-light"]));
+    assert_success(&train(&full, &["--device", "gpu", "--precision", "f32", "--epochs", "1"]));
+    let stdout = assert_success(&train(&light, &["--device", "gpu", "--precision", "f32", "--epochs", "1", "--memory-light"]));
     assert!(stdout.contains("held for backward"), "{stdout}");
     let (full, light) = (&metrics(&full)[0], &metrics(&light)[0]);
     let (held_full, held_light) = (full.held_for_backward_bytes.expect("reported"), light.held_for_backward_bytes.expect("reported"));

@@ -72,9 +72,11 @@ fn analog_sgd_ideal_updates_and_the_digital_baseline_run() {
     let stdout = success(&train(&sgd, &["--on-chip", "sgd", "--device-model", "idealized", "--epochs", "1"]));
     assert!(stdout.contains("lenet/sgd/idealized"), "{stdout}");
     assert!(metrics(&sgd)[0].devices.is_some());
-    let stdout = success(&train(&digital, &["--epochs", "1"]));
-    assert!(metrics(&digital)[0].devices.is_none() && !stdout.contains("devices:"), "{stdout}");
-    assert!(metrics(&digital)[0].test_accuracy > 0.2, "the digital LeNet learns");
+    // Three epochs: one on 256 examples leaves LeNet near 20% on either path.
+    let stdout = success(&train(&digital, &["--epochs", "3"]));
+    let runs = metrics(&digital);
+    assert!(runs.iter().all(|m| m.devices.is_none()) && !stdout.contains("devices:"), "{stdout}");
+    assert!(runs[2].test_accuracy > 0.3, "the digital LeNet learns: {stdout}");
     // Analog reads with exact digital updates: no devices to report, a robustness check all the same.
     let ideal = scratch("ideal-update");
     let stdout = success(&train(&ideal, &["--on-chip", "ideal-update", "--epochs", "1"]));
