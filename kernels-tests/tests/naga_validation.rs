@@ -346,3 +346,19 @@ fn lif_kernels_are_rendered_from_the_right_files() {
         }
     }
 }
+
+/// Every kernel carries the bit-pattern NaN tests of shaders/nonfinite.wgsl in its preamble (the
+/// non-finite policy relies on them where WGSL's comparisons and clamp may drop a NaN), and the
+/// kernels that clamp or test values use them rather than a float comparison with NaN.
+#[test]
+fn every_kernel_carries_the_non_finite_helpers() {
+    let helpers = include_str!("../../shaders/nonfinite.wgsl");
+    assert!(helpers.contains("fn clamp_keep_nan(") && helpers.contains("fn is_nan_f32("));
+    for variant in kernels_tests::every_kernel_variant() {
+        assert!(variant.source.contains(helpers), "{}: the preamble lacks shaders/nonfinite.wgsl", variant.name);
+        assert!(!variant.source.contains("value != value"), "{}: a NaN test by comparison", variant.name);
+    }
+    let beta_clamp = "clamp_keep_nan(coefficient(BETA_ROW, c), 0.0, 1.0)";
+    assert!(include_str!("../../shaders/lif_forward.wgsl").contains(beta_clamp));
+    assert!(include_str!("../../shaders/lif_alpha_forward.wgsl").contains(beta_clamp));
+}
