@@ -22,7 +22,6 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
         let g = g_prog * exp(-nu * p.log_time_ratio);
         let q = min(0.0088 / max(pow(max(g_prog * p.inv_g_max, 0.0), 0.65), 1.0e-3), 0.2);
         let z = normal_from(philox(vec4<u32>(i, polarity, DRIFT_STREAM, p.realisation), key));
-        let value = g + g * q * p.read_noise_factor * z;
-        drifted[polarity * p.devices + i] = select(max(value, 0.0), value, is_nan_f32(value));
+        drifted[polarity * p.devices + i] = max_keep_nan(g + g * q * p.read_noise_factor * z, 0.0);
     }
 }

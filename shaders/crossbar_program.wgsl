@@ -35,7 +35,7 @@ fn program_device(goal: f32, device: u32, polarity: u32) -> vec2<f32> {
     if p.device_variation > 0.0 {
         g *= 1.0 + p.device_variation * normal_from(philox(vec4<u32>(device, polarity, PROGRAM_STREAM, 2u), key));
     }
-    g = select(max(g, 0.0), g, is_nan_f32(g));
+    g = max_keep_nan(g, 0.0);
     let u = uniform_from(philox(vec4<u32>(device, polarity, PROGRAM_STREAM, 3u), key).x);
     if u < p.stuck_at_min {
         g = p.g_min;
@@ -71,8 +71,8 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     if !is_finite_f32(weight[i]) {
         w = nan_f32();
     }
-    let positive = program_device(params.g_min + span * select(max(w, 0.0), w, is_nan_f32(w)), i, 0u);
-    let negative = program_device(params.g_min + span * select(max(-w, 0.0), w, is_nan_f32(w)), i, 1u);
+    let positive = program_device(params.g_min + span * max_keep_nan(w, 0.0), i, 0u);
+    let negative = program_device(params.g_min + span * max_keep_nan(-w, 0.0), i, 1u);
     planes[i] = positive.x;
     planes[n + i] = negative.x;
     if DRIFT {

@@ -22,6 +22,11 @@ fn clamp_keep_nan(x: f32, low: f32, high: f32) -> f32 {
     return select(clamp(x, low, high), x, is_nan_f32(x));
 }
 
+// `max(x, low)` that returns a NaN argument unchanged (`max_keep_nan` of the CPU reference).
+fn max_keep_nan(x: f32, low: f32) -> f32 {
+    return select(max(x, low), x, is_nan_f32(x));
+}
+
 // A quiet NaN, for outputs the policy poisons.
 fn nan_f32() -> f32 {
     return bitcast<f32>(0x7fc00000u);

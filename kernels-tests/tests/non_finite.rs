@@ -84,7 +84,6 @@ fn sparse_dense_and_auto_propagation_agree_on_non_finite_weights_spikes_and_grad
     let cases = [("non-finite weights", &spikes, &weight, &finite_grad), ("a NaN output gradient", &spikes, &finite_weight, &nan_grad)];
     let graded = [("a NaN spike", &nan_spike, &finite_weight, &finite_grad)];
     for device in [gpu().autodiff(), cpu().autodiff()] {
-        let dense_reference = |s: &[f32], w: &[f32], g: &[f32]| propagate(&cpu().autodiff(), s, w, g, Propagation::Dense, false);
         for (what, s, w, g) in cases.iter().chain(&graded) {
             let (expected_y, expected_dw) = dense_reference(s, w, g);
             let binary_modes: &[bool] = if what.contains("spike") { &[false] } else { &[false, true] };
@@ -100,14 +99,15 @@ fn sparse_dense_and_auto_propagation_agree_on_non_finite_weights_spikes_and_grad
     }
     // What the dense math gives, spelled out: a non-finite weight poisons its whole column,
     // a NaN spike its whole row.
-    let (y, _) = dense_reference_outputs(&spikes, &weight);
+    let (y, _) = dense_reference(&spikes, &weight, &finite_grad);
     assert_eq!(non_finite_columns(&y, 4), [false, true, true, false]);
-    let (y, _) = dense_reference_outputs(&nan_spike, &finite_weight);
+    let (y, _) = dense_reference(&nan_spike, &finite_weight, &finite_grad);
     assert!(y[4..8].iter().all(|v| v.is_nan()) && y[..4].iter().chain(&y[8..]).all(|v| v.is_finite()));
 }
 
-fn dense_reference_outputs(spikes: &[f32], weight: &[f32]) -> (Vec<f32>, Vec<f32>) {
-    propagate(&cpu().autodiff(), spikes, weight, &[0.0; 12], Propagation::Dense, false)
+/// What the dense math gives: the dense path on the CPU.
+fn dense_reference(spikes: &[f32], weight: &[f32], grad_output: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    propagate(&cpu().autodiff(), spikes, weight, grad_output, Propagation::Dense, false)
 }
 
 /// A crossbar with every converter and noise source on, read once at a fixed index.
