@@ -9,6 +9,7 @@
 //!   layers, spike encoders and losses;
 //! - [`analog`]: crossbar-array layers and their configs;
 //! - [`data`]: MNIST's IDX files and a generated digit set, as image batches;
+//! - [`reservoir`]: RN-Net's memristor reservoir nodes;
 //! - [`quant`]: low-bit (quantized and binarized) weights and threshold annealing;
 //! - [`spikeplot`]: raster plots, spike counts and membrane traces as PNG files;
 //! - [`ops`]: checked functions on `Tensor<D>` ([`neuron_forward`], [`neuron_step`], [`lif`],
@@ -34,6 +35,7 @@ pub mod ops;
 pub mod quant;
 #[doc(hidden)]
 pub mod reference;
+pub mod reservoir;
 #[doc(hidden)]
 pub mod rng;
 pub mod snn;

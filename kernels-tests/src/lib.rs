@@ -249,6 +249,14 @@ pub fn every_kernel_variant() -> Vec<KernelVariant> {
             push(format!("spike_pack {pass:?}"), String::new(), Some(dtype), spike_pack_shader(pass, dtype));
         }
         push("spikegen rate".into(), String::new(), Some(dtype), rate_shader(dtype));
+        for backward in [false, true] {
+            push(
+                format!("reservoir_node backward={backward}"),
+                String::new(),
+                Some(dtype),
+                burn_neuro::kernels::reservoir_node::reservoir_node_shader(backward, dtype),
+            );
+        }
     }
     for probe in [CeilingProbe::Copy, CeilingProbe::Fma] {
         push(format!("ceiling {probe:?}"), String::new(), None, ceiling_shader(probe));

@@ -157,6 +157,15 @@ fn mif_kernels_declare_their_bindings() {
 }
 
 #[test]
+fn reservoir_node_kernels_declare_their_bindings() {
+    use burn_neuro::kernels::reservoir_node::{reservoir_node_backward_bindings, reservoir_node_forward_bindings, reservoir_node_shader};
+    for dtype in [DType::F32, DType::F16] {
+        check(&reservoir_node_shader(false, dtype), Some(dtype), &reservoir_node_forward_bindings(), &format!("reservoir_node forward {dtype:?}"));
+        check(&reservoir_node_shader(true, dtype), Some(dtype), &reservoir_node_backward_bindings(), &format!("reservoir_node backward {dtype:?}"));
+    }
+}
+
+#[test]
 fn pulsed_update_declares_its_bindings() {
     use burn_neuro::kernels::pulsed_update::{pulsed_update_bindings, pulsed_update_shader};
     check(&pulsed_update_shader(), None, &pulsed_update_bindings(), "pulsed_update");

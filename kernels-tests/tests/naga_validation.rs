@@ -277,6 +277,23 @@ fn mif_kernels_validate_and_their_params_match() {
 }
 
 #[test]
+fn reservoir_node_kernels_validate_and_their_params_match() {
+    use burn_neuro::kernels::reservoir_node::{ReservoirNodeParams, reservoir_node_shader};
+    for dtype in [DType::F32, DType::F16] {
+        for backward in [false, true] {
+            validate(&reservoir_node_shader(backward, dtype), &format!("reservoir_node backward={backward} {dtype:?}"));
+        }
+    }
+    let module = validate(&reservoir_node_shader(false, DType::F32), "reservoir_node forward");
+    let (members, span) = struct_layout(&module, "ReservoirNodeParams");
+    macro_rules! offsets {
+        ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(ReservoirNodeParams, $field) as u32)),*] };
+    }
+    assert_eq!(members, offsets!(neurons, channels, steps, g_max));
+    assert_eq!(span as usize, std::mem::size_of::<ReservoirNodeParams>());
+}
+
+#[test]
 fn spikegen_rate_validates_and_its_params_match() {
     use burn_neuro::kernels::spikegen::{RateParams, rate_shader};
     for dtype in [DType::F32, DType::F16] {

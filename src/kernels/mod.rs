@@ -15,6 +15,7 @@ pub mod crossbar;
 pub mod lif;
 pub mod mif;
 pub mod pulsed_update;
+pub mod reservoir_node;
 pub mod spike_pack;
 pub mod spike_propagate;
 pub mod spikegen;

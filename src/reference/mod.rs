@@ -11,6 +11,7 @@ pub mod lif;
 pub mod mif;
 pub mod neuron;
 pub mod pulsed_update;
+pub mod reservoir_node;
 pub mod saved_state;
 pub mod spike_propagate;
 pub mod spikegen;

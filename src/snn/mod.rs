@@ -8,7 +8,7 @@ mod layer;
 mod leaky;
 pub mod loss;
 mod mif;
-mod parameter;
+pub(crate) mod parameter;
 mod precision;
 mod recurrent;
 pub mod spikegen;
