@@ -267,6 +267,8 @@ pub fn every_kernel_variant() -> Vec<KernelVariant> {
     for backward in [false, true] {
         push(format!("mif backward={backward}"), String::new(), None, burn_neuro::kernels::mif::mif_shader(backward));
     }
+    // f32 only: the WOx node's currents need it.
+    push("wox_node".into(), String::new(), None, burn_neuro::kernels::wox_node::wox_node_shader());
     all
 }
 

@@ -166,6 +166,12 @@ fn reservoir_node_kernels_declare_their_bindings() {
 }
 
 #[test]
+fn wox_node_kernel_declares_its_bindings() {
+    use burn_neuro::kernels::wox_node::{wox_node_bindings, wox_node_shader};
+    check(&wox_node_shader(), None, &wox_node_bindings(), "wox_node");
+}
+
+#[test]
 fn pulsed_update_declares_its_bindings() {
     use burn_neuro::kernels::pulsed_update::{pulsed_update_bindings, pulsed_update_shader};
     check(&pulsed_update_shader(), None, &pulsed_update_bindings(), "pulsed_update");

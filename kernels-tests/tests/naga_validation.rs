@@ -294,6 +294,18 @@ fn reservoir_node_kernels_validate_and_their_params_match() {
 }
 
 #[test]
+fn wox_node_kernel_validates_and_its_params_match() {
+    use burn_neuro::kernels::wox_node::{WoxNodeParams, wox_node_shader};
+    let module = validate(&wox_node_shader(), "wox_node");
+    let (members, span) = struct_layout(&module, "WoxNodeParams");
+    macro_rules! offsets {
+        ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(WoxNodeParams, $field) as u32)),*] };
+    }
+    assert_eq!(members, offsets!(neurons, steps, alpha, beta, gamma, delta, lambda_dt, eta, w_min, dt_over_tau));
+    assert_eq!(span as usize, std::mem::size_of::<WoxNodeParams>());
+}
+
+#[test]
 fn spikegen_rate_validates_and_its_params_match() {
     use burn_neuro::kernels::spikegen::{RateParams, rate_shader};
     for dtype in [DType::F32, DType::F16] {

@@ -18,6 +18,7 @@ pub mod reservoir_node;
 pub mod spike_propagate;
 pub mod spikegen;
 pub mod update_quantize;
+pub mod wox_node;
 
 pub use ceiling::CeilingOps;
 pub use crossbar::CrossbarOps;
@@ -28,3 +29,4 @@ pub use reservoir_node::ReservoirNodeOps;
 pub use spike_propagate::SpikePropagateOps;
 pub use spikegen::SpikegenOps;
 pub use update_quantize::UpdateQuantizeOps;
+pub use wox_node::WoxNodeOps;

@@ -19,6 +19,7 @@ pub mod reservoir_node;
 pub mod spike_pack;
 pub mod spike_propagate;
 pub mod spikegen;
+pub mod wox_node;
 
 use burn::backend::wgpu::CubeTensor;
 use burn::cubecl::CubeCount;

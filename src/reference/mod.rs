@@ -15,6 +15,7 @@ pub mod reservoir_node;
 pub mod saved_state;
 pub mod spike_propagate;
 pub mod spikegen;
+pub mod wox_node;
 
 /// How a kernel stores tensors in memory; arithmetic is always f32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

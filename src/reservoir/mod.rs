@@ -4,6 +4,8 @@
 //!   (Yoo et al., Adv. Intell. Syst. 2024) fused over T in one WGSL launch, with an exact
 //!   reverse-scan backward, so a reservoir layer can sit inside a trained network:
 //!   `G_t = P_c·(G_max − G_{t−1})·δ_t + G_{t−1}·e^{−1/τ}`.
+//! - [`wox_node`]: the WOx dynamic memristor of Du et al. 2017 as a physical node (voltage
+//!   pulses in, state and current out), fused over T.
 //!
 //! ```
 //! use burn::tensor::{Device, Tensor, TensorData};
@@ -21,5 +23,7 @@
 //! ```
 
 pub mod node;
+pub mod wox;
 
 pub use node::{ReservoirNode, ReservoirNodeConfig, ReservoirNodeOutput, reservoir_node, reservoir_node_composite};
+pub use wox::{WoxOutput, WoxParams, wox_node};
