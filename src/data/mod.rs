@@ -12,6 +12,7 @@
 //! assert_eq!((pixels.len(), labels.len()), (32 * 784, 32));
 //! ```
 
+pub mod events;
 pub mod idx;
 pub mod synthetic;
 
