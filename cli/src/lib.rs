@@ -5,4 +5,5 @@
 
 pub mod bench;
 pub mod chart;
+pub mod reservoir;
 pub mod train;

@@ -269,6 +269,7 @@ pub fn every_kernel_variant() -> Vec<KernelVariant> {
     }
     // f32 only: the WOx node's currents need it.
     push("wox_node".into(), String::new(), None, burn_neuro::kernels::wox_node::wox_node_shader());
+    push("esn_layer".into(), String::new(), None, burn_neuro::kernels::esn_layer::esn_layer_shader());
     all
 }
 

@@ -172,6 +172,12 @@ fn wox_node_kernel_declares_its_bindings() {
 }
 
 #[test]
+fn esn_layer_kernel_declares_its_bindings() {
+    use burn_neuro::kernels::esn_layer::{esn_layer_bindings, esn_layer_shader};
+    check(&esn_layer_shader(), None, &esn_layer_bindings(), "esn_layer");
+}
+
+#[test]
 fn pulsed_update_declares_its_bindings() {
     use burn_neuro::kernels::pulsed_update::{pulsed_update_bindings, pulsed_update_shader};
     check(&pulsed_update_shader(), None, &pulsed_update_bindings(), "pulsed_update");

@@ -306,6 +306,18 @@ fn wox_node_kernel_validates_and_its_params_match() {
 }
 
 #[test]
+fn esn_layer_kernel_validates_and_its_params_match() {
+    use burn_neuro::kernels::esn_layer::{EsnLayerParams, esn_layer_shader};
+    let module = validate(&esn_layer_shader(), "esn_layer");
+    let (members, span) = struct_layout(&module, "EsnLayerParams");
+    macro_rules! offsets {
+        ($($field:ident),*) => { vec![$((stringify!($field).to_string(), std::mem::offset_of!(EsnLayerParams, $field) as u32)),*] };
+    }
+    assert_eq!(members, offsets!(neurons, steps, batch, leak));
+    assert_eq!(span as usize, std::mem::size_of::<EsnLayerParams>());
+}
+
+#[test]
 fn spikegen_rate_validates_and_its_params_match() {
     use burn_neuro::kernels::spikegen::{RateParams, rate_shader};
     for dtype in [DType::F32, DType::F16] {

@@ -10,6 +10,7 @@
 
 pub mod ceiling;
 pub mod crossbar;
+pub mod esn_layer;
 mod flex_io;
 pub mod lif;
 pub mod mif;
@@ -22,6 +23,7 @@ pub mod wox_node;
 
 pub use ceiling::CeilingOps;
 pub use crossbar::CrossbarOps;
+pub use esn_layer::EsnLayerOps;
 pub use lif::LifOps;
 pub use mif::MifOps;
 pub use pulsed_update::PulsedUpdateOps;

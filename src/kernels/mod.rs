@@ -12,6 +12,7 @@ pub mod canary;
 
 pub mod ceiling;
 pub mod crossbar;
+pub mod esn_layer;
 pub mod lif;
 pub mod mif;
 pub mod pulsed_update;

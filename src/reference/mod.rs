@@ -7,6 +7,7 @@
 pub mod alpha;
 pub mod ceiling;
 pub mod crossbar;
+pub mod esn_layer;
 pub mod lif;
 pub mod mif;
 pub mod neuron;

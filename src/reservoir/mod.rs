@@ -22,8 +22,13 @@
 //! # Ok::<(), burn_neuro::NeuroError>(())
 //! ```
 
+pub mod esn;
 pub mod node;
+pub mod readout;
+pub mod spectrum;
+pub mod tasks;
 pub mod wox;
 
+pub use esn::{DeepEsn, DeepEsnConfig, EsnNode, esn_layer};
 pub use node::{ReservoirNode, ReservoirNodeConfig, ReservoirNodeOutput, reservoir_node, reservoir_node_composite};
 pub use wox::{WoxOutput, WoxParams, wox_node};

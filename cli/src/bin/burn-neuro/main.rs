@@ -6,6 +6,7 @@ mod bench;
 mod info;
 mod lowbit;
 mod on_chip;
+mod reservoir;
 mod runtime_dir;
 mod train;
 
@@ -33,6 +34,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Train a spiking network end to end (f16 by default) on generated digits or MNIST.
     Train(train::TrainArgs),
+    /// Deep vs single reservoir on NARMA-10 or Mackey-Glass: NRMSE, per-layer state spectra, PNG plots.
+    Reservoir(reservoir::ReservoirArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
         Command::Info(args) => info::run(args),
         Command::Bench(args) => bench::run_command(args),
         Command::Train(args) => train::run_command(args),
+        Command::Reservoir(args) => reservoir::run_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
