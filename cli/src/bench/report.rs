@@ -92,10 +92,12 @@ pub fn charts(record: &BenchRecord, dir: &Path, stem: &str) -> Result<Vec<std::p
     let bars: Vec<(String, f64)> = record
         .results
         .iter()
-        .filter(|r| r.family == "lif")
+        .filter(|r| r.family == "lif" || r.family == "reservoir_node")
         .map(|r| {
             let params: Vec<String> = r.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            (format!("{} {} {} {}", r.family, r.variant, r.dtype, params.join(" ")), 100.0 * r.rates.fraction_of_copy_peak)
+            // The pass only where a family measures more than whole training steps.
+            let pass = if r.pass == "forward+backward" { String::new() } else { format!(" {}", r.pass) };
+            (format!("{} {}{} {} {}", r.family, r.variant, pass, r.dtype, params.join(" ")), 100.0 * r.rates.fraction_of_copy_peak)
         })
         .collect();
     bar_chart(&peak_path, &format!("% of measured copy bandwidth - {}", record.adapter.name), "% of copy peak", &bars)?;

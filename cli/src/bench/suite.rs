@@ -97,6 +97,7 @@ impl SuiteConfig {
             + self.pulse_counts.len()
             + dtypes * 3
             + 2
+            + dtypes * 3
     }
 }
 

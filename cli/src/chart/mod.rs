@@ -12,7 +12,9 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+mod confusion;
 mod histogram;
+pub use confusion::confusion_matrix;
 pub use histogram::histogram;
 
 const WIDTH: u32 = 900;

@@ -7,6 +7,7 @@ pub mod lif;
 pub mod lowbit;
 pub mod mif;
 pub mod pulsed_update;
+pub mod reservoir_node;
 pub mod snn_harness;
 pub mod spike_propagate;
 
@@ -25,7 +26,7 @@ pub struct Family {
 }
 
 /// Every family, in the order `bench` runs them (the ceilings first).
-pub const FAMILIES: [Family; 8] = [
+pub const FAMILIES: [Family; 9] = [
     Family { name: "ceiling", run: ceiling::run },
     Family { name: "lif", run: lif::run },
     Family { name: "spike_propagate", run: spike_propagate::run },
@@ -34,6 +35,7 @@ pub const FAMILIES: [Family; 8] = [
     Family { name: "pulsed_update", run: pulsed_update::run },
     Family { name: "lowbit", run: lowbit::run },
     Family { name: "mif", run: mif::run },
+    Family { name: "reservoir_node", run: reservoir_node::run },
 ];
 
 /// What the families share while they run on one device, and what they add to.

@@ -7,6 +7,7 @@ mod info;
 mod lowbit;
 mod on_chip;
 mod reservoir;
+mod rn_net;
 mod runtime_dir;
 mod train;
 

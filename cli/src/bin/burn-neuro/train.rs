@@ -15,6 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::backend::BackendArg;
 use crate::lowbit::{self, LowBitArgs};
 use crate::on_chip::{self, OnChipArgs};
+use crate::rn_net::{self, RnNetArgs};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Precision {
@@ -37,6 +38,10 @@ enum ModelKind {
     /// MEMprop: 784 → hidden → 10 memristive integrate-and-fire neurons, exact BPTT (no
     /// surrogate), loss Σ_t NLL(log_softmax(v_t)), prediction by peak membrane; f32 only.
     MifMlp,
+    /// RN-Net on event streams (generated gestures, or DVS128 Gesture from tonic's cache with
+    /// --data): reservoir nodes → conv blocks → reservoir → linear, trained next to the same CNN
+    /// on summed frames; confusion matrices of both. f32 only.
+    RnNet,
 }
 
 #[derive(clap::Args)]
@@ -100,9 +105,18 @@ pub struct TrainArgs {
     lowbit: LowBitArgs,
 }
 
-struct Bar {
-    bar: ProgressBar,
+pub(crate) struct Bar {
+    pub(crate) bar: ProgressBar,
     epochs: usize,
+}
+
+impl Bar {
+    /// A bar over the batches of each of `epochs` epochs, printing a line per epoch.
+    pub(crate) fn new(epochs: usize) -> Bar {
+        let bar = ProgressBar::new(1);
+        bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
+        Bar { bar, epochs }
+    }
 }
 
 impl Progress for Bar {
@@ -192,6 +206,7 @@ fn model_name(model: ModelKind) -> &'static str {
         ModelKind::Lenet => "lenet",
         ModelKind::LowbitCnn => "lowbit-cnn",
         ModelKind::MifMlp => "mif-mlp",
+        ModelKind::RnNet => "rn-net",
     }
 }
 
@@ -201,7 +216,7 @@ fn learning_rate(args: &TrainArgs) -> Result<f64, String> {
         ModelKind::Cnn => 1e-2,
         ModelKind::Lenet => 0.1,
         ModelKind::LowbitCnn => args.lowbit.recipe()?.learning_rate,
-        ModelKind::MifMlp => 1e-3,
+        ModelKind::MifMlp | ModelKind::RnNet => 1e-3,
     }))
 }
 
@@ -209,6 +224,7 @@ fn batch_size(args: &TrainArgs) -> Result<usize, String> {
     Ok(args.batch_size.unwrap_or(match args.model {
         ModelKind::Lenet => 32,
         ModelKind::LowbitCnn => args.lowbit.recipe()?.batch_size,
+        ModelKind::RnNet => 32,
         _ => 128,
     }))
 }
@@ -220,6 +236,8 @@ fn steps(args: &TrainArgs) -> Result<usize, String> {
         (ModelKind::LowbitCnn, None) => args.lowbit.recipe()?.steps,
         // The MIF's time constants are 100 steps: one spike takes about 50.
         (ModelKind::MifMlp, None) => 100,
+        // Time bins per event sample.
+        (ModelKind::RnNet, None) => 32,
         (_, None) => 25,
     })
 }
@@ -257,6 +275,7 @@ fn run_one(
             ModelKind::Lenet => args.on_chip.run_name(),
             ModelKind::LowbitCnn => format!("lowbit-cnn:{}", args.lowbit.run_name()?),
             ModelKind::MifMlp => "mif-mlp".into(),
+            ModelKind::RnNet => "rn-net".into(),
         },
         precision: match precision {
             Precision::F16 => "F16",
@@ -285,9 +304,7 @@ fn run_one(
     if precision == Precision::F16 && !device.supports_dtype(burn::tensor::DType::F16) {
         return Err("--precision f16: this adapter lacks SHADER_F16; use --precision f32".into());
     }
-    let bar = ProgressBar::new(1);
-    bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
-    let mut progress = Bar { bar, epochs: args.epochs };
+    let mut progress = Bar::new(args.epochs);
     // Same seed, same initial weights, whatever the precision.
     device.seed(args.seed);
     let (resume, bar) = (args.resume, &mut progress);
@@ -302,6 +319,7 @@ fn run_one(
             train(model, train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam())
         }
         ModelKind::Lenet => on_chip::train_lenet(&args.on_chip, train_set, test_set, &settings, device, &out, resume, bar),
+        ModelKind::RnNet => Err("--model rn-net runs through its own loop".into()),
         ModelKind::LowbitCnn => match &recipe {
             Some(recipe) => lowbit::train_lowbit(recipe, train_set, test_set, &settings, device, &out, resume, bar),
             None => Err("--model lowbit-cnn needs a recipe".into()),
@@ -311,9 +329,41 @@ fn run_one(
     outcome
 }
 
+impl TrainArgs {
+    /// What `--model rn-net` takes from the shared flags (it refuses the others).
+    fn rn_net_args(&self) -> Result<RnNetArgs, String> {
+        let refused = [
+            (self.hidden.is_some(), "--hidden"),
+            (self.precision == Some(Precision::F16), "--precision f16"),
+            (self.compare_precision, "--compare-precision"),
+            (self.resume, "--resume"),
+            (self.memory_light, "--memory-light"),
+            (self.on_chip.is_on(), "--on-chip"),
+            (self.lowbit.is_set(), "--recipe and the low-bit flags"),
+        ];
+        if let Some((_, flag)) = refused.iter().find(|(set, _)| *set) {
+            return Err(format!("{flag}: not available with --model rn-net (f32, trained from scratch, no checkpoint resume)"));
+        }
+        Ok(RnNetArgs {
+            data: self.data.clone(),
+            epochs: self.epochs,
+            seed: self.seed,
+            batch_size: batch_size(self)?,
+            learning_rate: learning_rate(self)?,
+            bins: steps(self)?,
+            train_size: self.train_size,
+            test_size: self.test_size,
+            out: self.out.clone(),
+        })
+    }
+}
+
 pub fn run_command(args: TrainArgs) -> Result<(), String> {
     if args.epochs == 0 || batch_size(&args)? == 0 || steps(&args)? == 0 {
         return Err("--epochs, --batch-size and --steps must be at least 1".into());
+    }
+    if args.model == ModelKind::RnNet {
+        return rn_net::run(&args.rn_net_args()?, device(&args.device, args.backend)?.0);
     }
     if args.model == ModelKind::MifMlp {
         if args.compare_precision {
