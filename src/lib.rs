@@ -8,7 +8,8 @@
 //! - [`snn`]: Burn modules ([`snn::Leaky`], [`snn::Synaptic`], …) to put next to `burn::nn`
 //!   layers, spike encoders and losses;
 //! - [`analog`]: crossbar-array layers and their configs;
-//! - [`data`]: MNIST's IDX files and a generated digit set, as image batches;
+//! - [`data`]: MNIST's IDX files and a generated digit set, as image batches; event streams
+//!   (AEDAT 3.1, tonic's `.npy`, SpikingJelly's `.npz`, a generated gesture set) and their frames;
 //! - [`reservoir`]: RN-Net's memristor reservoir nodes;
 //! - [`quant`]: low-bit (quantized and binarized) weights and threshold annealing;
 //! - [`spikeplot`]: raster plots, spike counts and membrane traces as PNG files;

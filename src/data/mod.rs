@@ -1,5 +1,7 @@
 //! Image classification data: MNIST in its standard IDX files ([`idx`]) and a generated digit
-//! set that needs no download ([`synthetic`]), both as a [`Dataset`] of grey images.
+//! set that needs no download ([`synthetic`]), both as a [`Dataset`] of grey images; and event
+//! streams from event cameras with their readers, binning and a generated gesture set
+//! ([`events`]).
 //!
 //! ```
 //! use burn_neuro::data::{shuffled, synthetic};
