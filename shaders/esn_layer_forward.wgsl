@@ -15,17 +15,23 @@ const ROWS_PER_INVOCATION: u32 = ESN_MAX_UNITS / WORKGROUP_SIZE;
 @group(0) @binding(3) var<storage, read_write> states: array<f32>;    // [B, T, N]
 @group(0) @binding(4) var<storage, read_write> params: EsnLayerParams;
 
+var<workgroup> shared_params: EsnLayerParams;
 var<workgroup> state: array<f32, ESN_MAX_UNITS>;
 
 @compute @workgroup_size(WORKGROUP_SIZE, 1, 1)
 fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) num_workgroups: vec3<u32>, @builtin(local_invocation_index) local: u32) {
-    // The sequence is the same for the whole workgroup, so this return is uniform.
+    // Storage reads are non-uniform to WGSL; loading the parameters through workgroup memory
+    // makes the early return and the step loop uniform, as the barriers inside require.
+    if local == 0u {
+        shared_params = params;
+    }
+    let p = workgroupUniformLoad(&shared_params);
     let b = workgroup_index(workgroup, num_workgroups);
-    if b >= params.batch {
+    if b >= p.batch {
         return;
     }
-    let n = params.neurons;
-    let leak = params.leak;
+    let n = p.neurons;
+    let leak = p.leak;
     for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
         let i = local + r * WORKGROUP_SIZE;
         if i < n {
@@ -33,8 +39,8 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
         }
     }
     workgroupBarrier();
-    for (var t = 0u; t < params.steps; t++) {
-        let row = (b * params.steps + t) * n;
+    for (var t = 0u; t < p.steps; t++) {
+        let row = (b * p.steps + t) * n;
         var next: array<f32, ROWS_PER_INVOCATION>;
         for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
             let i = local + r * WORKGROUP_SIZE;

@@ -28,13 +28,14 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(num_workgroups) nu
     let p_c = coeffs[k];
     let decay = coeffs[params.channels + k];
     let steps = params.steps;
+    let first = f32(initial[i]);
     var adjoint = 0.0;
     var d_p = 0.0;
     var d_decay = 0.0;
     for (var step = 0u; step < steps; step++) {
         let t = steps - 1u - step;
         adjoint += f32(grad_output[t * per_step + i]);
-        var previous = f32(initial[i]);
+        var previous = first;
         if t > 0u {
             previous = f32(output[(t - 1u) * per_step + i]);
         }

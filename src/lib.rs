@@ -10,7 +10,8 @@
 //! - [`analog`]: crossbar-array layers and their configs;
 //! - [`data`]: MNIST's IDX files and a generated digit set, as image batches; event streams
 //!   (AEDAT 3.1, tonic's `.npy`, SpikingJelly's `.npz`, a generated gesture set) and their frames;
-//! - [`reservoir`]: RN-Net's memristor reservoir nodes;
+//! - [`reservoir`]: RN-Net's memristor reservoir nodes, the WOx memristor node, deep echo-state
+//!   networks with their ridge readout, benchmark tasks and state spectra;
 //! - [`quant`]: low-bit (quantized and binarized) weights and threshold annealing;
 //! - [`spikeplot`]: raster plots, spike counts and membrane traces as PNG files;
 //! - [`ops`]: checked functions on `Tensor<D>` ([`neuron_forward`], [`neuron_step`], [`lif`],

@@ -112,3 +112,40 @@ mod tests {
         assert!(mean.abs() < 0.05 && (variance - 1.0).abs() < 0.1, "mean {mean}, variance {variance}");
     }
 }
+
+/// SplitMix64: the small sequential generator of host-side draws that no kernel reproduces
+/// (reservoir weights, generated data sets, benchmark series). A seed gives the same sequence
+/// on every machine.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(pub u64);
+
+impl SplitMix64 {
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1), 53 bits.
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in [lo, hi).
+    pub fn range(&mut self, lo: f64, hi: f64) -> f64 {
+        lo + (hi - lo) * self.uniform()
+    }
+
+    /// Uniform in ±`half_width`.
+    pub fn symmetric(&mut self, half_width: f64) -> f64 {
+        (2.0 * self.uniform() - 1.0) * half_width
+    }
+
+    /// A fair coin.
+    pub fn coin(&mut self) -> bool {
+        self.uniform() < 0.5
+    }
+}

@@ -26,6 +26,7 @@ use crate::backend::EsnLayerOps;
 use crate::device::{compute_path, max_binding_bytes};
 use crate::error::{NeuroError, Result};
 use crate::kernels::esn_layer::{ESN_MAX_UNITS, EsnLayerParams};
+use crate::rng::SplitMix64 as Rng;
 
 /// Largest pulse amplitude a WOx layer applies (V). The device's growth is strongly thresholded
 /// (λ·sinh(η·V)): with the default constants a 1 V pulse (a drive of 0) grows w by 1.5e-3 per
@@ -136,24 +137,6 @@ pub struct DeepEsn {
     inputs: usize,
 }
 
-/// SplitMix64 uniform numbers.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Uniform in ±`half_width`.
-    fn symmetric(&mut self, half_width: f64) -> f64 {
-        (2.0 * self.uniform() - 1.0) * half_width
-    }
-}
-
 /// A random sparse `[n, n]` matrix (row-major, W[i][j] at i·n + j) with spectral radius `rho`:
 /// every row gets at least one non-zero weight so no unit is cut off from the others. The
 /// radius is computed exactly (real Schur form, in f64), not estimated by power iteration,
@@ -231,6 +214,9 @@ impl DeepEsn {
             return Err(NeuroError::DType { argument: "input", actual: format!("{:?}", input.dtype()), expected: "F32".into() });
         }
         let device = input.device();
+        if device != self.layers[0].w_in.device() {
+            return Err(NeuroError::Device("`input` is on another device than the reservoir's weights".into()));
+        }
         let mut states = Vec::with_capacity(self.layers.len());
         let mut below = input;
         for layer in &self.layers {
@@ -245,7 +231,6 @@ impl DeepEsn {
                 }
                 (None, EsnNode::Tanh) => unreachable!("tanh layers always have a recurrent matrix"),
             };
-            debug_assert_eq!(x.device(), device);
             states.push(x.clone());
             below = x;
         }
@@ -300,13 +285,17 @@ pub fn esn_layer(drive: Tensor<3>, weight_t: Tensor<2>, initial: Option<Tensor<2
     }
     let initial = match initial {
         None => Tensor::zeros([batch, n], (&device, DType::F32)),
-        Some(initial) if initial.dims() == [batch, n] && initial.dtype() == DType::F32 && initial.device() == device => initial,
         Some(initial) => {
-            return Err(NeuroError::Shape {
-                argument: "initial",
-                actual: initial.dims().to_vec(),
-                expected: format!("[{batch}, {n}] f32 on `drive`'s device"),
-            });
+            if initial.dims() != [batch, n] {
+                return Err(NeuroError::Shape { argument: "initial", actual: initial.dims().to_vec(), expected: format!("[{batch}, {n}]") });
+            }
+            if initial.dtype() != DType::F32 {
+                return Err(NeuroError::DType { argument: "initial", actual: format!("{:?}", initial.dtype()), expected: "F32".into() });
+            }
+            if initial.device() != device {
+                return Err(NeuroError::Device("`initial` is on another device than `drive`".into()));
+            }
+            initial
         }
     };
     let values = batch.checked_mul(steps).and_then(|x| x.checked_mul(n));

@@ -96,7 +96,9 @@ pub fn reservoir_node<const D: usize>(
             initial
         }
     };
-    check_size(&device, steps, channels, neurons, delta.dtype())?;
+    // The backward's gradient rows exist only where something asks for a gradient.
+    let tracked = delta.is_require_grad() || p_c.is_require_grad() || tau.is_require_grad() || initial.is_require_grad();
+    check_size(&device, steps, channels, neurons, delta.dtype(), tracked)?;
     let decay = tau.recip().neg().exp();
     let coeffs = Tensor::cat(vec![p_c.unsqueeze_dim::<2>(0), decay.unsqueeze_dim(0)], 0);
     let params = ReservoirNodeParams { neurons: neurons as u32, channels: channels as u32, steps: steps as u32, g_max };
@@ -106,8 +108,8 @@ pub fn reservoir_node<const D: usize>(
 }
 
 /// Kernels index with u32, and each binding must fit the adapter: the conductances
-/// `[T, K, N]` forward, the f32 gradient rows `[T + 3, K, N]` backward.
-fn check_size(device: &Device, steps: usize, channels: usize, neurons: usize, dtype: DType) -> Result<()> {
+/// `[T, K, N]` forward, the f32 gradient rows `[T + 3, K, N]` backward (when `tracked`).
+fn check_size(device: &Device, steps: usize, channels: usize, neurons: usize, dtype: DType, tracked: bool) -> Result<()> {
     let values = (steps + 3).checked_mul(channels).and_then(|x| x.checked_mul(neurons));
     if values.is_none_or(|n| n > u32::MAX as usize) {
         return Err(NeuroError::TooLarge {
@@ -117,7 +119,7 @@ fn check_size(device: &Device, steps: usize, channels: usize, neurons: usize, dt
     }
     if let Some(limit) = max_binding_bytes(device) {
         let forward = (steps * channels * neurons * dtype.size()) as u64;
-        let backward = ((steps + 3) * channels * neurons * 4) as u64;
+        let backward = if tracked { ((steps + 3) * channels * neurons * 4) as u64 } else { 0 };
         if forward.max(backward) > limit {
             return Err(NeuroError::TooLarge {
                 argument: "delta",
@@ -181,7 +183,14 @@ impl ReservoirNodeConfig {
     }
 }
 
+/// Smallest τ a learnable layer uses (steps): below it e^{−1/τ} is 0 in f32 anyway.
+pub const MIN_TAU: f32 = 0.01;
+
 /// A layer of RN-Net reservoir nodes: every input element drives K memristor channels.
+///
+/// With learnable constants the optimizer may move P_c out of [0, 1] or τ below 0, where the
+/// node would diverge; the layer then runs with P_c clamped to [0, 1] and τ to at least
+/// [`MIN_TAU`] (gradients stop at the bounds), and `p_c`/`tau` show the unclamped values.
 #[derive(Module, Debug)]
 pub struct ReservoirNode {
     /// Step fraction per channel, `[K]`.
@@ -209,7 +218,8 @@ impl ReservoirNode {
     /// [`forward`](Self::forward), returning bad input as an error.
     pub fn try_forward(&self, frames: Tensor<5>) -> Result<Tensor<5>> {
         let [steps, batch, channels, height, width] = frames.dims();
-        let out = reservoir_node(frames, self.p_c.val(), self.tau.val(), self.g_max, None)?;
+        let (p_c, tau) = self.constants();
+        let out = reservoir_node(frames, p_c, tau, self.g_max, None)?;
         let k = self.channels();
         // [T, K, B·C·H·W] → [T, K, B, C, H, W] → [T, B, K, C, H, W].
         let g = out.conductance.reshape([steps, k, batch, channels, height, width]).swap_dims(1, 2);
@@ -218,7 +228,13 @@ impl ReservoirNode {
 
     /// Any `[T, ...]` input → `[T, K, N]` from `initial` (or 0), for streams cut into chunks.
     pub fn forward_flat<const D: usize>(&self, delta: Tensor<D>, initial: Option<Tensor<2>>) -> Result<ReservoirNodeOutput> {
-        reservoir_node(delta, self.p_c.val(), self.tau.val(), self.g_max, initial)
+        let (p_c, tau) = self.constants();
+        reservoir_node(delta, p_c, tau, self.g_max, initial)
+    }
+
+    /// P_c and τ within their valid ranges (see the type's docs).
+    fn constants(&self) -> (Tensor<1>, Tensor<1>) {
+        (self.p_c.val().clamp(0.0, 1.0), self.tau.val().clamp_min(MIN_TAU))
     }
 }
 

@@ -35,8 +35,10 @@ impl Ridge {
         if !(lambda.is_finite() && lambda >= 0.0) {
             return Err(NeuroError::Range { argument: "lambda", value: lambda.to_string(), expected: "a finite ridge penalty >= 0".into() });
         }
-        if let Some(bad) = states.iter().chain(target).find(|v| !v.is_finite()) {
-            return Err(NeuroError::Range { argument: "states", value: bad.to_string(), expected: "finite states and targets".into() });
+        for (argument, values) in [("states", states), ("target", target)] {
+            if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+                return Err(NeuroError::Range { argument, value: bad.to_string(), expected: "finite values".into() });
+            }
         }
         let n = features + 1;
         let (gram, rhs) = normal_equations(states, features, target);

@@ -40,6 +40,12 @@ pub fn power_spectrum(states: &[f32], steps: usize, units: usize) -> Vec<f64> {
             *p += x.norm_sqr();
         }
     }
+    // One-sided: every bin but DC (and Nyquist, for even lengths) also stands for its negative
+    // frequency.
+    let mirrored = if steps.is_multiple_of(2) { 1..bins - 1 } else { 1..bins };
+    for p in &mut power[mirrored] {
+        *p *= 2.0;
+    }
     let total: f64 = power.iter().sum();
     if total > 0.0 && total.is_finite() {
         for p in &mut power {

@@ -2,18 +2,7 @@
 //! system with a ten-step memory) and Mackey-Glass (τ = 17, mildly chaotic), plus the NRMSE
 //! both are scored with. The same seed gives the same series on every machine.
 
-/// SplitMix64 uniform numbers in [0, 1), 53 bits.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
+use crate::rng::SplitMix64 as Rng;
 
 /// Above this the NARMA-10 recurrence has left its bounded regime and grows without limit.
 const NARMA_LIMIT: f64 = 1e3;
@@ -44,7 +33,7 @@ pub fn narma10(steps: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
 fn narma10_once(steps: usize, seed: u64) -> Option<(Vec<f64>, Vec<f64>)> {
     // Mixed so that seeds 0, 1, 2, … do not start SplitMix64 on neighbouring states.
     let mut rng = Rng(seed ^ 0x4E41_524D_4131_3030);
-    let inputs: Vec<f64> = (0..steps).map(|_| 0.5 * rng.next()).collect();
+    let inputs: Vec<f64> = (0..steps).map(|_| 0.5 * rng.uniform()).collect();
     let mut targets = vec![0.0; steps];
     for t in 9..steps {
         let history: f64 = if t >= 10 { targets[t - 10..t].iter().sum() } else { 0.0 };
@@ -75,8 +64,9 @@ const MG_TRANSIENT: usize = 1000;
 ///
 /// Integration is explicit Euler with dt = 0.1 and the delayed term read from a buffer of the
 /// last τ/dt = 170 sub-steps: the usual discretisation of echo-state benchmarks, which keeps
-/// the delay exact where a Runge-Kutta step would need the history between grid points. The initial history is 1.2 plus uniform noise in ±0.01 drawn
-/// from `seed`, and the first 1000 time units are discarded.
+/// the delay exact where a Runge-Kutta step would need the history between grid points. The
+/// initial history is 1.2 plus uniform noise in ±0.01 drawn from `seed`, and the first 1000
+/// time units are discarded.
 ///
 /// The values returned are `tanh(x − 1)` (Jaeger's normalisation), which maps the attractor
 /// (x ≈ 0.4 … 1.35) into about −0.55 … 0.35. The one-step prediction task is input
@@ -84,7 +74,7 @@ const MG_TRANSIENT: usize = 1000;
 pub fn mackey_glass(steps: usize, seed: u64) -> Vec<f64> {
     let mut rng = Rng(seed ^ 0x4D41_434B_4559_474C);
     let delay = (MG_TAU / MG_DT).round() as usize;
-    let mut noisy = || 1.2 + 0.02 * (rng.next() - 0.5);
+    let mut noisy = || 1.2 + 0.02 * (rng.uniform() - 0.5);
     // ring[n % delay] holds x at sub-step n − delay when sub-step n is taken.
     let mut ring: Vec<f64> = (0..delay).map(|_| noisy()).collect();
     let mut x = noisy();

@@ -120,12 +120,15 @@ pub fn wox_node<const D: usize>(voltage: Tensor<D>, initial: Option<Tensor<1>>, 
     let initial = match initial {
         None => Tensor::full([neurons], params.w_min as f32, (&device, DType::F32)),
         Some(initial) => {
-            if initial.dims() != [neurons] || initial.dtype() != DType::F32 {
+            if initial.dims() != [neurons] {
                 return Err(NeuroError::Shape {
                     argument: "initial",
                     actual: initial.dims().to_vec(),
-                    expected: format!("[{neurons}] f32, one state per node of `voltage`"),
+                    expected: format!("[{neurons}], one state per node of `voltage`"),
                 });
+            }
+            if initial.dtype() != DType::F32 {
+                return Err(NeuroError::DType { argument: "initial", actual: format!("{:?}", initial.dtype()), expected: "F32".into() });
             }
             if initial.device() != device {
                 return Err(NeuroError::Device("`initial` is on another device than `voltage`".into()));

@@ -2,23 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use burn_neuro::data::events::aedat::DVS_GESTURE_CLASSES;
 use burn_neuro::data::events::gestures::{GESTURE_WINDOW_US, moving_gestures};
 use burn_neuro::data::events::{Event, EventDataset, EventStream, npy};
-
-/// DVS128 Gesture's classes, in the order of tonic's file names (`0.npy` … `10.npy`).
-pub const DVS_GESTURE_CLASSES: [&str; 11] = [
-    "hand clap",
-    "right hand wave",
-    "left hand wave",
-    "right arm clockwise",
-    "right arm counter-clockwise",
-    "left arm clockwise",
-    "left arm counter-clockwise",
-    "arm roll",
-    "air drums",
-    "air guitar",
-    "other gestures",
-];
 
 /// The part of each DVS128 Gesture recording that is binned: its first 1.5 s (the gestures
 /// repeat over their ~6 s, and 1.5 s holds at least one full repetition).
@@ -46,7 +32,7 @@ pub fn generated(train_size: Option<usize>, test_size: Option<usize>, seed: u64)
     EventData { train, test, window_us: GESTURE_WINDOW_US, size: GENERATED_SIZE as usize, source: "generated gestures".into() }
 }
 
-/// DVS128 Gesture from tonic's cache folder: `ibmGestureTrain/<user>/<class>.npy` and
+/// DVS128 Gesture from tonic's cache folder (file `k.npy` is class k, DVS_GESTURE_CLASSES[k]): `ibmGestureTrain/<user>/<class>.npy` and
 /// `ibmGestureTest/...`, each a `[N, 4]` array x, y, p, t (ms). Events are pooled 4×4 to 32×32
 /// and re-based to start at 0.
 pub fn dvs_gesture(dir: &Path, train_size: Option<usize>, test_size: Option<usize>) -> Result<EventData, String> {

@@ -41,7 +41,8 @@ pub struct EventRun {
 /// Frames `[T, B, 2, H, W]` and labels of the examples at `indices`.
 fn batch(data: &EventDataset, indices: &[usize], settings: &EventSettings, device: &Device) -> Result<(Tensor<5>, Tensor<1, Int>), String> {
     let (frames, labels) = data.frames(indices, settings.bins, settings.window_us, FrameValue::Binary).map_err(|e| e.to_string())?;
-    let (height, width) = data.samples.first().map_or((0, 0), |s| (s.height as usize, s.width as usize));
+    // `frames` checked that the requested samples share one sensor size.
+    let (height, width) = indices.first().and_then(|&i| data.samples.get(i)).map_or((0, 0), |s| (s.height as usize, s.width as usize));
     let n = indices.len();
     let frames = Tensor::<5>::from_data(TensorData::new(frames, [n, settings.bins, 2, height, width]), (device, DType::F32)).swap_dims(0, 1);
     Ok((frames, Tensor::from_data(TensorData::new(labels, [n]), device)))

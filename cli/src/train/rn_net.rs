@@ -2,11 +2,11 @@
 //! same CNN fed summed frames.
 //!
 //! RN-Net: binary event frames `[T, B, 2, H, W]` → R_in (two reservoir-node channels per pixel
-//! and polarity: a short and a long memory) → the conductances sampled every `sample_every`
-//! bins → Conv-BN-ReLU-MaxPool ×2 on each sample → R_f (one reservoir-node channel per feature,
-//! driven by the thresholded feature maps, surrogate-gradient spikes) → a linear classifier on
-//! R_f's final state. The reservoir constants stay fixed (RN-Net's setting), the rest trains by
-//! backprop through R_f's reverse-scan kernel.
+//! and polarity: a short and a long memory) → the conductances sampled at the end of each of
+//! `samples` equal stretches of the bins → Conv-BN-ReLU-MaxPool ×2 on each sample → R_f (one reservoir-node channel per feature,
+//! driven by the thresholded feature maps, spikes with snnTorch's atan surrogate gradient) → a
+//! linear classifier on R_f's final state. The reservoir constants stay fixed (RN-Net's
+//! setting), the rest trains by backprop through R_f's reverse-scan kernel.
 //!
 //! The baseline is the same two conv blocks and classifier on the frames summed over time: it
 //! sees where events happened, not when, so it cannot tell the direction-only classes apart.
@@ -14,10 +14,12 @@
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::relu;
 use burn::tensor::module::max_pool2d;
 use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Device, Tensor};
+use burn_neuro::Surrogate;
+use burn_neuro::ops::lif_composite::spike;
 use burn_neuro::reservoir::{ReservoirNode, ReservoirNodeConfig};
 
 /// R_in's channels, (P_c, τ in bins): a short and a long memory of each pixel.
@@ -26,8 +28,6 @@ pub const INPUT_NODES: [(f32, f32); 2] = [(0.5, 4.0), (0.3, 16.0)];
 pub const FEATURE_NODE: (f32, f32) = (0.5, 2.0);
 /// A feature-map value above this is a spike into R_f.
 pub const FEATURE_THRESHOLD: f32 = 0.5;
-/// Slope of the sigmoid whose derivative stands in for the threshold's in the backward pass.
-const SURROGATE_SLOPE: f32 = 4.0;
 /// Feature maps of the second conv block.
 const FEATURES: usize = 32;
 
@@ -70,13 +70,14 @@ pub struct RnNet {
     pub blocks: ConvBlocks,
     pub r_f: ReservoirNode,
     pub classifier: Linear,
+    /// How many times R_in's conductances are sampled per example.
     #[module(skip)]
-    pub sample_every: usize,
+    pub samples: usize,
 }
 
 impl RnNet {
-    /// For `size`×`size` frames sampled every `sample_every` bins.
-    pub fn new(size: usize, classes: usize, sample_every: usize, device: &Device) -> Self {
+    /// For `size`×`size` frames whose R_in conductances are sampled `samples` times.
+    pub fn new(size: usize, classes: usize, samples: usize, device: &Device) -> Self {
         let nodes = |channels: Vec<(f32, f32)>| ReservoirNodeConfig { g_max: 1.0, channels, learnable: false }.init(device).expect("valid constants");
         let r_in = nodes(INPUT_NODES.to_vec());
         let channels = 2 * r_in.channels();
@@ -85,17 +86,9 @@ impl RnNet {
             blocks: ConvBlocks::new(channels, device),
             r_f: nodes(vec![FEATURE_NODE]),
             classifier: LinearConfig::new(FEATURES * (size / 4) * (size / 4), classes).init(device),
-            sample_every,
+            samples,
         }
     }
-}
-
-/// Heaviside(x − θ) forward, the derivative of sigmoid(k·(x − θ)) backward.
-fn spike(x: Tensor<4>) -> Tensor<4> {
-    let shifted = x - FEATURE_THRESHOLD;
-    let smooth = sigmoid(shifted.clone() * SURROGATE_SLOPE);
-    let hard = shifted.greater_elem(0.0).float();
-    smooth.clone() + (hard - smooth).detach()
 }
 
 impl EventClassifier for RnNet {
@@ -103,14 +96,15 @@ impl EventClassifier for RnNet {
         let [steps, batch, _, height, width] = frames.dims();
         let g = self.r_in.forward(frames); // [T, B, 2K, H, W]
         let channels = g.dims()[2];
-        // The conductances at the end of every `sample_every` bins.
-        let samples: Vec<usize> = (self.sample_every - 1..steps).step_by(self.sample_every).collect();
-        let picked = samples.len();
+        // The conductances at the end of each of `samples` equal stretches of the T bins.
+        let picked = self.samples.clamp(1, steps);
+        let samples: Vec<usize> = (1..=picked).map(|k| k * steps / picked - 1).collect();
         let indices = Tensor::from_data(burn::tensor::TensorData::new(samples.iter().map(|&s| s as i64).collect::<Vec<_>>(), [picked]), &g.device());
         let sampled = g.select(0, indices).reshape([picked * batch, channels, height, width]);
         let features = self.blocks.forward(sampled); // [S·B, F, H/4, W/4]
         let [_, f, h, w] = features.dims();
-        let spikes = spike(features).reshape([picked, batch * f * h * w]);
+        // H(x − θ) forward, atan's gradient backward (the neurons' default surrogate).
+        let spikes = spike(features - FEATURE_THRESHOLD, Surrogate::atan()).reshape([picked, batch * f * h * w]);
         let state = self.r_f.forward_flat(spikes, None).expect("R_f takes any [S, N] spikes").final_state(); // [1, B·F·h·w]
         self.classifier.forward(state.reshape([batch, f * h * w]))
     }

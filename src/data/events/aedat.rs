@@ -241,8 +241,8 @@ pub fn read_labels(path: &Path) -> Result<Vec<GestureSegment>> {
             return Err(io_error(path, format!("line {n} has {} fields, expected 3 ({LABELS_HEADER})", fields.len())));
         };
         let class = match class.parse::<u8>() {
-            Ok(c) if c > 0 => c,
-            _ => return Err(io_error(path, format!("line {n}: class {class:?} is not a number from 1 to 255"))),
+            Ok(c) if (1..=DVS_GESTURE_CLASSES.len() as u8).contains(&c) => c,
+            _ => return Err(io_error(path, format!("line {n}: class {class:?} is not one of DVS128 Gesture's classes 1 to 11"))),
         };
         let time = |field: &str, name: &str| {
             field.parse::<i64>().map_err(|_| io_error(path, format!("line {n}: {name} {field:?} is not a whole number of µs")))
@@ -390,6 +390,7 @@ mod tests {
             ("class,startTime_usec,endTime_usec\n1,0,5\n2,x,9\n", "line 3"),
             ("class,startTime_usec,endTime_usec\n1,0\n", "line 2 has 2 fields"),
             ("class,startTime_usec,endTime_usec\n0,0,5\n", "class \"0\""),
+            ("class,startTime_usec,endTime_usec\n12,0,5\n", "classes 1 to 11"),
             ("class,startTime_usec,endTime_usec\n1,9,5\n", "ends"),
             ("", "empty"),
         ] {

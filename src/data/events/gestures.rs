@@ -20,6 +20,7 @@
 use std::f64::consts::{FRAC_PI_2, TAU};
 
 use super::{Event, EventDataset, EventStream};
+use crate::rng::SplitMix64 as Rng;
 
 /// The time window every sample lies in, `[0, GESTURE_WINDOW_US)` µs.
 pub const GESTURE_WINDOW_US: i64 = 500_000;
@@ -36,31 +37,9 @@ const START_JITTER_US: f64 = 20_000.0;
 /// Share of background noise among a sample's events.
 const NOISE_FRACTION: f64 = 0.05;
 
-/// SplitMix64 uniform numbers.
-struct Rng(u64);
-
-impl Rng {
-    /// Uniform in [0, 1).
-    fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn range(&mut self, lo: f64, hi: f64) -> f64 {
-        lo + (hi - lo) * self.next()
-    }
-
-    fn coin(&mut self) -> bool {
-        self.next() < 0.5
-    }
-
-    /// Uniform in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: u16) -> u16 {
-        ((self.next() * f64::from(n)) as u16).min(n.saturating_sub(1))
-    }
+/// Uniform in `0..n` (0 when `n` is 0).
+fn below(rng: &mut Rng, n: u16) -> u16 {
+    ((rng.uniform() * f64::from(n)) as u16).min(n.saturating_sub(1))
 }
 
 /// The moving object of one sample, in pixel units.
@@ -141,13 +120,13 @@ fn sample(class: u8, size: u16, rng: &mut Rng) -> EventStream {
     let step = duration / STEPS as f64;
     let mut events = Vec::new();
     for (k, pixel, entered) in changes(&shape, n) {
-        let t = (start + (k as f64 - 1.0 + rng.next()) * step) as i64;
+        let t = (start + (k as f64 - 1.0 + rng.uniform()) * step) as i64;
         events.push(Event { t: t.clamp(0, GESTURE_WINDOW_US - 1), x: (pixel % n) as u16, y: (pixel / n) as u16, on: entered != dark });
     }
     let noise = (events.len() as f64 * NOISE_FRACTION / (1.0 - NOISE_FRACTION)).round() as usize;
     for _ in 0..noise {
-        let t = (rng.next() * window) as i64;
-        events.push(Event { t, x: rng.below(size), y: rng.below(size), on: rng.coin() });
+        let t = (rng.uniform() * window) as i64;
+        events.push(Event { t, x: below(rng, size), y: below(rng, size), on: rng.coin() });
     }
     events.sort_by_key(|e| e.t);
     EventStream { width: size, height: size, events }

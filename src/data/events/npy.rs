@@ -86,7 +86,7 @@ pub fn read_npz(path: &Path, width: u16, height: u16) -> Result<Vec<(String, Eve
         let mut data = Vec::new();
         member.read_to_end(&mut data).map_err(|e| io_error(path, format!("member {name:?}: {e}")))?;
         let stem = name.strip_suffix(".npy").unwrap_or(&name).to_string();
-        if ["x", "y", "t", "p"].contains(&stem.as_str()) {
+        if ["x", "y", "t", "p"].contains(&stem.as_str()) && !columns.iter().any(|(name, _)| *name == stem) {
             if let Ok(values) = parse_vector(&data) {
                 columns.push((stem, values));
                 continue;
@@ -175,7 +175,7 @@ fn parse_vector(bytes: &[u8]) -> std::result::Result<Vec<Num>, Problem> {
     let (Ok(Descr::Plain(dtype)), &[n]) = (&header.descr, header.shape.as_slice()) else {
         return Err(not_a_column());
     };
-    if dtype.kind == Kind::Other || data.len() != n * dtype.size {
+    if dtype.kind == Kind::Other || n.checked_mul(dtype.size) != Some(data.len()) {
         return Err(not_a_column());
     }
     Ok(data.chunks_exact(dtype.size).map(|bytes| dtype.value(bytes)).collect())

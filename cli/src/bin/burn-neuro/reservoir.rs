@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use burn::tensor::Device;
-use burn_neuro::adapters::list_adapters;
 use burn_neuro_cli::reservoir::{NodeKind, ReservoirExperiment, Task, default_inter_scaling, run_experiment};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -64,32 +62,13 @@ pub struct ReservoirArgs {
     ridge: f64,
     #[arg(long, value_enum, default_value = "tanh")]
     node: NodeArg,
-    /// `cpu`, `gpu` (wgpu's default adapter), an adapter index from `burn-neuro info`, or
-    /// `auto` (the CPU path, which every machine has).
+    /// As `train --device`: `auto` (a hardware GPU where wgpu finds one, else the CPU path),
+    /// `gpu` (wgpu's default adapter), an adapter index from `burn-neuro info`, or `cpu`.
     #[arg(long, default_value = "auto")]
     device: String,
     /// Folder for reservoir.json, reservoir.md, prediction.png and spectra.png.
     #[arg(long, default_value = "reservoir-results")]
     out: PathBuf,
-}
-
-/// The device `--device` names.
-fn device(spec: &str) -> Result<Device, String> {
-    match spec {
-        "cpu" | "auto" => Ok(Device::flex()),
-        "gpu" => {
-            if list_adapters().is_empty() {
-                return Err("--device gpu: wgpu found no adapter (use --device cpu, or install a GPU driver / mesa-vulkan-drivers)".into());
-            }
-            Ok(Device::wgpu(Default::default()))
-        }
-        index => {
-            let index: usize = index.parse().map_err(|_| format!("--device {index}: expected auto, cpu, gpu or an adapter index"))?;
-            let adapters = list_adapters();
-            let adapter = adapters.get(index).ok_or_else(|| format!("--device {index}: no such adapter (valid: 0..{})", adapters.len()))?;
-            adapter.device()
-        }
-    }
 }
 
 fn experiment(args: &ReservoirArgs) -> ReservoirExperiment {
@@ -118,7 +97,7 @@ pub fn run_command(args: ReservoirArgs) -> Result<(), String> {
     let exp = experiment(&args);
     // Before the device opens, so a bad flag fails at once.
     exp.check()?;
-    let device = device(&args.device)?;
+    let (device, _) = crate::train::device(&args.device, crate::backend::BackendArg::Auto)?;
     let split = exp.split();
     println!(
         "{}: {}×{} deep vs {} single reservoir, {} seed(s), {}/{}/{} washout/train/test steps",

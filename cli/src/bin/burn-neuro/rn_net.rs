@@ -27,7 +27,8 @@ pub struct RnNetArgs {
     pub out: PathBuf,
 }
 
-/// Samples R_in's conductances this many times per example (every bins/4 bins).
+/// Samples R_in's conductances this many times per example, at the end of each quarter of the
+/// bins.
 const SAMPLES: usize = 4;
 
 #[derive(Serialize)]
@@ -35,13 +36,23 @@ struct Record<'a> {
     data: &'a str,
     classes: &'a [String],
     settings: &'a EventSettings,
-    sample_every: usize,
+    samples: usize,
     runs: &'a [EventRun],
 }
 
 pub fn run(args: &RnNetArgs, device: Device) -> Result<(), String> {
     if args.bins < SAMPLES {
         return Err(format!("--steps {}: --model rn-net needs at least {SAMPLES} time bins (it samples R_in {SAMPLES} times)", args.bins));
+    }
+    // R_in's conductances for a batch, [T, K = 2, B·2·H·W] f32, are one kernel binding.
+    let size = if args.data.is_some() { event_data::DVS_SIZE } else { event_data::GENERATED_SIZE } as u64;
+    let bytes = args.bins as u64 * 2 * args.batch_size as u64 * 2 * size * size * 4;
+    if let Some(limit) = burn_neuro::device::max_binding_bytes(&device).filter(|limit| bytes > *limit) {
+        let most = limit / (args.bins as u64 * 2 * 2 * size * size * 4);
+        return Err(format!(
+            "--batch-size {}: R_in's conductances for a batch take {bytes} bytes, over this adapter's {limit}-byte binding limit; use --batch-size {most} or fewer, or fewer --steps",
+            args.batch_size
+        ));
     }
     let data = match &args.data {
         Some(dir) => event_data::dvs_gesture(dir, args.train_size, args.test_size)?,
@@ -58,7 +69,6 @@ pub fn run(args: &RnNetArgs, device: Device) -> Result<(), String> {
         bins: args.bins,
         window_us: data.window_us,
     };
-    let sample_every = args.bins / SAMPLES;
     let classes = data.train.classes.len();
     println!(
         "training on {} ({} train / {} test event streams, {} classes, {}×{} pixels, {} bins over {} ms)",
@@ -74,13 +84,13 @@ pub fn run(args: &RnNetArgs, device: Device) -> Result<(), String> {
     std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
     // Same seed, same initial weights for the shared layers' shapes.
     device.seed(args.seed);
-    let rn_net = RnNet::new(data.size, classes, sample_every, &device);
+    let rn_net = RnNet::new(data.size, classes, SAMPLES, &device);
     let rn_run = train_one("rn-net", rn_net, &data, &settings, &device)?;
     device.seed(args.seed);
     let baseline = SummedFrameCnn::new(data.size, classes, &device);
     let base_run = train_one("summed-frame cnn", baseline, &data, &settings, &device)?;
     let runs = [rn_run, base_run];
-    write_report(&args.out, &data, &settings, sample_every, &runs)?;
+    write_report(&args.out, &data, &settings, &runs)?;
     println!(
         "test accuracy: rn-net {:.2}%, summed-frame cnn {:.2}% (same conv blocks, no reservoir); confusion matrices and metrics in {}",
         100.0 * runs[0].test_accuracy,
@@ -105,9 +115,9 @@ fn train_one<M: burn_neuro_cli::train::rn_net::EventClassifier>(
 }
 
 /// `rn-net.json`, `rn-net.md` and one confusion-matrix PNG per model.
-fn write_report(out: &Path, data: &EventData, settings: &EventSettings, sample_every: usize, runs: &[EventRun]) -> Result<(), String> {
+fn write_report(out: &Path, data: &EventData, settings: &EventSettings, runs: &[EventRun]) -> Result<(), String> {
     let classes = &data.train.classes;
-    let record = Record { data: &data.source, classes, settings, sample_every, runs };
+    let record = Record { data: &data.source, classes, settings, samples: SAMPLES, runs };
     let json = serde_json::to_string_pretty(&record).map_err(|e| format!("encoding the record: {e}"))?;
     let write = |name: &str, text: &str| std::fs::write(out.join(name), text).map_err(|e| format!("{}: {e}", out.join(name).display()));
     write("rn-net.json", &json)?;

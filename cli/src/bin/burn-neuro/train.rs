@@ -149,7 +149,7 @@ impl Progress for Bar {
 }
 
 /// The device `--device` names, and whether it is the CPU path.
-fn device(spec: &str, backend: BackendArg) -> Result<(Device, bool), String> {
+pub(crate) fn device(spec: &str, backend: BackendArg) -> Result<(Device, bool), String> {
     match spec {
         "cpu" => Ok((Device::flex(), true)),
         "auto" => {
@@ -166,7 +166,7 @@ fn device(spec: &str, backend: BackendArg) -> Result<(Device, bool), String> {
                     format!("only software rasterizers ({})", names.join(", "))
                 }
             };
-            println!("device: {found}; training on the CPU path, several times faster than a rasterizer (--device gpu to use one)");
+            println!("device: {found}; running on the CPU path, several times faster than a rasterizer (--device gpu to use one)");
             Ok((Device::flex(), true))
         }
         "gpu" => {
