@@ -12,6 +12,7 @@
 //!   (AEDAT 3.1, tonic's `.npy`, SpikingJelly's `.npz`, a generated gesture set) and their frames;
 //! - [`reservoir`]: RN-Net's memristor reservoir nodes, the WOx memristor node, deep echo-state
 //!   networks with their ridge readout, benchmark tasks and state spectra;
+//! - [`nir`]: NIR model files (snnTorch, Norse, SpikingJelly, Lava, ...) read and written;
 //! - [`quant`]: low-bit (quantized and binarized) weights and threshold annealing;
 //! - [`spikeplot`]: raster plots, spike counts and membrane traces as PNG files;
 //! - [`ops`]: checked functions on `Tensor<D>` ([`neuron_forward`], [`neuron_step`], [`lif`],
@@ -33,6 +34,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod kernels;
 pub mod neuron;
+pub mod nir;
 pub mod ops;
 pub mod quant;
 #[doc(hidden)]

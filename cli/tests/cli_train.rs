@@ -138,7 +138,7 @@ fn assert_one_line_error(output: &Output, contains: &str) {
 fn the_default_device_is_the_cpu_path_where_wgpu_finds_only_software_rasterizers() {
     let adapters = burn_neuro::adapters::list_adapters();
     let stdout = assert_success(&train(&scratch("auto"), &["--epochs", "1"]));
-    let announced = stdout.lines().any(|l| l.starts_with("device: ") && l.contains("training on the CPU path"));
+    let announced = stdout.lines().any(|l| l.starts_with("device: ") && l.contains("running on the CPU path"));
     let only_software = adapters.iter().all(|a| a.device_type == "Cpu");
     assert_eq!(announced, only_software, "adapters {:?}:\n{stdout}", adapters.iter().map(|a| &a.device_type).collect::<Vec<_>>());
     if only_software {

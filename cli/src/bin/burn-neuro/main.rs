@@ -5,6 +5,7 @@ mod backend;
 mod bench;
 mod info;
 mod lowbit;
+mod nir;
 mod on_chip;
 mod reservoir;
 mod rn_net;
@@ -35,6 +36,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Train a spiking network end to end (f16 by default) on generated digits or MNIST.
     Train(train::TrainArgs),
+    /// NIR model files: inspect one, or re-write it through the checked reader and writer.
+    #[command(subcommand)]
+    Nir(nir::NirCommand),
     /// Deep vs single reservoir on NARMA-10 or Mackey-Glass: NRMSE, per-layer state spectra, PNG plots.
     Reservoir(reservoir::ReservoirArgs),
 }
@@ -47,6 +51,7 @@ fn main() -> ExitCode {
         Command::Info(args) => info::run(args),
         Command::Bench(args) => bench::run_command(args),
         Command::Train(args) => train::run_command(args),
+        Command::Nir(command) => nir::run(command),
         Command::Reservoir(args) => reservoir::run_command(args),
     };
     match result {
