@@ -135,3 +135,63 @@ fn broken_files_name_the_node_and_the_problem() {
     let error = write(&scratch("refused.nir"), &graph).expect_err("an extra field");
     assert!(error.to_string().contains("not `bias`"), "{error}");
 }
+
+/// snnTorch's fixture network rebuilt from our layers: Linear(4, 3) → Leaky(β 0.9) →
+/// Linear(3, 2) → Leaky(β 0.8), with the fixture's weights.
+#[test]
+fn our_layers_export_as_snntorch_exports_them() {
+    use burn::module::Param;
+    use burn::nn::LinearConfig;
+    use burn::tensor::{Device, Tensor, TensorData};
+    use burn_neuro::ResetMode;
+    use burn_neuro::nir::{ExportLayer, ExportOptions, export_chain};
+    use burn_neuro::snn::LeakyConfig;
+
+    let device = Device::flex();
+    let fixture_graph = read(&fixture("snntorch_mlp.nir")).expect("snntorch_mlp.nir");
+    let linear = |name: &str| {
+        let node = &fixture_graph.nodes[name];
+        let [outputs, inputs] = node.fields["weight"].shape() else { panic!("a 2-D weight") };
+        let (outputs, inputs) = (*outputs, *inputs);
+        let weight: Vec<f32> = floats(node, "weight").into_iter().map(|v| v as f32).collect();
+        let bias: Vec<f32> = floats(node, "bias").into_iter().map(|v| v as f32).collect();
+        let mut layer = LinearConfig::new(inputs, outputs).init(&device);
+        // Ours is [in, out]: NIR's [out, in] transposed.
+        layer.weight = Param::from_tensor(Tensor::<2>::from_data(TensorData::new(weight, [outputs, inputs]), &device).transpose());
+        layer.bias = Some(Param::from_tensor(Tensor::<1>::from_data(TensorData::new(bias, [outputs]), &device)));
+        layer
+    };
+    let leaky = |beta: f32| LeakyConfig::new(beta).with_reset(ResetMode::Zero).init(&device).expect("valid config");
+    let (fc1, lif1, fc2, lif2) = (linear("0"), leaky(0.9), linear("2"), leaky(0.8));
+    let layers = [ExportLayer::Linear(&fc1), ExportLayer::Leaky(&lif1), ExportLayer::Linear(&fc2), ExportLayer::Leaky(&lif2)];
+    let graph = export_chain(&layers, &[4], &ExportOptions::default()).expect("exports");
+    for name in ["0", "1", "2", "3"] {
+        let (ours, theirs) = (&graph.nodes[name], &fixture_graph.nodes[name]);
+        assert_eq!(ours.kind, theirs.kind, "node {name}");
+        for (field, value) in &theirs.fields {
+            let (a, b) = (floats(ours, field), value.to_f64().expect("numeric"));
+            assert_eq!(ours.fields[field].shape(), value.shape(), "{name}.{field}");
+            // snnTorch computes τ in f32 arithmetic from an f32 β; ours in f64, rounded once.
+            assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() <= 1e-6 * y.abs().max(1.0)), "{name}.{field}: {a:?} vs {b:?}");
+        }
+    }
+    let sorted = |edges: &[(String, String)]| {
+        let mut edges = edges.to_vec();
+        edges.sort();
+        edges
+    };
+    assert_eq!(sorted(&graph.edges), sorted(&fixture_graph.edges), "the same chain");
+    let file = scratch("exported.nir");
+    write(&file, &graph).expect("written");
+    assert_eq!(read(&file).expect("read back"), graph);
+    let _ = std::fs::remove_file(file);
+
+    // snnTorch's default subtract reset has no NIR form: refused unless asked for.
+    let subtract = LeakyConfig::new(0.9).init(&device).expect("valid config");
+    let error = export_chain(&[ExportLayer::Linear(&fc1), ExportLayer::Leaky(&subtract)], &[4], &ExportOptions::default()).expect_err("refused");
+    assert!(error.to_string().contains("Subtract"), "{error}");
+    let options = ExportOptions { allow_reset_change: true, ..ExportOptions::default() };
+    assert!(export_chain(&[ExportLayer::Linear(&fc1), ExportLayer::Leaky(&subtract)], &[4], &options).is_ok());
+    let error = export_chain(&[ExportLayer::Leaky(&leaky(1.0))], &[4], &ExportOptions::default()).expect_err("β = 1");
+    assert!(error.to_string().contains("no finite NIR time constant"), "{error}");
+}

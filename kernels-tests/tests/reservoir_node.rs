@@ -149,9 +149,10 @@ fn launches_fold_beyond_65535_workgroups() {
         2.0,
         None,
     );
-    match burn_neuro::device::max_binding_bytes(&device) {
-        Some(limit) if limit < (4 * neurons * 4) as u64 => {
-            let Err(NeuroError::TooLarge { argument, .. }) = out else { panic!("a gradient buffer over the binding limit must be refused") };
+    let limit = burn_neuro::device::max_binding_bytes(&device);
+    match limit {
+        Some(limit) if limit < (neurons * 4) as u64 => {
+            let Err(NeuroError::TooLarge { argument, .. }) = out else { panic!("conductances over the binding limit must be refused") };
             assert_eq!(argument, "delta");
         }
         _ => {
@@ -159,6 +160,16 @@ fn launches_fold_beyond_65535_workgroups() {
             let g = values(out.expect("valid call").conductance);
             assert!(g.iter().zip(&delta).all(|(g, d)| *g == 0.5 * d), "G after one step");
         }
+    }
+    // A call that tracks a gradient also needs the backward's [T + 3, K, N] f32 rows.
+    let autodiff = device.autodiff();
+    let tracked = tensor(delta, [1, neurons], DType::F32, &autodiff).require_grad();
+    let out = reservoir_node(tracked, coefficient(vec![0.25], &autodiff), coefficient(vec![2.0], &autodiff), 2.0, None);
+    if limit.is_some_and(|limit| limit < (4 * neurons * 4) as u64) {
+        let Err(NeuroError::TooLarge { argument, .. }) = out else { panic!("gradient rows over the binding limit must be refused") };
+        assert_eq!(argument, "delta");
+    } else {
+        assert!(out.is_ok(), "a tracked call within the limit runs");
     }
 }
 

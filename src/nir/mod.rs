@@ -15,6 +15,9 @@
 //! /node/nodes/<name>/<field>  its parameters (arrays, integers or a string)
 //! ```
 //!
+//! [`export_chain`] turns a chain of our layers (`Linear`, `Conv2d`, pooling, flattening,
+//! `Leaky`, `Synaptic`) into a graph, with snnTorch's mapping of discrete to continuous time.
+//!
 //! ```no_run
 //! let graph = burn_neuro::nir::read(std::path::Path::new("model.nir"))?;
 //! for (name, node) in &graph.nodes {
@@ -23,11 +26,13 @@
 //! # Ok::<(), burn_neuro::NeuroError>(())
 //! ```
 
+pub mod export;
 mod file;
 mod schema;
 
 use std::collections::BTreeMap;
 
+pub use export::{ExportLayer, ExportOptions, export_chain};
 pub use file::{read, write};
 pub use schema::NodeKind;
 
