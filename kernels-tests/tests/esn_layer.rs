@@ -1,6 +1,6 @@
-//! The echo-state layer kernel (one workgroup per sequence, the state in workgroup memory): GPU
-//! vs CPU reference on sizes around the workgroup and up to the largest layer, batches, and
-//! the deep network built on it; bad input.
+//! The echo-state layer kernel (`shaders/esn_layer_forward.wgsl`: one workgroup per sequence, the
+//! state in workgroup memory): GPU vs CPU reference on sizes around the workgroup and up to the
+//! largest layer, batches, and the deep network built on it; bad input.
 
 use burn::tensor::{DType, Tensor};
 use burn_neuro::NeuroError;

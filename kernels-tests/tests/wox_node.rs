@@ -1,5 +1,6 @@
-//! The WOx memristor reservoir node on its fused kernel: GPU vs CPU reference on shapes off the
-//! workgroup size, a launch over more than 65,535 workgroups, and bad input.
+//! The WOx memristor reservoir node on its fused kernel (`shaders/wox_node_forward.wgsl`): GPU vs
+//! CPU reference on shapes off the workgroup size, a launch over more than 65,535 workgroups, and
+//! bad input.
 
 use burn::tensor::{DType, Tensor};
 use burn_neuro::NeuroError;
