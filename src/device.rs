@@ -94,6 +94,27 @@ pub fn max_binding_bytes(device: &Device) -> Option<u64> {
     }
 }
 
+/// Checks one kernel buffer, `shape` of `element_bytes`-byte elements: every element
+/// addressable with the kernels' u32 indices and its bytes within `device`'s binding limit.
+/// Errors name `argument`, the buffer (`what`) and `advice` (what to split).
+pub fn check_buffer(device: &Device, argument: &'static str, what: &str, shape: &[usize], element_bytes: usize, advice: &str) -> Result<()> {
+    let values = shape.iter().try_fold(1usize, |n, d| n.checked_mul(*d));
+    let Some(values) = values.filter(|v| *v <= u32::MAX as usize) else {
+        return Err(NeuroError::TooLarge {
+            argument,
+            detail: format!("its {what} {shape:?} holds more than the 2^32 values a kernel indexes; {advice}"),
+        });
+    };
+    let bytes = (values * element_bytes) as u64;
+    match max_binding_bytes(device) {
+        Some(limit) if bytes > limit => Err(NeuroError::TooLarge {
+            argument,
+            detail: format!("its {bytes}-byte {what} {shape:?} exceeds this adapter's {limit}-byte binding limit; {advice}"),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Bytes of device memory held by live tensors right now (after a sync), `None` on the CPU.
 /// Counts what allocations asked for, not the pool's reserved pages.
 pub fn bytes_in_use(device: &Device) -> Option<u64> {

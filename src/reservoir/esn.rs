@@ -23,7 +23,7 @@ use nalgebra::DMatrix;
 
 use super::wox::{WoxParams, wox_node};
 use crate::backend::EsnLayerOps;
-use crate::device::{compute_path, max_binding_bytes};
+use crate::device::{check_buffer, compute_path};
 use crate::error::{NeuroError, Result};
 use crate::kernels::esn_layer::{ESN_MAX_UNITS, EsnLayerParams};
 use crate::rng::SplitMix64 as Rng;
@@ -298,14 +298,7 @@ pub fn esn_layer(drive: Tensor<3>, weight_t: Tensor<2>, initial: Option<Tensor<2
             initial
         }
     };
-    let values = batch.checked_mul(steps).and_then(|x| x.checked_mul(n));
-    let bytes = values.map(|v| v as u64 * 4);
-    if values.is_none_or(|v| v > u32::MAX as usize) || bytes.zip(max_binding_bytes(&device)).is_some_and(|(b, limit)| b > limit) {
-        return Err(NeuroError::TooLarge {
-            argument: "drive",
-            detail: format!("its [B, T, N] = [{batch}, {steps}, {n}] states exceed what one binding holds; split T or B"),
-        });
-    }
+    check_buffer(&device, "drive", "states", &[batch, steps, n], 4, "split T or B")?;
     let params = EsnLayerParams { neurons: n as u32, steps: steps as u32, batch: batch as u32, leak };
     let out = Dispatch::esn_layer_forward(drive.into_dispatch(), weight_t.into_dispatch(), initial.into_dispatch(), params);
     Ok(Tensor::from_dispatch(out))

@@ -5,7 +5,7 @@ use burn::module::{Module, Param};
 use burn::tensor::{DType, Device, Tensor};
 
 use crate::backend::ReservoirNodeOps;
-use crate::device::{check_storage_dtype, compute_path, max_binding_bytes};
+use crate::device::{check_buffer, check_storage_dtype, compute_path};
 use crate::error::{NeuroError, Result, or_panic};
 use crate::kernels::reservoir_node::ReservoirNodeParams;
 use crate::snn::parameter::f32_param;
@@ -110,25 +110,10 @@ pub fn reservoir_node<const D: usize>(
 /// Kernels index with u32, and each binding must fit the adapter: the conductances
 /// `[T, K, N]` forward, the f32 gradient rows `[T + 3, K, N]` backward (when `tracked`).
 fn check_size(device: &Device, steps: usize, channels: usize, neurons: usize, dtype: DType, tracked: bool) -> Result<()> {
-    let values = (steps + 3).checked_mul(channels).and_then(|x| x.checked_mul(neurons));
-    if values.is_none_or(|n| n > u32::MAX as usize) {
-        return Err(NeuroError::TooLarge {
-            argument: "delta",
-            detail: format!("(T + 3)·K·N = {}·{channels}·{neurons} values exceed 2^32; split T (pass `final_state` on) or the batch", steps + 3),
-        });
-    }
-    if let Some(limit) = max_binding_bytes(device) {
-        let forward = (steps * channels * neurons * dtype.size()) as u64;
-        let backward = if tracked { ((steps + 3) * channels * neurons * 4) as u64 } else { 0 };
-        if forward.max(backward) > limit {
-            return Err(NeuroError::TooLarge {
-                argument: "delta",
-                detail: format!(
-                    "the {}-byte conductances (or their f32 gradient rows) exceed this adapter's {limit}-byte binding limit; split T (pass `final_state` on) or the batch",
-                    forward.max(backward)
-                ),
-            });
-        }
+    let advice = "split T (pass `final_state` on) or the batch";
+    check_buffer(device, "delta", "conductances", &[steps, channels, neurons], dtype.size(), advice)?;
+    if tracked {
+        check_buffer(device, "delta", "f32 gradient rows", &[steps + 3, channels, neurons], 4, advice)?;
     }
     Ok(())
 }

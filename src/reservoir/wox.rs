@@ -7,7 +7,7 @@ use burn::backend::Dispatch;
 use burn::tensor::{DType, Tensor};
 
 use crate::backend::WoxNodeOps;
-use crate::device::{compute_path, max_binding_bytes};
+use crate::device::{check_buffer, compute_path};
 use crate::error::{NeuroError, Result};
 use crate::kernels::wox_node::WoxNodeParams;
 use crate::reference::wox_node::WoxCoefficients;
@@ -136,14 +136,7 @@ pub fn wox_node<const D: usize>(voltage: Tensor<D>, initial: Option<Tensor<1>>, 
             initial
         }
     };
-    let values = steps.checked_mul(2 * neurons);
-    let bytes = values.map(|v| v as u64 * 4);
-    if values.is_none_or(|v| v > u32::MAX as usize) || bytes.zip(max_binding_bytes(&device)).is_some_and(|(b, limit)| b > limit) {
-        return Err(NeuroError::TooLarge {
-            argument: "voltage",
-            detail: format!("its [T, 2, N] = [{steps}, 2, {neurons}] trajectory exceeds what one binding holds; split T or N"),
-        });
-    }
+    check_buffer(&device, "voltage", "trajectory", &[steps, 2, neurons], 4, "split T or N")?;
     let kernel_params = WoxNodeParams::new(&params.coefficients(), steps, neurons);
     let flat = voltage.reshape([steps, neurons]);
     let trajectory = Tensor::<3>::from_dispatch(Dispatch::wox_node_forward(flat.into_dispatch(), initial.into_dispatch(), kernel_params));
