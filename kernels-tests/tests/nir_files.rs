@@ -15,8 +15,22 @@ fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("burn-neuro-nir-{}-{name}", std::process::id()))
 }
 
-const FIXTURES: [&str; 9] =
-    ["lif.nir", "cubalif.nir", "mlp.nir", "conv.nir", "rlif.nir", "others.nir", "conv1d.nir", "conv2d_valid_avgpool.nir", "snntorch_mlp.nir"];
+const FIXTURES: [&str; 14] = [
+    "lif.nir",
+    "cubalif.nir",
+    "mlp.nir",
+    "conv.nir",
+    "rlif.nir",
+    "others.nir",
+    "conv1d.nir",
+    "conv2d_valid_avgpool.nir",
+    "snntorch_mlp.nir",
+    "snntorch_synaptic.nir",
+    "snntorch_rleaky.nir",
+    "snntorch_conv.nir",
+    "norse_lifbox.nir",
+    "norse_lif.nir",
+];
 
 fn floats(node: &NirNode, field: &str) -> Vec<f64> {
     node.fields[field].to_f64().unwrap_or_else(|| panic!("`{field}` is numeric"))

@@ -18,6 +18,9 @@ pub mod events;
 pub mod idx;
 pub mod synthetic;
 
+/// NumPy `.npy`/`.npz` files: event arrays and plain numeric [`Array`](npy::Array)s.
+pub use events::npy;
+
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::{NeuroError, Result};

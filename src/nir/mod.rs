@@ -15,6 +15,9 @@
 //! /node/nodes/<name>/<field>  its parameters (arrays, integers or a string)
 //! ```
 //!
+//! [`import`] turns a graph into a runnable, trainable [`NirModel`] (the time step and the
+//! discretisation made explicit in [`ImportOptions`]).
+//!
 //! [`export_chain`] turns a chain of our layers (`Linear`, `Conv2d`, pooling, flattening,
 //! `Leaky`, `Synaptic`) into a graph, with snnTorch's mapping of discrete to continuous time.
 //!
@@ -28,12 +31,14 @@
 
 pub mod export;
 mod file;
+pub mod import;
 mod schema;
 
 use std::collections::BTreeMap;
 
 pub use export::{ExportLayer, ExportOptions, export_chain};
 pub use file::{read, write};
+pub use import::{Discretisation, ImportOptions, NirModel, NirRun, import};
 pub use schema::NodeKind;
 
 /// One stored value: a float or integer array (`shape` empty for a scalar) or a string.

@@ -35,6 +35,7 @@
 //! # }
 //! ```
 
+mod array;
 mod header;
 
 use std::io::{Cursor, Read, Write};
@@ -42,6 +43,7 @@ use std::path::Path;
 
 use super::{Event, EventStream, io_error};
 use crate::error::{NeuroError, Result};
+pub use array::{Array, read_array, read_array_npz, write_array, write_array_npz};
 use header::{Descr, Header, Kind, Num};
 
 const MAGIC: &[u8] = b"\x93NUMPY";

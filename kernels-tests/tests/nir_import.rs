@@ -1,0 +1,341 @@
+//! NIR import: graphs become models that compute what the exporting side computed.
+//!
+//! - Our layers → `export_chain` → file → `read` → `import` give the layers' own spikes and
+//!   membranes (the round trip), on the CPU path and on the wgpu device.
+//! - Every fixture with saved traces (`data/nir/*.npz`) reproduces the spikes, membranes and
+//!   currents its exporting library computed, within 1e-5.
+//! - A recurrent LIF (nested graph `lif ⇄ w_rec`) equals our `RLeaky` on the same weights.
+//! - Graphs the importer cannot run (shapes that do not fit, a cycle without a neuron, a time
+//!   constant below dt, no Input) are refused by hand-made files with errors naming the node.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use burn::module::Param;
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{DType, Device, Tensor};
+use burn_neuro::ResetMode;
+use burn_neuro::data::npy::{Array, read_array_npz};
+use burn_neuro::nir::{
+    Discretisation, ExportLayer, ExportOptions, ImportOptions, NirGraph, NirNode, NodeKind, Value, export_chain, import, read, write,
+};
+use burn_neuro::snn::{LeakyConfig, RLeakyConfig, SynapticConfig};
+use kernels_tests::{assert_close, cpu, gpu, tensor, uniform, values};
+
+fn scratch(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("burn-neuro-nir-import-{}-{name}", std::process::id()))
+}
+
+fn linear(inputs: usize, outputs: usize, seed: u64, device: &Device) -> Linear {
+    let mut layer = LinearConfig::new(inputs, outputs).init(device);
+    layer.weight = Param::from_tensor(tensor(uniform(inputs * outputs, seed, -1.0, 1.5), [inputs, outputs], DType::F32, device));
+    layer.bias = Some(Param::from_tensor(tensor(uniform(outputs, seed + 1, -0.2, 0.4), [outputs], DType::F32, device)));
+    layer
+}
+
+fn spike_rate(spikes: &[f32]) -> f32 {
+    spikes.iter().sum::<f32>() / spikes.len() as f32
+}
+
+/// Linear → Leaky (per-neuron β) → Linear → Synaptic, exported, written, read, imported.
+fn round_trip_on(device: &Device) {
+    let (steps, batch) = (30, 3);
+    let fc1 = linear(5, 4, 11, device);
+    let lif = LeakyConfig::new(0.0)
+        .with_beta_per_neuron(Some(vec![0.5, 0.8, 0.9, 0.95]))
+        .with_threshold(0.75)
+        .with_reset(ResetMode::Zero)
+        .with_reset_delay(false)
+        .init(device)
+        .expect("valid Leaky");
+    let fc2 = linear(4, 3, 21, device);
+    let syn =
+        SynapticConfig::new(0.6, 0.85).with_threshold(0.9).with_reset(ResetMode::Zero).with_reset_delay(false).init(device).expect("valid Synaptic");
+    let layers = [ExportLayer::Linear(&fc1), ExportLayer::Leaky(&lif), ExportLayer::Linear(&fc2), ExportLayer::Synaptic(&syn)];
+    let graph = export_chain(&layers, &[5], &ExportOptions::default()).expect("exports");
+    let file = scratch("round-trip.nir");
+    write(&file, &graph).expect("written");
+    let model = import(&read(&file).expect("read back"), &ImportOptions::default(), device).expect("imports");
+    let _ = std::fs::remove_file(file);
+
+    let input = tensor(uniform(steps * batch * 5, 3, 0.0, 1.0), [steps, batch, 5], DType::F32, device);
+    // Our layers directly.
+    let h1 = lif.forward(fc1.forward(input.clone()), None);
+    let h2 = syn.forward(fc2.forward(h1.spikes.clone()), None);
+    // The imported graph.
+    let run = model.forward_traced(input).expect("runs");
+    let (l1, l2) = (&run.neurons["1"], &run.neurons["3"]);
+    let expected_spikes = values(h1.spikes.clone());
+    let rate = spike_rate(&expected_spikes);
+    assert!((0.05..0.7).contains(&rate), "the test drives the first layer to spike sometimes ({rate})");
+    assert_eq!(values(l1.spikes.clone().expect("LIF spikes")), expected_spikes, "LIF spikes");
+    assert_close(&values(l1.membrane.clone()), &values(h1.membrane), 1e-5, 1e-5, "LIF membrane");
+    let expected_spikes = values(h2.spikes.clone());
+    assert!(spike_rate(&expected_spikes) > 0.02, "the second layer spikes");
+    assert_eq!(values(l2.spikes.clone().expect("CubaLIF spikes")), expected_spikes, "CubaLIF spikes");
+    assert_close(&values(l2.membrane.clone()), &values(h2.membrane), 1e-5, 1e-5, "CubaLIF membrane");
+    assert_close(&values(l2.synaptic.clone().expect("a current")), &values(h2.synaptic.expect("a current")), 1e-5, 1e-5, "CubaLIF current");
+    assert_eq!(values(run.outputs["output"].clone()), expected_spikes, "the Output node carries the last spikes");
+}
+
+#[test]
+fn our_layers_round_trip_through_a_file_on_the_cpu_path() {
+    round_trip_on(&cpu());
+}
+
+#[test]
+fn our_layers_round_trip_through_a_file_on_the_gpu() {
+    round_trip_on(&gpu());
+}
+
+fn f32s(values: Vec<f32>) -> Value {
+    Value::f32(vec![values.len()], values)
+}
+
+fn lif_node(n: usize, tau: f32, threshold: f32) -> NirNode {
+    NirNode::new(
+        NodeKind::Lif,
+        [
+            ("tau", f32s(vec![tau; n])),
+            ("r", f32s(vec![tau / 1e-4; n])),
+            ("v_leak", f32s(vec![0.0; n])),
+            ("v_threshold", f32s(vec![threshold; n])),
+            ("v_reset", f32s(vec![0.0; n])),
+        ],
+    )
+}
+
+fn affine(weight: &Linear) -> NirNode {
+    let [inputs, outputs] = weight.weight.dims();
+    let w: Vec<f32> = values(weight.weight.val().transpose());
+    let b = values(weight.bias.as_ref().expect("a bias").val());
+    NirNode::new(NodeKind::Affine, [("weight", Value::f32(vec![outputs, inputs], w)), ("bias", f32s(b))])
+}
+
+fn shape(dims: &[i64]) -> Value {
+    Value::i64(vec![dims.len()], dims.to_vec())
+}
+
+fn graph(nodes: Vec<(&str, NirNode)>, edges: &[(&str, &str)]) -> NirGraph {
+    NirGraph {
+        nodes: nodes.into_iter().map(|(name, node)| (name.to_string(), node)).collect(),
+        edges: edges.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect(),
+        metadata: Default::default(),
+    }
+}
+
+/// `input → fc → rnn{input → lif ⇄ w_rec → output} → output` against `Linear` + `RLeaky`.
+#[test]
+fn a_nested_recurrent_lif_equals_rleaky() {
+    let device = gpu();
+    let (steps, batch, n) = (25, 2, 6);
+    let fc = linear(4, n, 31, &device);
+    let mut rleaky =
+        RLeakyConfig::new(0.9, n).with_threshold(1.0).with_reset(ResetMode::Zero).with_reset_delay(false).init(&device).expect("valid RLeaky");
+    let w_rec = linear(n, n, 41, &device);
+    rleaky.all_to_all = Some(w_rec.clone());
+    let tau = (1e-4 / (1.0 - 0.9f64)) as f32;
+    let sub = graph(
+        vec![
+            ("input", NirNode::new(NodeKind::Input, [("shape", shape(&[n as i64]))])),
+            ("lif", lif_node(n, tau, 1.0)),
+            ("w_rec", affine(&w_rec)),
+            ("output", NirNode::new(NodeKind::Output, [("shape", shape(&[n as i64]))])),
+        ],
+        &[("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")],
+    );
+    let top = graph(
+        vec![
+            ("input", NirNode::new(NodeKind::Input, [("shape", shape(&[4]))])),
+            ("fc", affine(&fc)),
+            ("rnn", NirNode::subgraph(sub)),
+            ("output", NirNode::new(NodeKind::Output, [("shape", shape(&[n as i64]))])),
+        ],
+        &[("input", "fc"), ("fc", "rnn"), ("rnn", "output")],
+    );
+    let file = scratch("rlif.nir");
+    write(&file, &top).expect("written");
+    let model = import(&read(&file).expect("read back"), &ImportOptions::default(), &device).expect("imports");
+    let _ = std::fs::remove_file(file);
+
+    let input = tensor(uniform(steps * batch * 4, 7, 0.0, 1.0), [steps, batch, 4], DType::F32, &device);
+    let expected = rleaky.forward(fc.forward(input.clone()), None);
+    let run = model.forward_traced(input).expect("runs");
+    let trace = &run.neurons["rnn.lif"];
+    let spikes = values(expected.spikes);
+    let rate = spike_rate(&spikes);
+    assert!((0.05..0.8).contains(&rate), "the recurrent layer spikes sometimes ({rate})");
+    assert_eq!(values(trace.spikes.clone().expect("spikes")), spikes, "spikes");
+    assert_close(&values(trace.membrane.clone()), &values(expected.membrane), 1e-5, 1e-5, "membrane");
+    assert_eq!(values(run.outputs["output"].clone()), spikes);
+}
+
+/// Writes `graph` (schema-valid, so our writer takes it) and imports the file.
+fn import_file(name: &str, graph: &NirGraph, options: &ImportOptions) -> String {
+    let file = scratch(name);
+    write(&file, graph).expect("a schema-valid graph is written");
+    let read_back = read(&file).expect("read back");
+    let _ = std::fs::remove_file(file);
+    match import(&read_back, options, &cpu()) {
+        Ok(_) => panic!("{name}: imported, expected a refusal"),
+        Err(error) => error.to_string(),
+    }
+}
+
+#[test]
+fn graphs_that_cannot_run_are_refused_naming_the_node() {
+    let device = cpu();
+    let input = |n: i64| NirNode::new(NodeKind::Input, [("shape", shape(&[n]))]);
+    let output = |n: i64| NirNode::new(NodeKind::Output, [("shape", shape(&[n]))]);
+    let fc = affine(&linear(5, 3, 1, &device));
+    let square = affine(&linear(3, 3, 2, &device));
+    let cases: Vec<(&str, NirGraph, ImportOptions, &[&str])> = vec![
+        (
+            "shapes.nir",
+            graph(vec![("input", input(4)), ("fc", fc.clone()), ("output", output(3))], &[("input", "fc"), ("fc", "output")]),
+            ImportOptions::default(),
+            &["node fc", "5 values per example", "[4]"],
+        ),
+        (
+            "cycle.nir",
+            graph(
+                vec![("input", input(3)), ("a", square.clone()), ("b", square.clone()), ("output", output(3))],
+                &[("input", "a"), ("a", "b"), ("b", "a"), ("b", "output")],
+            ),
+            ImportOptions::default(),
+            &["a, b", "cycle", "neuron"],
+        ),
+        (
+            "dt.nir",
+            graph(vec![("input", input(3)), ("lif", lif_node(3, 1e-4, 1.0)), ("output", output(3))], &[("input", "lif"), ("lif", "output")]),
+            ImportOptions { dt: 1e-3, ..ImportOptions::default() },
+            &["node lif", "`tau`", "at least dt"],
+        ),
+        (
+            "no-input.nir",
+            graph(vec![("a", square.clone()), ("output", output(3))], &[("a", "output")]),
+            ImportOptions::default(),
+            &["one Input node", "found 0"],
+        ),
+        (
+            "reset-above-threshold.nir",
+            graph(
+                vec![
+                    ("input", input(2)),
+                    (
+                        "lif",
+                        NirNode::new(
+                            NodeKind::Lif,
+                            [
+                                ("tau", f32s(vec![0.01; 2])),
+                                ("r", f32s(vec![1.0; 2])),
+                                ("v_leak", f32s(vec![0.0; 2])),
+                                ("v_threshold", f32s(vec![1.0; 2])),
+                                ("v_reset", f32s(vec![0.0, 2.0])),
+                            ],
+                        ),
+                    ),
+                    ("output", output(2)),
+                ],
+                &[("input", "lif"), ("lif", "output")],
+            ),
+            ImportOptions::default(),
+            &["node lif", "v_reset ≤ v_threshold", "neuron 1"],
+        ),
+    ];
+    for (name, graph, options, needles) in cases {
+        let message = import_file(name, &graph, &options);
+        for needle in needles {
+            assert!(message.contains(needle), "{name}: {message:?} should mention {needle:?}");
+        }
+    }
+    let error = import(
+        &graph(vec![("input", input(3)), ("output", output(3))], &[("input", "output")]),
+        &ImportOptions { dt: 0.0, ..ImportOptions::default() },
+        &device,
+    )
+    .expect_err("dt = 0");
+    assert!(error.to_string().contains("dt"), "{error}");
+    let wrong = import(&graph(vec![("input", input(3)), ("output", output(3))], &[("input", "output")]), &ImportOptions::default(), &device)
+        .expect("a pass-through imports");
+    let error = wrong.forward(Tensor::<3>::zeros([2, 1, 4], &device)).expect_err("4 features for an input of 3");
+    assert!(error.to_string().contains("input") && error.to_string().contains("[T ≥ 1, batch ≥ 1, 3]"), "{error}");
+}
+
+/// `(fixture, discretisation)`: every NIR file with the expected traces its script saved
+/// beside it (`data/nir/make_fixtures.py`): the exporting library's own run for snnTorch's and
+/// Norse's files, NIR's equations under forward Euler (checked there against snnTorch) for
+/// the files written with `nir` alone.
+const TRACED: [(&str, Discretisation); 10] = [
+    ("lif", Discretisation::ForwardEuler),
+    ("cubalif", Discretisation::ForwardEuler),
+    ("mlp", Discretisation::ForwardEuler),
+    ("rlif", Discretisation::ForwardEuler),
+    ("snntorch_mlp", Discretisation::ForwardEuler),
+    ("snntorch_synaptic", Discretisation::ForwardEuler),
+    ("snntorch_rleaky", Discretisation::ForwardEuler),
+    ("snntorch_conv", Discretisation::ForwardEuler),
+    ("norse_lifbox", Discretisation::Norse),
+    ("norse_lif", Discretisation::Norse),
+];
+
+fn fixture(name: &str) -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/nir").join(name)
+}
+
+fn fixtures_match_their_exporters_on(device: &Device) {
+    for (name, discretisation) in TRACED {
+        let arrays: BTreeMap<String, Array> = read_array_npz(&fixture(&format!("{name}.npz"))).expect("expected traces").into_iter().collect();
+        let dt = f64::from(arrays["dt"].values[0]);
+        let graph = read(&fixture(&format!("{name}.nir"))).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let model = import(&graph, &ImportOptions { dt, discretisation }, device).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let input = &arrays["input"];
+        let [steps, batch] = [input.shape[0], input.shape[1]];
+        let width = input.values.len() / (steps * batch);
+        let run =
+            model.forward_traced(tensor(input.values.clone(), [steps, batch, width], DType::F32, device)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut checked = 0;
+        for (key, expected) in &arrays {
+            let Some((node, plane)) = key.rsplit_once('.') else { continue };
+            let trace = run.neurons.get(node).unwrap_or_else(|| panic!("{name}: no neuron node {node:?} in {:?}", run.neurons.keys()));
+            let what = format!("{name}: {key}");
+            match plane {
+                "spikes" => assert_eq!(values(trace.spikes.clone().expect("spikes")), expected.values, "{what}"),
+                "membrane" => assert_close(&values(trace.membrane.clone()), &expected.values, 1e-5, 1e-5, &what),
+                "synaptic" => assert_close(&values(trace.synaptic.clone().expect("a current")), &expected.values, 1e-5, 1e-5, &what),
+                other => panic!("{what}: unexpected plane {other}"),
+            }
+            checked += 1;
+        }
+        assert!(checked >= 2, "{name}: traces compared");
+        let output = run.outputs.values().next().expect("an output");
+        assert_close(&values(output.clone()), &arrays["output"].values, 1e-5, 1e-5, &format!("{name}: output"));
+    }
+}
+
+#[test]
+fn fixtures_match_their_exporters_on_the_cpu_path() {
+    fixtures_match_their_exporters_on(&cpu());
+}
+
+#[test]
+fn fixtures_match_their_exporters_on_the_gpu() {
+    fixtures_match_their_exporters_on(&gpu());
+}
+
+/// Norse 1.1 writes no `w_in` for its `LIFCell`, so NIR's equation (current steps of
+/// `w_in·dt/τ_syn`) is not what Norse ran: only the Norse discretisation reproduces it.
+#[test]
+fn norse_current_needs_its_own_discretisation() {
+    let device = cpu();
+    let arrays: BTreeMap<String, Array> = read_array_npz(&fixture("norse_lif.npz")).expect("expected traces").into_iter().collect();
+    let graph = read(&fixture("norse_lif.nir")).expect("norse_lif.nir");
+    let options = ImportOptions { dt: f64::from(arrays["dt"].values[0]), discretisation: Discretisation::ForwardEuler };
+    let model = import(&graph, &options, &device).expect("imports");
+    let input = &arrays["input"];
+    let run =
+        model.forward_traced(tensor(input.values.clone(), [input.shape[0], input.shape[1], input.shape[2]], DType::F32, &device)).expect("runs");
+    let membrane = values(run.neurons["1"].membrane.clone());
+    let worst = membrane.iter().zip(&arrays["1.membrane"].values).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    assert!(worst > 0.1, "NIR's reading of the file differs from Norse's run (max |Δv| = {worst})");
+}
