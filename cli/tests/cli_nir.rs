@@ -34,3 +34,42 @@ fn copy_round_trips_and_errors_are_one_line() {
     assert!(!output.status.success() && stderr.contains("not a readable HDF5 file") && stderr.trim().lines().count() == 1, "{stderr}");
     let _ = std::fs::remove_file(copy);
 }
+
+/// `nir run` on snnTorch's recurrent fixture with the input its script saved: the output file
+/// holds the spikes snnTorch computed, the traces every neuron's planes, and a raster is drawn.
+#[test]
+fn run_writes_the_outputs_the_exporter_computed() {
+    use burn_neuro::data::npy::{read_array, read_array_npz};
+
+    let out = std::env::temp_dir().join(format!("burn-neuro-nir-run-{}", std::process::id()));
+    let expected = fixture("snntorch_rleaky.npz");
+    let output = nir(&["run", &fixture("snntorch_rleaky.nir"), "--input", &expected, "--device", "cpu", "--out", out.to_str().expect("utf-8")]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("1.lif: 3 neurons, spike rate"), "{stdout}");
+    let saved: std::collections::BTreeMap<String, _> = read_array_npz(Path::new(&expected)).expect("fixture").into_iter().collect();
+    let ours = read_array(&out.join("output.npy")).expect("output.npy");
+    assert_eq!(ours.shape, [25, 2, 3]);
+    assert_eq!(ours.values, saved["output"].values, "snnTorch's spikes");
+    let traces: std::collections::BTreeMap<String, _> = read_array_npz(&out.join("traces.npz")).expect("traces").into_iter().collect();
+    let keys: Vec<&String> = traces.keys().collect();
+    assert_eq!(keys, ["1.lif.membrane", "1.lif.spikes"], "{keys:?}");
+    assert!(std::fs::metadata(out.join("raster.png")).expect("a raster").len() > 1000);
+
+    // An input of the wrong shape is one clear line.
+    let bad = out.join("bad.npy");
+    burn_neuro::data::npy::write_array(&bad, &burn_neuro::data::npy::Array::new(vec![5, 2, 7], vec![0.0; 70]).expect("shape")).expect("written");
+    let output = nir(&[
+        "run",
+        &fixture("snntorch_rleaky.nir"),
+        "--input",
+        bad.to_str().expect("utf-8"),
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && stderr.contains("--input: shape [5, 2, 7]; expected [T, batch, 4]"), "{stderr}");
+    let _ = std::fs::remove_dir_all(out);
+}

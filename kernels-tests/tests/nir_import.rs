@@ -339,3 +339,103 @@ fn norse_current_needs_its_own_discretisation() {
     let worst = membrane.iter().zip(&arrays["1.membrane"].values).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     assert!(worst > 0.1, "NIR's reading of the file differs from Norse's run (max |Δv| = {worst})");
 }
+
+/// Linear(5, 4) → RLeaky(4, all-to-all) → Linear(4, 3) → Leaky (per-neuron β), weights fixed.
+fn recurrent_chain(device: &Device) -> (Linear, burn_neuro::snn::RLeaky, Linear, burn_neuro::snn::Leaky) {
+    let fc1 = linear(5, 4, 51, device);
+    let mut rleaky =
+        RLeakyConfig::new(0.85, 4).with_threshold(0.8).with_reset(ResetMode::Zero).with_reset_delay(false).init(device).expect("valid RLeaky");
+    rleaky.all_to_all = Some(linear(4, 4, 61, device));
+    let fc2 = linear(4, 3, 71, device);
+    let lif = LeakyConfig::new(0.0)
+        .with_beta_per_neuron(Some(vec![0.7, 0.9, 0.95]))
+        .with_reset(ResetMode::Zero)
+        .with_reset_delay(false)
+        .init(device)
+        .expect("valid Leaky");
+    (fc1, rleaky, fc2, lif)
+}
+
+/// Our export of a recurrent chain, read and written again by Python's `nir` 1.0.8
+/// (`make_fixtures.py --rewrite ours_rleaky.nir ours_rleaky_rewritten.nir`), imports to the
+/// chain's own numbers. `ours_rleaky.nir` is what our exporter writes today (set
+/// `BURN_NEURO_WRITE_FIXTURES=1` to rewrite it after changing the exporter, then rerun the script).
+#[test]
+fn our_export_read_and_rewritten_by_python_nir_imports_to_the_same_numbers() {
+    let device = gpu();
+    let (fc1, rleaky, fc2, lif) = recurrent_chain(&device);
+    let layers = [ExportLayer::Linear(&fc1), ExportLayer::RLeaky(&rleaky), ExportLayer::Linear(&fc2), ExportLayer::Leaky(&lif)];
+    let graph = export_chain(&layers, &[5], &ExportOptions::default()).expect("exports");
+    if std::env::var_os("BURN_NEURO_WRITE_FIXTURES").is_some() {
+        write(&fixture("ours_rleaky.nir"), &graph).expect("fixture written");
+    }
+    assert_eq!(read(&fixture("ours_rleaky.nir")).expect("ours_rleaky.nir"), graph, "the committed file is our exporter's current output");
+    let rewritten = read(&fixture("ours_rleaky_rewritten.nir")).expect("ours_rleaky_rewritten.nir");
+    assert_eq!(rewritten.nodes["1"].graph.as_ref().map(|g| g.nodes.len()), Some(4), "the recurrent layer is a nested graph");
+    let model = import(&rewritten, &ImportOptions::default(), &device).expect("imports");
+
+    let (steps, batch) = (30, 2);
+    let input = tensor(uniform(steps * batch * 5, 9, 0.0, 1.0), [steps, batch, 5], DType::F32, &device);
+    let h1 = rleaky.forward(fc1.forward(input.clone()), None);
+    let h2 = lif.forward(fc2.forward(h1.spikes.clone()), None);
+    let run = model.forward_traced(input).expect("runs");
+    for (path, expected, what) in [("1.lif", h1, "RLeaky"), ("3", h2, "Leaky")] {
+        let spikes = values(expected.spikes);
+        let rate = spike_rate(&spikes);
+        assert!((0.03..0.8).contains(&rate), "{what} spikes sometimes ({rate})");
+        assert_eq!(values(run.neurons[path].spikes.clone().expect("spikes")), spikes, "{what} spikes");
+        assert_close(&values(run.neurons[path].membrane.clone()), &values(expected.membrane), 1e-5, 1e-5, &format!("{what} membrane"));
+    }
+}
+
+/// The imported model is a Burn module: gradients reach its weights through the fused neurons'
+/// surrogate, and Adam lowers a loss on the last layer's membrane.
+#[test]
+fn an_imported_model_trains() {
+    use burn::module::Module;
+    use burn::optim::{AdamConfig, GradientsParams};
+    use burn_neuro::nir::import::NodeModule;
+
+    let device = gpu();
+    let graph = read(&fixture("snntorch_mlp.nir")).expect("snntorch_mlp.nir");
+    let mut model = import(&graph, &ImportOptions::default(), &device).expect("imports").train();
+    let mut optimizer = AdamConfig::new().init();
+    let input =
+        tensor(uniform(20 * 4 * 4, 5, 0.0, 1.0).into_iter().map(|v| if v < 0.5 { 1.0 } else { 0.0 }).collect(), [20, 4, 4], DType::F32, &device);
+    let mut losses = Vec::new();
+    for _ in 0..30 {
+        let run = model.forward_traced(input.clone()).expect("runs");
+        // Drive the last layer's membrane towards 0.8 (θ = 1): needs gradients through layer 1's spikes.
+        let loss = (run.neurons["3"].membrane.clone() - 0.8).powf_scalar(2.0).mean();
+        losses.push(values(loss.clone())[0]);
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        model = optimizer.step(2e-2, model, grads);
+    }
+    let (first, last) = (losses[0], losses[losses.len() - 1]);
+    assert!(last < 0.5 * first, "training lowers the loss: {losses:?}");
+    // The weights moved; the neuron constants (β, θ) are fixed.
+    let NodeModule::Neuron(neuron) = &model.nodes[index_of(&model, "1")] else { panic!("node 1 is a neuron") };
+    let beta = values(neuron.leaky.as_ref().expect("a LIF").beta.val());
+    assert!(beta.iter().all(|b| (b - 0.9).abs() < 1e-5), "β stays {beta:?}");
+    let NodeModule::Dense(fc) = &model.nodes[index_of(&model, "0")] else { panic!("node 0 is dense") };
+    let NodeModule::Dense(before) = &import(&graph, &ImportOptions::default(), &device).expect("imports").nodes[index_of(&model, "0")] else {
+        panic!("dense")
+    };
+    assert_ne!(values(fc.weight.val()), values(before.weight.val()), "the first layer's weights trained");
+}
+
+fn index_of(model: &burn_neuro::nir::NirModel, path: &str) -> usize {
+    model.node_paths().iter().position(|p| p == path).unwrap_or_else(|| panic!("no node {path}"))
+}
+
+#[test]
+fn exports_that_nir_cannot_hold_are_refused() {
+    let device = cpu();
+    // snnTorch's Synaptic zero reset delayed a step zeroes that step's input too.
+    let delayed = SynapticConfig::new(0.5, 0.9).with_reset(ResetMode::Zero).init(&device).expect("valid");
+    let error = export_chain(&[ExportLayer::Synaptic(&delayed)], &[3], &ExportOptions::default()).expect_err("refused");
+    assert!(error.to_string().contains("reset_delay"), "{error}");
+    let rleaky = RLeakyConfig::new(0.9, 4).init(&device).expect("valid");
+    let error = export_chain(&[ExportLayer::RLeaky(&rleaky)], &[3], &ExportOptions::default()).expect_err("width");
+    assert!(error.to_string().contains("4 features after shape [3]"), "{error}");
+}

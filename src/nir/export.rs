@@ -9,11 +9,15 @@
 //!   R = τ_mem/dt, w_in = τ_syn/dt;
 //! - `burn::nn::Linear` → `Affine` (or `Linear` without a bias), its `[in, out]` weight
 //!   transposed to NIR's `[out, in]`; `Conv2d` (explicit or no padding) → `Conv2d`;
-//!   flattening → `Flatten`; average pooling → `AvgPool2d`.
+//!   flattening → `Flatten`; average pooling → `AvgPool2d`;
+//! - `RLeaky`/`RSynaptic` → a nested graph `input → lif ⇄ w_rec`, `lif → output` (`w_rec` the
+//!   all-to-all `Affine`, or the one-to-one V as a diagonal `Linear`), as snnTorch writes it.
 //!
 //! NIR's neurons reset to v_reset (our `ResetMode::Zero`); a `Subtract` reset has no NIR
-//! equivalent, so it is refused unless [`ExportOptions::allow_reset_change`] says to write it as
-//! a reset to zero (what snnTorch's exporter does silently).
+//! equivalent, and neither has a zero reset delayed to the next step (`ResetMode::ZeroAll` with
+//! `reset_delay`, which zeroes that step's input too), so they are refused unless
+//! [`ExportOptions::allow_reset_change`] says to write them as a reset to zero (what
+//! snnTorch's exporter does silently).
 
 use burn::nn::conv::Conv2d;
 use burn::nn::{Linear, PaddingConfig2d};
@@ -21,8 +25,8 @@ use burn::tensor::Tensor;
 
 use super::{NirGraph, NirNode, NodeKind, Value};
 use crate::error::{NeuroError, Result};
-use crate::neuron::ResetMode;
-use crate::snn::{Leaky, Synaptic};
+use crate::neuron::{LifSpec, ResetMode};
+use crate::snn::{Leaky, RLeaky, Synaptic};
 
 /// snnTorch's export time step.
 pub const SNNTORCH_DT: f64 = 1e-4;
@@ -46,6 +50,10 @@ pub enum ExportLayer<'a> {
     Leaky(&'a Leaky),
     /// snnTorch's current-based LIF.
     Synaptic(&'a Synaptic),
+    /// snnTorch's recurrent LIF (`RSynaptic` when it has α): a nested graph
+    /// `input → lif ⇄ w_rec`, `lif → output` with `w_rec` the all-to-all `Affine` or the
+    /// one-to-one weight as a diagonal `Linear`, as snnTorch's exporter writes it.
+    RLeaky(&'a RLeaky),
 }
 
 /// How to export.
@@ -94,8 +102,13 @@ fn time_constants(decays: &[f32], dt: f64, layer: usize, what: &str) -> Result<V
         .collect()
 }
 
-fn check_reset(reset: ResetMode, options: &ExportOptions, layer: usize) -> Result<()> {
-    match reset {
+fn check_reset(spec: &LifSpec, options: &ExportOptions, layer: usize) -> Result<()> {
+    match spec.reset {
+        // Zeroing the whole next potential (input included) a step late is not NIR's reset.
+        ResetMode::ZeroAll if spec.reset_delay && !options.allow_reset_change => Err(refused(
+            format!("layer {layer}: a zero reset delayed to the next step (reset_delay = true), which zeroes that step's input too"),
+            "reset_delay = false (NIR resets v to v_reset in the spike's step), or ExportOptions::allow_reset_change",
+        )),
         ResetMode::Subtract if !options.allow_reset_change => Err(refused(
             format!("layer {layer}: a Subtract reset"),
             "a reset NIR can hold (ResetMode::Zero), or ExportOptions::allow_reset_change to write it as a reset to zero",
@@ -199,45 +212,21 @@ pub fn export_chain(layers: &[ExportLayer], input_shape: &[usize], options: &Exp
                 node
             }
             ExportLayer::Leaky(leaky) => {
-                check_reset(leaky.spec.reset, options, index)?;
+                check_reset(&leaky.spec, options, index)?;
                 check_binary(leaky.graded_spikes.is_some(), index)?;
                 let beta = per_neuron(values(leaky.beta.val()), width, index, "β")?;
-                let tau = time_constants(&beta, options.dt, index, "β")?;
-                let r: Vec<f32> = tau.iter().map(|t| (f64::from(*t) / options.dt) as f32).collect();
                 let threshold = per_neuron(values(leaky.threshold.val()), width, index, "θ")?;
-                NirNode::new(
-                    NodeKind::Lif,
-                    [
-                        ("tau", array(tau)),
-                        ("r", array(r)),
-                        ("v_leak", array(vec![0.0; width])),
-                        ("v_threshold", array(threshold)),
-                        ("v_reset", array(vec![0.0; width])),
-                    ],
-                )
+                lif_node(&beta, &threshold, options.dt, index)?
             }
             ExportLayer::Synaptic(synaptic) => {
-                check_reset(synaptic.spec.reset, options, index)?;
+                check_reset(&synaptic.spec, options, index)?;
                 check_binary(synaptic.graded_spikes.is_some(), index)?;
                 let alpha = per_neuron(values(synaptic.alpha.val()), width, index, "α")?;
                 let beta = per_neuron(values(synaptic.beta.val()), width, index, "β")?;
-                let tau_syn = time_constants(&alpha, options.dt, index, "α")?;
-                let tau_mem = time_constants(&beta, options.dt, index, "β")?;
-                let per_dt = |taus: &[f32]| taus.iter().map(|t| (f64::from(*t) / options.dt) as f32).collect::<Vec<f32>>();
                 let threshold = per_neuron(values(synaptic.threshold.val()), width, index, "θ")?;
-                NirNode::new(
-                    NodeKind::CubaLif,
-                    [
-                        ("tau_syn", array(tau_syn.clone())),
-                        ("tau_mem", array(tau_mem.clone())),
-                        ("r", array(per_dt(&tau_mem))),
-                        ("v_leak", array(vec![0.0; width])),
-                        ("v_threshold", array(threshold)),
-                        ("v_reset", array(vec![0.0; width])),
-                        ("w_in", array(per_dt(&tau_syn))),
-                    ],
-                )
+                cuba_lif_node(&alpha, &beta, &threshold, options.dt, index)?
             }
+            ExportLayer::RLeaky(layer) => recurrent_node(layer, &shape, options, index)?,
         };
         let name = index.to_string();
         graph.nodes.insert(name.clone(), node);
@@ -248,4 +237,85 @@ pub fn export_chain(layers: &[ExportLayer], input_shape: &[usize], options: &Exp
     graph.edges.push((previous, "output".into()));
     graph.validate()?;
     Ok(graph)
+}
+
+/// `LIF` for a `Leaky` (β, θ) per neuron.
+fn lif_node(beta: &[f32], threshold: &[f32], dt: f64, layer: usize) -> Result<NirNode> {
+    let width = beta.len();
+    let tau = time_constants(beta, dt, layer, "β")?;
+    let r: Vec<f32> = tau.iter().map(|t| (f64::from(*t) / dt) as f32).collect();
+    Ok(NirNode::new(
+        NodeKind::Lif,
+        [
+            ("tau", array(tau)),
+            ("r", array(r)),
+            ("v_leak", array(vec![0.0; width])),
+            ("v_threshold", array(threshold.to_vec())),
+            ("v_reset", array(vec![0.0; width])),
+        ],
+    ))
+}
+
+/// `CubaLIF` for a `Synaptic` (α, β, θ) per neuron.
+fn cuba_lif_node(alpha: &[f32], beta: &[f32], threshold: &[f32], dt: f64, layer: usize) -> Result<NirNode> {
+    let width = beta.len();
+    let tau_syn = time_constants(alpha, dt, layer, "α")?;
+    let tau_mem = time_constants(beta, dt, layer, "β")?;
+    let per_dt = |taus: &[f32]| taus.iter().map(|t| (f64::from(*t) / dt) as f32).collect::<Vec<f32>>();
+    Ok(NirNode::new(
+        NodeKind::CubaLif,
+        [
+            ("tau_syn", array(tau_syn.clone())),
+            ("tau_mem", array(tau_mem.clone())),
+            ("r", array(per_dt(&tau_mem))),
+            ("v_leak", array(vec![0.0; width])),
+            ("v_threshold", array(threshold.to_vec())),
+            ("v_reset", array(vec![0.0; width])),
+            ("w_in", array(per_dt(&tau_syn))),
+        ],
+    ))
+}
+
+/// An `RLeaky`/`RSynaptic` as the nested graph snnTorch's exporter writes.
+fn recurrent_node(layer: &RLeaky, shape: &[usize], options: &ExportOptions, index: usize) -> Result<NirNode> {
+    let n = layer.features;
+    if shape != [n] {
+        return Err(refused(format!("layer {index}: an RLeaky of {n} features after shape {shape:?}"), "a flat input of the layer's width"));
+    }
+    check_reset(&layer.spec, options, index)?;
+    check_binary(layer.graded_spikes.is_some(), index)?;
+    let beta = per_neuron(values(layer.beta.val()), n, index, "β")?;
+    let threshold = per_neuron(values(layer.threshold.val()), n, index, "θ")?;
+    let neuron = match &layer.alpha {
+        Some(alpha) => cuba_lif_node(&per_neuron(values(alpha.val()), n, index, "α")?, &beta, &threshold, options.dt, index)?,
+        None => lif_node(&beta, &threshold, options.dt, index)?,
+    };
+    let w_rec = match (&layer.all_to_all, &layer.one_to_one) {
+        (Some(linear), _) => {
+            let weight = Value::f32(vec![n, n], linear.weight.val().transpose().into_data().iter::<f32>().collect());
+            match &linear.bias {
+                Some(bias) => NirNode::new(NodeKind::Affine, [("weight", weight), ("bias", array(values(bias.val())))]),
+                None => NirNode::new(NodeKind::Linear, [("weight", weight)]),
+            }
+        }
+        (None, Some(v)) => {
+            let v = per_neuron(values(v.val()), n, index, "V")?;
+            let mut diagonal = vec![0.0; n * n];
+            for (i, value) in v.iter().enumerate() {
+                diagonal[i * n + i] = *value;
+            }
+            NirNode::new(NodeKind::Linear, [("weight", Value::f32(vec![n, n], diagonal))])
+        }
+        (None, None) => return Err(refused(format!("layer {index}: an RLeaky without recurrent weights"), "all-to-all or one-to-one recurrence")),
+    };
+    let port = || Value::i64(vec![1], vec![n as i64]);
+    let mut graph = NirGraph::default();
+    graph.nodes.insert("input".into(), NirNode::new(NodeKind::Input, [("shape", port())]));
+    graph.nodes.insert("lif".into(), neuron);
+    graph.nodes.insert("w_rec".into(), w_rec);
+    graph.nodes.insert("output".into(), NirNode::new(NodeKind::Output, [("shape", port())]));
+    for (a, b) in [("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")] {
+        graph.edges.push((a.into(), b.into()));
+    }
+    Ok(NirNode::subgraph(graph))
 }

@@ -25,6 +25,10 @@ Graphs (sections 1-8 write the original fixtures; their weights and draws never 
     norse_lifbox.nir          Norse: Linear(4,3) -> LIFBoxCell (node 1: LIF, tau = dt/tau_mem_inv)
     norse_lif.nir             Norse: Linear(4,3) -> LIFCell (node 1: CubaLIF, w_in 1)
 
+  and (from our exporter, see kernels-tests/tests/nir_import.rs):
+    ours_rleaky.nir           burn-neuro's export_chain: Linear -> RLeaky (nested graph) -> Linear -> Leaky
+    ours_rleaky_rewritten.nir the same after Python's nir.read and nir.write (--rewrite)
+
 Expected outputs <name>.npz (np.savez) for lif, cubalif, mlp, rlif and every snntorch_* and norse_* graph:
     dt                      float64 scalar: the time step they assume
     input                   float32 [T=25, B=2, *input shape]
