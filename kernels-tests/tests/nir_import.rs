@@ -439,3 +439,57 @@ fn exports_that_nir_cannot_hold_are_refused() {
     let error = export_chain(&[ExportLayer::RLeaky(&rleaky)], &[3], &ExportOptions::default()).expect_err("width");
     assert!(error.to_string().contains("4 features after shape [3]"), "{error}");
 }
+
+/// `others.nir` (nir 1.0.8): Linear → Scale → Delay → I → LI → IF → CubaLI → Threshold against
+/// NIR's equations stepped here in f64. The IF integrates with β = 1 (a common importer slip
+/// gives it β = 0), the Delay of 1 ms is one step at dt = 1 ms, and LI, I and CubaLI emit their
+/// membranes.
+#[test]
+fn every_other_node_type_runs_as_nir_defines_it() {
+    let device = gpu();
+    let (steps, dt) = (60, 1e-3f64);
+    let x: Vec<f64> = (0..steps * 2).map(|k| if k % 2 == 0 { 2500.0 } else { 20000.0 + (k as f64 * 37.0) % 900.0 }).collect();
+    // The reference, per neuron.
+    let mut expected: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for n in 0..2 {
+        let (mut v_i, mut v_li, mut v_if, mut i_cu, mut v_cu) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for t in 0..steps {
+            let delayed = if t == 0 { 0.0 } else { 2.0 * x[(t - 1) * 2 + n] };
+            v_i += dt * delayed;
+            v_li = (1.0 - dt / 0.01) * v_li + (dt / 0.01) * v_i;
+            v_if += dt * v_li;
+            let spike = if v_if > 1.0 { 1.0 } else { 0.0 };
+            if spike > 0.0 {
+                v_if = 0.0;
+            }
+            i_cu = (1.0 - dt / 0.005) * i_cu + (dt / 0.005) * spike;
+            v_cu = (1.0 - dt / 0.02) * v_cu + (dt / 0.02) * i_cu;
+            for (key, value) in
+                [("i", v_i), ("li", v_li), ("if.membrane", v_if), ("if.spikes", spike), ("culi", v_cu), ("thr", if v_cu > 0.5 { 1.0 } else { 0.0 })]
+            {
+                let slot = expected.entry(key).or_insert_with(|| vec![0.0; steps * 2]);
+                slot[t * 2 + n] = value;
+            }
+        }
+    }
+    let graph = read(&fixture("others.nir")).expect("others.nir");
+    let model = import(&graph, &ImportOptions { dt, ..ImportOptions::default() }, &device).expect("imports");
+    let input = tensor(x.iter().map(|v| *v as f32).collect(), [steps, 1, 2], DType::F32, &device);
+    let run = model.forward_traced(input).expect("runs");
+    let close = |got: Tensor<3>, key: &str| {
+        let want: Vec<f32> = expected[key].iter().map(|v| *v as f32).collect();
+        assert_close(&values(got), &want, 1e-4, 1e-4, key);
+    };
+    close(run.neurons["i"].membrane.clone(), "i");
+    close(run.neurons["li"].membrane.clone(), "li");
+    close(run.neurons["if"].membrane.clone(), "if.membrane");
+    close(run.neurons["if"].spikes.clone().expect("IF spikes"), "if.spikes");
+    close(run.neurons["culi"].membrane.clone(), "culi");
+    close(run.outputs["output"].clone(), "thr");
+    let fired: f64 = expected["if.spikes"].iter().sum();
+    let crossed: f64 = expected["thr"].iter().sum();
+    assert!(
+        fired >= 4.0 && crossed >= 2.0 && crossed < (steps * 2) as f64,
+        "the chain is exercised: {fired} IF spikes, {crossed} threshold crossings"
+    );
+}
