@@ -6,4 +6,5 @@
 pub mod bench;
 pub mod chart;
 pub mod reservoir;
+pub mod sidechannel;
 pub mod train;

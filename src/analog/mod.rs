@@ -5,6 +5,7 @@ pub mod conv;
 pub mod crossbar;
 pub mod linear;
 pub mod pulsed;
+pub mod sidechannel;
 mod training;
 
 pub use config::CrossbarConfig;

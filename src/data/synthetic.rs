@@ -102,3 +102,37 @@ pub fn digits(count: usize, seed: u64) -> Dataset {
     }
     Dataset { images, labels, rows: 28, cols: 28 }
 }
+
+/// `count` generated "phantoms" of `size`×`size` pixels: smooth images of a few overlapping
+/// Gaussian blobs (random centre, widths, orientation and brightness) on a dark oval, in the
+/// spirit of an MRI slice; labels are 0. Values in [0, 1].
+pub fn phantoms(count: usize, size: usize, seed: u64) -> Dataset {
+    let mut rng = Rng(seed ^ 0x0B1B_5EED_F00D_CAFE);
+    let mut images = vec![0.0; count * size * size];
+    let s = size as f32;
+    for pixels in images.chunks_mut(size * size) {
+        // The body: an oval of random aspect filling most of the frame.
+        let (ax, ay) = (0.30 + 0.12 * rng.next(), 0.30 + 0.12 * rng.next());
+        let blobs: Vec<[f32; 6]> = (0..2 + (rng.next() * 3.0) as usize)
+            .map(|_| {
+                let angle = rng.next() * std::f32::consts::PI;
+                [0.3 + 0.4 * rng.next(), 0.3 + 0.4 * rng.next(), 0.04 + 0.10 * rng.next(), 0.04 + 0.10 * rng.next(), angle, 0.3 + 0.7 * rng.next()]
+            })
+            .collect();
+        for y in 0..size {
+            for x in 0..size {
+                let (u, v) = ((x as f32 + 0.5) / s, (y as f32 + 0.5) / s);
+                let body = (((u - 0.5) / ax).powi(2) + ((v - 0.5) / ay).powi(2)).sqrt();
+                let mut value = if body < 1.0 { 0.25 * (1.0 - body.powi(4)) } else { 0.0 };
+                for [cx, cy, sx, sy, angle, weight] in &blobs {
+                    let (dx, dy) = (u - cx, v - cy);
+                    let (c, sn) = (angle.cos(), angle.sin());
+                    let (p, q) = ((c * dx + sn * dy) / sx, (-sn * dx + c * dy) / sy);
+                    value += weight * (-(p * p + q * q) / 2.0).exp();
+                }
+                pixels[y * size + x] = value.clamp(0.0, 1.0);
+            }
+        }
+    }
+    Dataset { images, labels: vec![0; count], rows: size, cols: size }
+}

@@ -14,8 +14,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 mod confusion;
 mod histogram;
+mod image_grid;
 pub use confusion::confusion_matrix;
 pub use histogram::histogram;
+pub use image_grid::image_grid;
 
 const WIDTH: u32 = 900;
 const LINE_HEIGHT: u32 = 500;

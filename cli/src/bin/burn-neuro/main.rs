@@ -10,6 +10,7 @@ mod on_chip;
 mod reservoir;
 mod rn_net;
 mod runtime_dir;
+mod sidechannel;
 mod train;
 
 use std::process::ExitCode;
@@ -36,11 +37,14 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Train a spiking network end to end (f16 by default) on generated digits or MNIST.
     Train(train::TrainArgs),
-    /// NIR model files: inspect one, or re-write it through the checked reader and writer.
+    /// NIR model files: inspect one, re-write it through the checked reader and writer, or run it.
     #[command(subcommand)]
     Nir(nir::NirCommand),
     /// Deep vs single reservoir on NARMA-10 or Mackey-Glass: NRMSE, per-layer state spectra, PNG plots.
     Reservoir(reservoir::ReservoirArgs),
+    /// Power side channel of an analog first layer: raw leak vs learned reconstruction of the
+    /// input across noise levels and countermeasures (SSIM/PSNR table, image grid).
+    Sidechannel(sidechannel::SidechannelArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +57,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run_command(args),
         Command::Nir(command) => nir::run(command),
         Command::Reservoir(args) => reservoir::run_command(args),
+        Command::Sidechannel(args) => sidechannel::run_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
