@@ -493,3 +493,51 @@ fn every_other_node_type_runs_as_nir_defines_it() {
         "the chain is exercised: {fired} IF spikes, {crossed} threshold crossings"
     );
 }
+
+/// The exponential rule integrates a LIF driven by a constant current exactly
+/// (v(t) = R·I·(1 − e^{−t/τ}) below threshold), even with dt above τ, where forward Euler is
+/// refused; with dt ≪ τ both rules agree.
+#[test]
+fn the_exponential_rule_is_exact_for_held_inputs() {
+    let device = cpu();
+    let lif = |tau: f32| {
+        NirNode::new(
+            NodeKind::Lif,
+            [
+                ("tau", f32s(vec![tau; 2])),
+                ("r", f32s(vec![2.0; 2])),
+                ("v_leak", f32s(vec![0.0; 2])),
+                ("v_threshold", f32s(vec![100.0; 2])),
+                ("v_reset", f32s(vec![0.0; 2])),
+            ],
+        )
+    };
+    let net = |tau: f32| {
+        graph(
+            vec![
+                ("input", NirNode::new(NodeKind::Input, [("shape", shape(&[2]))])),
+                ("lif", lif(tau)),
+                ("output", NirNode::new(NodeKind::Output, [("shape", shape(&[2]))])),
+            ],
+            &[("input", "lif"), ("lif", "output")],
+        )
+    };
+    let steps = 12;
+    let current = [1.5f32, -0.5];
+    let input = tensor((0..steps).flat_map(|_| current).collect(), [steps, 1, 2], DType::F32, &device);
+    let membrane = |tau: f32, dt: f64, discretisation: Discretisation| {
+        let model = import(&net(tau), &ImportOptions { dt, discretisation }, &device).expect("imports");
+        values(model.forward_traced(input.clone()).expect("runs").neurons["lif"].membrane.clone())
+    };
+    for (tau, dt) in [(0.01f32, 0.004f64), (0.01, 0.03)] {
+        let exact: Vec<f32> =
+            (1..=steps).flat_map(|t| current.map(|i| (2.0 * f64::from(i) * (1.0 - (-(t as f64) * dt / f64::from(tau)).exp())) as f32)).collect();
+        assert_close(&membrane(tau, dt, Discretisation::Exponential), &exact, 1e-5, 1e-5, &format!("exponential, dt/τ = {}", dt / f64::from(tau)));
+    }
+    let euler = membrane(0.01, 0.004, Discretisation::ForwardEuler);
+    let exponential = membrane(0.01, 0.004, Discretisation::Exponential);
+    assert!(euler.iter().zip(&exponential).any(|(a, b)| (a - b).abs() > 0.05), "at dt/τ = 0.4 the rules differ");
+    assert!(import(&net(0.01), &ImportOptions { dt: 0.03, discretisation: Discretisation::ForwardEuler }, &device).is_err(), "Euler refuses τ < dt");
+    let (fine_euler, fine_exp) = (membrane(0.01, 1e-5, Discretisation::ForwardEuler), membrane(0.01, 1e-5, Discretisation::Exponential));
+    assert_close(&fine_euler, &fine_exp, 1e-6, 1e-3, "dt ≪ τ");
+}

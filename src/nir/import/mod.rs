@@ -56,6 +56,11 @@ pub enum Discretisation {
     /// `dt/τ⁻¹ = τ·dt` where τ belongs: a file it wrote with its default dt = 1e-3 runs as Norse
     /// ran it with `dt = 1e-6` (dt²).
     Norse,
+    /// The exact decay over a step with the input held through it: every `dt/τ` of forward
+    /// Euler becomes `1 − exp(−dt/τ)` (β = exp(−dt/τ), input gain R·(1 − β)), and τ < dt is
+    /// allowed. The decay Sinabs and Rockpool use; no fixture here checks their input scaling.
+    /// Approaches `ForwardEuler` as dt/τ → 0.
+    Exponential,
 }
 
 /// How to import.

@@ -16,6 +16,9 @@
 //! shifted membrane; the reported current is `(I' − c)·τ_mem/(R·dt)`. Under
 //! [`Discretisation::Norse`] the current steps by `w_in·S` (Norse's `LIFCell`: `i ← i + x`).
 //!
+//! [`Discretisation::Exponential`] replaces every `dt/τ` above by `1 − exp(−dt/τ)` (the exact
+//! decay over a step, the input held through it), so β = exp(−dt/τ) and any τ > 0 is accepted.
+//!
 //! `IF` and `I` integrate `dv/dt = R·I`: `β = 1`, input gain `R·dt`. `LI`, `I` and `CubaLI`
 //! never spike: they emit their membrane.
 
@@ -95,14 +98,17 @@ struct Coefficients {
     initial: Vec<f32>,
 }
 
-/// `dt/τ` for each τ, which must be positive and at least `dt` (Euler's β = 1 − dt/τ ≥ 0).
-fn step_fractions(node: &NirNode, name: &str, path: &str, count: usize, dt: f64) -> Result<Vec<f64>> {
+/// The fraction of the way to equilibrium one step covers, per τ: `dt/τ` under forward Euler
+/// (τ must be at least dt), `1 − exp(−dt/τ)` under the exponential rule.
+fn step_fractions(node: &NirNode, name: &str, path: &str, count: usize, dt: f64, discretisation: Discretisation) -> Result<Vec<f64>> {
     field::per_element(node, name, path, count)?
         .into_iter()
         .map(|tau| {
             let tau = f64::from(tau);
             if !(tau.is_finite() && tau > 0.0) {
                 Err(refused(path, format!("`{name}` of positive, finite time constants, found {tau}")))
+            } else if discretisation == Discretisation::Exponential {
+                Ok(-(-dt / tau).exp_m1())
             } else if dt > tau * (1.0 + 1e-6) {
                 Err(refused(
                     path,
@@ -150,18 +156,18 @@ fn coefficients(node: &NirNode, path: &str, n: usize, dt: f64, discretisation: D
     let (membrane_fraction, beta): (Vec<f64>, Vec<f32>) = match kind {
         NodeKind::If | NodeKind::I => (vec![dt; n], vec![1.0; n]),
         NodeKind::CubaLif | NodeKind::CubaLi => {
-            let a = step_fractions(node, "tau_mem", path, n, dt)?;
+            let a = step_fractions(node, "tau_mem", path, n, dt, discretisation)?;
             let beta = to_f32(a.iter().map(|a| 1.0 - a));
             (a, beta)
         }
         _ => {
-            let a = step_fractions(node, "tau", path, n, dt)?;
+            let a = step_fractions(node, "tau", path, n, dt, discretisation)?;
             let beta = to_f32(a.iter().map(|a| 1.0 - a));
             (a, beta)
         }
     };
     let v_start: Vec<f64> = match discretisation {
-        Discretisation::ForwardEuler => vec![0.0; n],
+        Discretisation::ForwardEuler | Discretisation::Exponential => vec![0.0; n],
         Discretisation::Norse => v_leak.clone(),
     };
     let initial = to_f32((0..n).map(|i| v_start[i] - v_reset[i]));
@@ -170,14 +176,14 @@ fn coefficients(node: &NirNode, path: &str, n: usize, dt: f64, discretisation: D
     let constant_drive: Vec<f64> =
         (0..n).map(|i| if matches!(kind, NodeKind::If | NodeKind::I) { 0.0 } else { membrane_fraction[i] * (v_leak[i] - v_reset[i]) }).collect();
     if matches!(kind, NodeKind::CubaLif | NodeKind::CubaLi) {
-        let a_syn = step_fractions(node, "tau_syn", path, n, dt)?;
+        let a_syn = step_fractions(node, "tau_syn", path, n, dt, discretisation)?;
         let w_in = finite(node, "w_in", path, n, Some(1.0))?;
         if let Some(i) = (0..n).find(|&i| membrane_gain[i] == 0.0) {
             return Err(refused(path, format!("non-zero `r` (the current reaches the membrane through it); neuron {i} has r = {}", r[i])));
         }
         // NIR's current steps by w_in·dt/τ_syn per spike; Norse's LIFCell adds its input whole.
         let current_step: Vec<f64> = match discretisation {
-            Discretisation::ForwardEuler => (0..n).map(|i| w_in[i] * a_syn[i]).collect(),
+            Discretisation::ForwardEuler | Discretisation::Exponential => (0..n).map(|i| w_in[i] * a_syn[i]).collect(),
             Discretisation::Norse => w_in,
         };
         return Ok(Coefficients {

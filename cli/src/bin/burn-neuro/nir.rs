@@ -40,7 +40,8 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 1e-4)]
     dt: f64,
     /// `euler`: NIR's equations under forward Euler, as snnTorch; `norse`: Norse 1.1's cells
-    /// (a CubaLIF current adds its input whole; membranes start at v_leak).
+    /// (a CubaLIF current adds its input whole; membranes start at v_leak); `exponential`:
+    /// β = exp(−dt/τ), input gain R·(1 − β).
     #[arg(long, value_enum, default_value = "euler")]
     discretisation: DiscretisationArg,
     /// As `train --device`: `auto`, `gpu`, an adapter index from `burn-neuro info`, or `cpu`.
@@ -55,6 +56,7 @@ pub struct RunArgs {
 enum DiscretisationArg {
     Euler,
     Norse,
+    Exponential,
 }
 
 pub fn run(command: NirCommand) -> Result<(), String> {
@@ -95,6 +97,7 @@ fn run_graph(args: &RunArgs) -> Result<(), String> {
     let discretisation = match args.discretisation {
         DiscretisationArg::Euler => Discretisation::ForwardEuler,
         DiscretisationArg::Norse => Discretisation::Norse,
+        DiscretisationArg::Exponential => Discretisation::Exponential,
     };
     let (device, _) = crate::train::device(&args.device, crate::backend::BackendArg::Auto)?;
     let model = import(&graph, &ImportOptions { dt: args.dt, discretisation }, &device).map_err(|e| e.to_string())?;
