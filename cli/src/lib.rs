@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod chart;
+pub mod dse;
 pub mod reservoir;
 pub mod sidechannel;
 pub mod train;

@@ -4,6 +4,7 @@ pub mod config;
 pub mod conv;
 pub mod crossbar;
 pub mod linear;
+pub mod mapping;
 pub mod pulsed;
 pub mod sidechannel;
 mod training;

@@ -3,6 +3,7 @@
 
 mod backend;
 mod bench;
+mod dse;
 mod info;
 mod lowbit;
 mod nir;
@@ -42,6 +43,9 @@ enum Command {
     Nir(nir::NirCommand),
     /// Deep vs single reservoir on NARMA-10 or Mackey-Glass: NRMSE, per-layer state spectra, PNG plots.
     Reservoir(reservoir::ReservoirArgs),
+    /// Dense vs sparse (block-diagonal) crossbar mapping: tiles, utilisation, ADC conversions,
+    /// energy and accuracy across tile sizes and programming noise.
+    Dse(dse::DseArgs),
     /// Power side channel of an analog first layer: raw leak vs learned reconstruction of the
     /// input across noise levels and countermeasures (SSIM/PSNR table, image grid).
     Sidechannel(sidechannel::SidechannelArgs),
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Nir(command) => nir::run(command),
         Command::Reservoir(args) => reservoir::run_command(args),
         Command::Sidechannel(args) => sidechannel::run_command(args),
+        Command::Dse(args) => dse::run_command(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,138 @@
+//! The two networks the exploration compares: a plain CNN (every layer dense on the crossbar)
+//! and a depthwise-separable one (MobileNet-style blocks: the depthwise layers map
+//! block-diagonally), trained digitally, then read through simulated crossbars.
+
+use burn::module::{Module, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use burn_neuro::analog::mapping::{LayerGeometry, Mapping};
+use burn_neuro::analog::{AnalogConv2d, AnalogLinear, CrossbarConfig};
+
+/// Which network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Architecture {
+    /// conv 1→8, conv 8→16 /2, conv 16→32 /2, fc.
+    Dense,
+    /// conv 1→8, [dw 8 /2, pw 8→16], [dw 16 /2, pw 16→32], fc.
+    Separable,
+}
+
+impl Architecture {
+    /// For reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Architecture::Dense => "dense CNN",
+            Architecture::Separable => "depthwise-separable CNN",
+        }
+    }
+}
+
+/// The network: convolutions in order (each with ReLU), then a classifier on the flattened
+/// 32×7×7 map.
+#[derive(Module, Debug)]
+pub struct Cnn {
+    convs: Vec<Conv2d>,
+    fc: Linear,
+}
+
+fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, groups: usize, device: &Device) -> Conv2d {
+    let pad = kernel / 2;
+    Conv2dConfig::new([cin, cout], [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_groups(groups)
+        .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+        .init(device)
+}
+
+impl Cnn {
+    /// A fresh network of `architecture` (Burn's default initialisation, seeded by the device).
+    pub fn new(architecture: Architecture, device: &Device) -> Cnn {
+        let convs = match architecture {
+            Architecture::Dense => vec![conv(1, 8, 3, 1, 1, device), conv(8, 16, 3, 2, 1, device), conv(16, 32, 3, 2, 1, device)],
+            Architecture::Separable => vec![
+                conv(1, 8, 3, 1, 1, device),
+                conv(8, 8, 3, 2, 8, device),
+                conv(8, 16, 1, 1, 1, device),
+                conv(16, 16, 3, 2, 16, device),
+                conv(16, 32, 1, 1, 1, device),
+            ],
+        };
+        Cnn { convs, fc: LinearConfig::new(32 * 7 * 7, 10).init(device) }
+    }
+
+    /// Logits of `images` `[N, 1, 28, 28]`.
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        let mut x = images;
+        for conv in &self.convs {
+            x = relu(conv.forward(x));
+        }
+        let [n, c, h, w] = x.dims();
+        self.fc.forward(x.reshape([n, c * h * w]))
+    }
+
+    /// Each layer's geometry and mapping on 28×28 inputs (depthwise layers block-diagonal).
+    pub fn geometry(&self) -> Vec<(LayerGeometry, Mapping)> {
+        let mut size = [28usize, 28];
+        let mut out = Vec::new();
+        for (i, conv) in self.convs.iter().enumerate() {
+            let [cout, per_group, kh, kw] = conv.weight.dims();
+            let stride = conv.stride[0];
+            size = size.map(|n| (n + 2 * (kh / 2) - kh) / stride + 1);
+            let cin = per_group * conv.groups;
+            let name =
+                if conv.groups > 1 { format!("conv{} (depthwise {cin})", i + 1) } else { format!("conv{} ({cin}→{cout}, {kh}×{kw})", i + 1) };
+            let geometry = LayerGeometry::conv(&name, cin, cout, [kh, kw], conv.groups, size).expect("the model's own layers are valid");
+            out.push((geometry, if conv.groups > 1 { Mapping::BlockDiagonal } else { Mapping::Dense }));
+        }
+        out.push((LayerGeometry::linear("fc (1568→10)", 32 * 7 * 7, 10), Mapping::Dense));
+        out
+    }
+
+    /// The network read through crossbars of `config`: every layer analog, depthwise kernels
+    /// expanded to their block-diagonal dense form (zeros programmed as empty pairs).
+    pub fn analog(&self, config: &CrossbarConfig) -> burn_neuro::Result<AnalogCnn> {
+        let mut convs = Vec::new();
+        for conv in &self.convs {
+            let dense = if conv.groups == 1 { conv.clone() } else { block_diagonal(conv) };
+            convs.push(AnalogConv2d::from_conv2d(dense, config.clone(), 0.0)?);
+        }
+        Ok(AnalogCnn { convs, fc: AnalogLinear::from_linear(self.fc.clone(), config.clone(), 0.0)? })
+    }
+}
+
+/// A depthwise convolution `[C, 1, k, k]` as the dense `[C, C, k, k]` kernel with zeros off
+/// the diagonal: what a block-diagonal crossbar holds.
+fn block_diagonal(conv: &Conv2d) -> Conv2d {
+    let [channels, _, kh, kw] = conv.weight.dims();
+    let device = conv.weight.device();
+    let weight = conv.weight.val();
+    let mut dense = Tensor::<4>::zeros([channels, channels, kh, kw], &device);
+    for c in 0..channels {
+        dense = dense.slice_assign([c..c + 1, c..c + 1, 0..kh, 0..kw], weight.clone().slice([c..c + 1, 0..1, 0..kh, 0..kw]));
+    }
+    let mut out = conv.clone();
+    out.weight = Param::from_tensor(dense);
+    out.groups = 1;
+    out
+}
+
+/// The network on crossbars.
+pub struct AnalogCnn {
+    convs: Vec<AnalogConv2d>,
+    fc: AnalogLinear,
+}
+
+impl AnalogCnn {
+    /// Logits of `images`.
+    pub fn forward(&self, images: Tensor<4>) -> burn_neuro::Result<Tensor<2>> {
+        let mut x = images;
+        for conv in &self.convs {
+            x = relu(conv.try_forward(x)?);
+        }
+        let [n, c, h, w] = x.dims();
+        self.fc.try_forward(x.reshape([n, c * h * w]))
+    }
+}
