@@ -19,8 +19,8 @@ fn a_small_exploration_writes_its_report() {
         "--epochs",
         "1",
         "--tiles",
-        "32,256",
-        "--noise",
+        "32,256x64",
+        "--values",
         "0,2",
         "--seeds",
         "1",
@@ -40,7 +40,11 @@ fn a_small_exploration_writes_its_report() {
     assert_eq!(depthwise.len(), 4, "two depthwise layers at two tile sizes");
     let md = std::fs::read_to_string(out.join("dse.md")).expect("markdown");
     assert!(md.contains("fewer partial sums") && md.contains("more cells wasted"), "{md}");
-    for png in ["accuracy_vs_noise.png", "accuracy_vs_tile.png"] {
+    assert_eq!(json["accuracy"][1]["value"].as_f64(), Some(2.0));
+    assert_eq!(json["accuracy"][2]["tile"], serde_json::json!([256, 64]), "a rectangular tile");
+    assert_eq!(json["accuracy"][1]["value"].as_f64(), Some(2.0));
+    assert_eq!(json["accuracy"][2]["tile"], serde_json::json!([256, 64]), "a rectangular tile");
+    for png in ["accuracy_vs_setting.png", "accuracy_vs_tile.png", "accuracy_vs_energy.png"] {
         assert!(std::fs::metadata(out.join(png)).expect(png).len() > 5_000, "{png}");
     }
     let _ = std::fs::remove_dir_all(out);
@@ -50,12 +54,53 @@ fn a_small_exploration_writes_its_report() {
 fn bad_flags_are_one_line() {
     for (args, needle) in [
         (vec!["--tiles", "0"], "--tiles"),
-        (vec!["--noise=-1"], "--noise"),
+        (vec!["--values=-1"], "--values"),
         (vec!["--adc-bits", "0"], "--adc-bits"),
         (vec!["--seeds", "0"], "--seeds"),
+        (vec!["--vary", "adc-bits", "--values", "4.5"], "whole number"),
+        (vec!["--tiles", "3x4x5"], "--tiles"),
     ] {
         let output = dse(&args);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success() && stderr.contains(needle) && stderr.trim().lines().count() == 1, "{args:?}: {stderr}");
     }
+}
+
+/// CIFAR-10's binary batches (a small set the test writes): both networks take 3×32×32 inputs.
+#[test]
+fn cifar_batches_run_through_the_exploration() {
+    use burn_neuro::data::cifar::encode_batch;
+
+    let dir = std::env::temp_dir().join(format!("burn-neuro-dse-cifar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let record = |i: usize| -> Vec<u8> { (0..3072).map(|p| ((p * 13 + i * 101) % 256) as u8).collect() };
+    let labels: Vec<u8> = (0..40).map(|i| (i % 10) as u8).collect();
+    let pixels: Vec<u8> = (0..40).flat_map(record).collect();
+    std::fs::write(dir.join("data_batch_1.bin"), encode_batch(&labels[..32], &pixels[..32 * 3072])).expect("written");
+    std::fs::write(dir.join("test_batch.bin"), encode_batch(&labels[32..], &pixels[32 * 3072..])).expect("written");
+    let out = dir.join("out");
+    let output = dse(&[
+        "--cifar",
+        dir.to_str().expect("utf-8"),
+        "--train",
+        "32",
+        "--test",
+        "8",
+        "--epochs",
+        "1",
+        "--tiles",
+        "64",
+        "--values",
+        "0",
+        "--seeds",
+        "1",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let md = std::fs::read_to_string(out.join("dse.md")).expect("markdown");
+    assert!(md.contains("conv1 (3→8, 3×3)") && md.contains("fc (2048→10)"), "{md}");
+    let _ = std::fs::remove_dir_all(dir);
 }

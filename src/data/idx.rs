@@ -76,7 +76,13 @@ pub fn load_pair(images: &Path, labels: &Path) -> Result<Dataset> {
     if let Some(bad) = label_bytes.iter().find(|l| **l > 9) {
         return Err(io_error(labels, format!("label {bad} is not a digit 0-9")));
     }
-    Ok(Dataset { images: pixels.iter().map(|&p| p as f32 / 255.0).collect(), labels: label_bytes, rows: image_shape[1], cols: image_shape[2] })
+    Ok(Dataset {
+        images: pixels.iter().map(|&p| p as f32 / 255.0).collect(),
+        labels: label_bytes,
+        channels: 1,
+        rows: image_shape[1],
+        cols: image_shape[2],
+    })
 }
 
 /// Finds `stem` or `stem.gz` in `dir`.

@@ -1,5 +1,6 @@
-//! Image classification data: MNIST in its standard IDX files ([`idx`]) and a generated digit
-//! set that needs no download ([`synthetic`]), both as a [`Dataset`] of grey images; and event
+//! Image classification data: MNIST in its standard IDX files ([`idx`]), CIFAR-10 in its binary
+//! batches ([`cifar`]) and generated digits and phantoms that need no download ([`synthetic`]),
+//! all as a [`Dataset`] of images; and event
 //! streams from event cameras with their readers, binning and a generated gesture set
 //! ([`events`]).
 //!
@@ -14,6 +15,7 @@
 //! assert_eq!((pixels.len(), labels.len()), (32 * 784, 32));
 //! ```
 
+pub mod cifar;
 pub mod events;
 pub mod idx;
 pub mod synthetic;
@@ -25,13 +27,16 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::error::{NeuroError, Result};
 
-/// Grey images with one label each, pixels in [0, 1], row-major `[count, rows·cols]`.
+/// Images with one label each, pixels in [0, 1], row-major `[count, channels·rows·cols]`
+/// (channel planes one after another; grey images have one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
-    /// Pixels, `[count, rows·cols]` row-major, in [0, 1].
+    /// Pixels, `[count, channels·rows·cols]` row-major, in [0, 1].
     pub images: Vec<f32>,
     /// One class per image.
     pub labels: Vec<u8>,
+    /// Colour planes per image (1 for grey, 3 for RGB).
+    pub channels: usize,
     /// Image height.
     pub rows: usize,
     /// Image width.
@@ -49,9 +54,9 @@ impl Dataset {
         self.labels.is_empty()
     }
 
-    /// Pixels per image.
+    /// Values per image (`channels·rows·cols`).
     pub fn pixels(&self) -> usize {
-        self.rows * self.cols
+        self.channels * self.rows * self.cols
     }
 
     /// The first `count` examples (all if fewer).
@@ -73,7 +78,7 @@ impl Dataset {
         (images, indices.iter().map(|&i| self.labels[i] as i64).collect())
     }
 
-    /// Examples at `indices` as tensors on `device`: images `[n, rows·cols]` (f32, in [0, 1])
+    /// Examples at `indices` as tensors on `device`: images `[n, channels·rows·cols]` (f32, in [0, 1])
     /// and labels `[n]`.
     pub fn batch(&self, indices: &[usize], device: &Device) -> Result<(Tensor<2>, Tensor<1, Int>)> {
         if let Some(&bad) = indices.iter().find(|&&i| i >= self.len()) {

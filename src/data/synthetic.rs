@@ -100,7 +100,7 @@ pub fn digits(count: usize, seed: u64) -> Dataset {
         draw(digit, &mut rng, pixels);
         labels.push(digit);
     }
-    Dataset { images, labels, rows: 28, cols: 28 }
+    Dataset { images, labels, channels: 1, rows: 28, cols: 28 }
 }
 
 /// `count` generated "phantoms" of `size`×`size` pixels: smooth images of a few overlapping
@@ -134,5 +134,5 @@ pub fn phantoms(count: usize, size: usize, seed: u64) -> Dataset {
             }
         }
     }
-    Dataset { images, labels: vec![0; count], rows: size, cols: size }
+    Dataset { images, labels: vec![0; count], channels: 1, rows: size, cols: size }
 }

@@ -1,7 +1,8 @@
 //! Design-space exploration of dense vs sparse (block-diagonal) mapping on tiled crossbars: a
-//! dense CNN and a depthwise-separable CNN trained on the same digits, each layer mapped onto
-//! square tiles (tiles, utilisation, ADC conversions, energy), and their accuracy read through
-//! simulated crossbars across tile sizes and programming noise, several device seeds per point.
+//! dense CNN and a depthwise-separable CNN trained on the same images, each layer mapped onto
+//! tiles (tiles, utilisation, ADC conversions, energy), and their accuracy read through
+//! simulated crossbars across tile sizes and one non-ideality ([`Axis`]), several device seeds
+//! per point.
 
 mod model;
 mod report;
@@ -30,25 +31,85 @@ pub struct Exploration {
     pub test: Dataset,
     /// Digital training passes.
     pub epochs: usize,
-    /// Square tile sizes.
-    pub tiles: Vec<usize>,
-    /// Programming noise σ (µS) per point.
-    pub noises: Vec<f32>,
+    /// Tile sizes, rows × columns.
+    pub tiles: Vec<[usize; 2]>,
+    /// The non-ideality swept.
+    pub axis: Axis,
+    /// Its values, in the order swept.
+    pub values: Vec<f32>,
     /// Device seeds per point.
     pub seeds: usize,
     /// Every other crossbar setting (converters, levels, variation, faults, IR drop).
     pub base: CrossbarConfig,
 }
 
-/// Accuracy of one architecture at one (tile, noise), over the seeds.
+/// The crossbar setting a sweep varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Axis {
+    /// Programming noise σ, µS (`ProgrammingNoise::Constant`).
+    ProgrammingNoise,
+    /// ADC bits per tile partial sum.
+    AdcBits,
+    /// Programmable conductance levels (0: continuous).
+    Levels,
+    /// Fraction of devices stuck at g_min, and as many at g_max.
+    StuckAt,
+    /// Device-to-device variation σ (relative).
+    Variation,
+    /// IR-drop scale (aihwkit's `ir_drop`).
+    IrDrop,
+}
+
+impl Axis {
+    /// For reports and plots.
+    pub fn label(self) -> &'static str {
+        match self {
+            Axis::ProgrammingNoise => "programming noise σ (µS)",
+            Axis::AdcBits => "ADC bits",
+            Axis::Levels => "conductance levels",
+            Axis::StuckAt => "stuck-at fraction (each of g_min, g_max)",
+            Axis::Variation => "device variation σ",
+            Axis::IrDrop => "IR-drop scale",
+        }
+    }
+
+    /// `config` with this setting at `value` (checked: whole, positive bit and level counts).
+    pub fn apply(self, config: CrossbarConfig, value: f32) -> Result<CrossbarConfig, String> {
+        let whole = |what: &str| -> Result<u32, String> {
+            if value.fract() == 0.0 && (0.0..=16_777_216.0).contains(&value) {
+                Ok(value as u32)
+            } else {
+                Err(format!("--values: {value} is not a whole number of {what}"))
+            }
+        };
+        let config = match self {
+            Axis::ProgrammingNoise => {
+                config.with_programming_noise(if value > 0.0 { ProgrammingNoise::Constant(value) } else { ProgrammingNoise::None })
+            }
+            Axis::AdcBits => config.with_output_bits(Some(whole("bits")?)),
+            Axis::Levels => config.with_levels(match whole("levels")? {
+                0 => None,
+                levels => Some(levels),
+            }),
+            Axis::StuckAt => config.with_stuck_at_min(value).with_stuck_at_max(value),
+            Axis::Variation => config.with_device_variation(value),
+            Axis::IrDrop => config.with_ir_drop(value),
+        };
+        config.validate().map_err(|e| format!("--values {value}: {e}"))?;
+        Ok(config)
+    }
+}
+
+/// Accuracy of one architecture at one (tile, value), over the seeds.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccuracyPoint {
     /// The network.
     pub architecture: Architecture,
-    /// Tile rows = columns.
-    pub tile: usize,
-    /// Programming noise σ, µS.
-    pub noise: f32,
+    /// Tile rows × columns.
+    pub tile: [usize; 2],
+    /// The swept setting's value.
+    pub value: f32,
     /// Mean test accuracy (%).
     pub mean: f64,
     /// Its standard deviation over the seeds.
@@ -75,7 +136,9 @@ pub struct DseReport {
     pub parameters: Vec<(Architecture, usize)>,
     /// Per layer and tile size.
     pub mapping: Vec<MappingRow>,
-    /// Per architecture, tile and noise.
+    /// The swept setting.
+    pub axis: Axis,
+    /// Per architecture, tile and value.
     pub accuracy: Vec<AccuracyPoint>,
     /// Seconds.
     pub seconds: f64,
@@ -83,11 +146,11 @@ pub struct DseReport {
 
 fn batch(data: &Dataset, indices: &[usize], device: &Device) -> Result<(Tensor<4>, Tensor<1, burn::tensor::Int>), String> {
     let (pixels, labels) = data.batch(indices, device).map_err(|e| e.to_string())?;
-    Ok((pixels.reshape([indices.len(), 1, data.rows, data.cols]), labels))
+    Ok((pixels.reshape([indices.len(), data.channels, data.rows, data.cols]), labels))
 }
 
 fn train(architecture: Architecture, data: &Dataset, epochs: usize, device: &Device, step: &mut dyn FnMut()) -> Result<Cnn, String> {
-    let mut model = Cnn::new(architecture, device).train();
+    let mut model = Cnn::new(architecture, data.channels, [data.rows, data.cols], device).train();
     let mut optimizer = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     for epoch in 0..epochs {
@@ -122,6 +185,7 @@ pub fn explore(exploration: &Exploration, device: &Device, progress: &mut dyn Fn
         digital: Vec::new(),
         parameters: Vec::new(),
         mapping: Vec::new(),
+        axis: exploration.axis,
         accuracy: Vec::new(),
         seconds: 0.0,
     };
@@ -133,27 +197,22 @@ pub fn explore(exploration: &Exploration, device: &Device, progress: &mut dyn Fn
         report.parameters.push((architecture, model.num_params()));
         for &tile in &exploration.tiles {
             for (geometry, mapping) in model.geometry() {
-                let stats = map_layer(&geometry, mapping, [tile, tile], &exploration.base).map_err(|e| e.to_string())?;
+                let stats = map_layer(&geometry, mapping, tile, &exploration.base).map_err(|e| e.to_string())?;
                 report.mapping.push(MappingRow { architecture, stats });
             }
-            for &noise in &exploration.noises {
+            for &value in &exploration.values {
                 let mut scores = Vec::with_capacity(exploration.seeds);
                 for seed in 0..exploration.seeds {
-                    let config = exploration
-                        .base
-                        .clone()
-                        .with_tile_rows(tile)
-                        .with_tile_cols(tile)
-                        .with_programming_noise(if noise > 0.0 { ProgrammingNoise::Constant(noise) } else { ProgrammingNoise::None })
-                        .with_seed(1000 + seed as u64);
+                    let config = exploration.base.clone().with_tile_rows(tile[0]).with_tile_cols(tile[1]).with_seed(1000 + seed as u64);
+                    let config = exploration.axis.apply(config, value)?;
                     let analog = model.analog(&config).map_err(|e| e.to_string())?;
                     scores.push(accuracy(&exploration.test, device, &|x| analog.forward(x).map_err(|e| e.to_string()))?);
                 }
                 let mean = scores.iter().sum::<f64>() / scores.len() as f64;
                 let sd =
                     if scores.len() < 2 { 0.0 } else { (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (scores.len() - 1) as f64).sqrt() };
-                report.accuracy.push(AccuracyPoint { architecture, tile, noise, mean, sd });
-                progress(&format!("{} tile {tile} σ {noise} µS: {mean:.1}%", architecture.name()));
+                report.accuracy.push(AccuracyPoint { architecture, tile, value, mean, sd });
+                progress(&format!("{} tile {}×{} {} {value}: {mean:.1}%", architecture.name(), tile[0], tile[1], exploration.axis.label()));
             }
         }
     }
@@ -161,27 +220,44 @@ pub fn explore(exploration: &Exploration, device: &Device, progress: &mut dyn Fn
     Ok(report)
 }
 
-/// Writes `dse.json`, `dse.md`, `accuracy_vs_noise.png` and `accuracy_vs_tile.png` into `out`.
+/// Energy per inference (pJ, arrays and ADCs) of `architecture` at `tile`.
+pub fn energy(report: &DseReport, architecture: Architecture, tile: [usize; 2]) -> f64 {
+    report
+        .mapping
+        .iter()
+        .filter(|r| r.architecture == architecture && r.stats.tile == tile)
+        .map(|r| r.stats.array_energy_pj + r.stats.adc_energy_pj)
+        .sum()
+}
+
+/// The tiles and values of `report`'s points, in sweep order.
+pub fn grid(report: &DseReport) -> (Vec<[usize; 2]>, Vec<f32>) {
+    let (mut tiles, mut values) = (Vec::new(), Vec::new());
+    for p in &report.accuracy {
+        if !tiles.contains(&p.tile) {
+            tiles.push(p.tile);
+        }
+        if !values.contains(&p.value) {
+            values.push(p.value);
+        }
+    }
+    (tiles, values)
+}
+
+/// Writes `dse.json`, `dse.md`, `accuracy_vs_setting.png`, `accuracy_vs_tile.png` and
+/// `accuracy_vs_energy.png` into `out`.
 pub fn write_outputs(report: &DseReport, out: &Path) -> Result<(), String> {
     use crate::chart::{Series, line_chart};
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     std::fs::write(out.join("dse.json"), serde_json::to_string_pretty(report).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     std::fs::write(out.join("dse.md"), markdown(report)).map_err(|e| e.to_string())?;
-    let tiles: Vec<usize> = {
-        let mut t: Vec<usize> = report.accuracy.iter().map(|p| p.tile).collect();
-        t.sort_unstable();
-        t.dedup();
-        t
+    let (tiles, values) = grid(report);
+    let (Some(&mid_tile), Some(&last)) = (tiles.get(tiles.len() / 2), values.last()) else {
+        return Err("the exploration has no points".into());
     };
-    let noises: Vec<f32> = {
-        let mut n: Vec<f32> = report.accuracy.iter().map(|p| p.noise).collect();
-        n.sort_by(f32::total_cmp);
-        n.dedup();
-        n
-    };
-    let (mid_tile, max_noise) = (tiles[tiles.len() / 2], *noises.last().unwrap_or(&0.0));
+    let architectures = [Architecture::Dense, Architecture::Separable];
     let series = |pick: &dyn Fn(&AccuracyPoint) -> Option<f64>| -> Vec<Series> {
-        [Architecture::Dense, Architecture::Separable]
+        architectures
             .iter()
             .map(|a| Series {
                 name: a.name().into(),
@@ -189,20 +265,29 @@ pub fn write_outputs(report: &DseReport, out: &Path) -> Result<(), String> {
             })
             .collect()
     };
+    let axis = report.axis.label();
     line_chart(
-        &out.join("accuracy_vs_noise.png"),
-        &format!("test accuracy vs programming noise ({mid_tile}×{mid_tile} tiles)"),
-        "programming noise σ (µS)",
+        &out.join("accuracy_vs_setting.png"),
+        &format!("test accuracy vs {axis} ({}×{} tiles)", mid_tile[0], mid_tile[1]),
+        axis,
         "accuracy (%)",
-        &series(&|p| (p.tile == mid_tile).then_some(f64::from(p.noise))),
+        &series(&|p| (p.tile == mid_tile).then_some(f64::from(p.value))),
         false,
     )?;
     line_chart(
         &out.join("accuracy_vs_tile.png"),
-        &format!("test accuracy vs tile size (σ = {max_noise} µS)"),
-        "tile rows = columns",
+        &format!("test accuracy vs tile size ({axis} {last})"),
+        "cells per tile (rows × columns)",
         "accuracy (%)",
-        &series(&|p| (p.noise == max_noise).then_some(p.tile as f64)),
+        &series(&|p| (p.value == last).then_some((p.tile[0] * p.tile[1]) as f64)),
+        true,
+    )?;
+    line_chart(
+        &out.join("accuracy_vs_energy.png"),
+        &format!("accuracy vs energy per inference, one point per tile size ({axis} {last})"),
+        "energy per inference, arrays + ADCs (pJ)",
+        "accuracy (%)",
+        &series(&|p| (p.value == last).then(|| energy(report, p.architecture, p.tile))),
         true,
     )
 }

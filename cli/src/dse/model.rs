@@ -31,11 +31,18 @@ impl Architecture {
 }
 
 /// The network: convolutions in order (each with ReLU), then a classifier on the flattened
-/// 32×7×7 map.
+/// 32-channel map (7×7 for 28×28 inputs).
 #[derive(Module, Debug)]
 pub struct Cnn {
     convs: Vec<Conv2d>,
     fc: Linear,
+    #[module(skip)]
+    size: [usize; 2],
+}
+
+/// The map size after the two stride-2 layers (3×3, padding 1).
+fn final_size(size: [usize; 2]) -> [usize; 2] {
+    size.map(|n| n.div_ceil(2).div_ceil(2))
 }
 
 fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, groups: usize, device: &Device) -> Conv2d {
@@ -49,21 +56,22 @@ fn conv(cin: usize, cout: usize, kernel: usize, stride: usize, groups: usize, de
 
 impl Cnn {
     /// A fresh network of `architecture` (Burn's default initialisation, seeded by the device).
-    pub fn new(architecture: Architecture, device: &Device) -> Cnn {
+    pub fn new(architecture: Architecture, channels: usize, size: [usize; 2], device: &Device) -> Cnn {
         let convs = match architecture {
-            Architecture::Dense => vec![conv(1, 8, 3, 1, 1, device), conv(8, 16, 3, 2, 1, device), conv(16, 32, 3, 2, 1, device)],
+            Architecture::Dense => vec![conv(channels, 8, 3, 1, 1, device), conv(8, 16, 3, 2, 1, device), conv(16, 32, 3, 2, 1, device)],
             Architecture::Separable => vec![
-                conv(1, 8, 3, 1, 1, device),
+                conv(channels, 8, 3, 1, 1, device),
                 conv(8, 8, 3, 2, 8, device),
                 conv(8, 16, 1, 1, 1, device),
                 conv(16, 16, 3, 2, 16, device),
                 conv(16, 32, 1, 1, 1, device),
             ],
         };
-        Cnn { convs, fc: LinearConfig::new(32 * 7 * 7, 10).init(device) }
+        let [h, w] = final_size(size);
+        Cnn { convs, fc: LinearConfig::new(32 * h * w, 10).init(device), size }
     }
 
-    /// Logits of `images` `[N, 1, 28, 28]`.
+    /// Logits of `images` `[N, channels, h, w]`.
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         let mut x = images;
         for conv in &self.convs {
@@ -73,9 +81,9 @@ impl Cnn {
         self.fc.forward(x.reshape([n, c * h * w]))
     }
 
-    /// Each layer's geometry and mapping on 28×28 inputs (depthwise layers block-diagonal).
+    /// Each layer's geometry and mapping (depthwise layers block-diagonal).
     pub fn geometry(&self) -> Vec<(LayerGeometry, Mapping)> {
-        let mut size = [28usize, 28];
+        let mut size = self.size;
         let mut out = Vec::new();
         for (i, conv) in self.convs.iter().enumerate() {
             let [cout, per_group, kh, kw] = conv.weight.dims();
@@ -87,7 +95,8 @@ impl Cnn {
             let geometry = LayerGeometry::conv(&name, cin, cout, [kh, kw], conv.groups, size).expect("the model's own layers are valid");
             out.push((geometry, if conv.groups > 1 { Mapping::BlockDiagonal } else { Mapping::Dense }));
         }
-        out.push((LayerGeometry::linear("fc (1568→10)", 32 * 7 * 7, 10), Mapping::Dense));
+        let [features, _] = self.fc.weight.dims();
+        out.push((LayerGeometry::linear(&format!("fc ({features}→10)"), features, 10), Mapping::Dense));
         out
     }
 

@@ -4,15 +4,18 @@
 use std::path::PathBuf;
 
 use burn_neuro::analog::CrossbarConfig;
-use burn_neuro::data::{idx, synthetic};
-use burn_neuro_cli::dse::{Exploration, explore, markdown, write_outputs};
+use burn_neuro::data::{cifar, idx, synthetic};
+use burn_neuro_cli::dse::{Axis, Exploration, explore, markdown, write_outputs};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(clap::Args)]
 pub struct DseArgs {
-    /// MNIST folder (IDX files); generated digits when absent.
-    #[arg(long)]
+    /// MNIST folder (IDX files); generated digits when neither this nor --cifar is given.
+    #[arg(long, conflicts_with = "cifar")]
     mnist: Option<PathBuf>,
+    /// CIFAR-10 folder (`cifar-10-batches-bin`: data_batch_*.bin, test_batch.bin).
+    #[arg(long)]
+    cifar: Option<PathBuf>,
     /// Training images.
     #[arg(long, default_value_t = 3000)]
     train: usize,
@@ -22,12 +25,17 @@ pub struct DseArgs {
     /// Digital training passes of each network.
     #[arg(long, default_value_t = 4)]
     epochs: usize,
-    /// Square tile sizes, comma-separated.
+    /// Tile sizes, comma-separated: `128` (square) or `256x64` (rows × columns).
     #[arg(long, value_delimiter = ',', default_value = "32,64,128,256")]
-    tiles: Vec<usize>,
-    /// Programming noise σ in µS (device range 1–40 µS), comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "0,1,2,4")]
-    noise: Vec<f32>,
+    tiles: Vec<String>,
+    /// The crossbar setting to sweep (the others stay at their flags' values).
+    #[arg(long, value_enum, default_value = "noise")]
+    vary: AxisArg,
+    /// Its values, comma-separated, in sweep order (default by setting: noise 0,1,2,4 µS;
+    /// adc-bits 8,6,4; levels 0,32,8; stuck-at 0,0.01,0.05; variation 0,0.1,0.3; ir-drop
+    /// 0,0.5,1).
+    #[arg(long, value_delimiter = ',')]
+    values: Option<Vec<f32>>,
     /// ADC resolution (bits per tile partial sum).
     #[arg(long, default_value_t = 8)]
     adc_bits: u32,
@@ -53,15 +61,55 @@ pub struct DseArgs {
     out: PathBuf,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy)]
+enum AxisArg {
+    /// Programming noise σ, µS (device range 1–40 µS).
+    Noise,
+    AdcBits,
+    Levels,
+    StuckAt,
+    Variation,
+    IrDrop,
+}
+
+impl AxisArg {
+    fn axis(self) -> (Axis, Vec<f32>) {
+        match self {
+            AxisArg::Noise => (Axis::ProgrammingNoise, vec![0.0, 1.0, 2.0, 4.0]),
+            AxisArg::AdcBits => (Axis::AdcBits, vec![8.0, 6.0, 4.0]),
+            AxisArg::Levels => (Axis::Levels, vec![0.0, 32.0, 8.0]),
+            AxisArg::StuckAt => (Axis::StuckAt, vec![0.0, 0.01, 0.05]),
+            AxisArg::Variation => (Axis::Variation, vec![0.0, 0.1, 0.3]),
+            AxisArg::IrDrop => (Axis::IrDrop, vec![0.0, 0.5, 1.0]),
+        }
+    }
+}
+
+/// `128` → 128×128, `256x64` → 256 rows × 64 columns.
+fn parse_tile(text: &str) -> Result<[usize; 2], String> {
+    let parts: Vec<&str> = text.trim().split(['x', '×']).collect();
+    let numbers: Vec<usize> =
+        parts.iter().map(|p| p.trim().parse::<usize>()).collect::<Result<_, _>>().map_err(|_| format!("--tiles: {text:?} is not N or RxC"))?;
+    let tile = match numbers[..] {
+        [n] => [n, n],
+        [r, c] => [r, c],
+        _ => return Err(format!("--tiles: {text:?} is not N or RxC")),
+    };
+    if tile.iter().any(|d| !(1..=1024).contains(d)) {
+        return Err(format!("--tiles: {text:?}; rows and columns from 1 to 1024"));
+    }
+    Ok(tile)
+}
+
 pub fn run_command(args: DseArgs) -> Result<(), String> {
     if args.train == 0 || args.test == 0 || args.seeds == 0 {
         return Err("--train, --test and --seeds: at least 1".into());
     }
-    if args.tiles.is_empty() || args.tiles.iter().any(|t| !(1..=1024).contains(t)) {
-        return Err(format!("--tiles: {:?}; expected sizes from 1 to 1024", args.tiles));
-    }
-    if args.noise.is_empty() || args.noise.iter().any(|n| !(n.is_finite() && *n >= 0.0)) {
-        return Err(format!("--noise: {:?}; expected σ ≥ 0 in µS", args.noise));
+    let tiles = args.tiles.iter().map(|t| parse_tile(t)).collect::<Result<Vec<_>, _>>()?;
+    let (axis, defaults) = args.vary.axis();
+    let values = args.values.clone().unwrap_or(defaults);
+    if values.is_empty() || values.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(format!("--values: {values:?}; expected finite values ≥ 0"));
     }
     if !(1..=24).contains(&args.adc_bits) {
         return Err(format!("--adc-bits: {}; expected 1 to 24", args.adc_bits));
@@ -73,24 +121,33 @@ pub fn run_command(args: DseArgs) -> Result<(), String> {
         .with_stuck_at_max(args.stuck_at)
         .with_device_variation(args.variation);
     base.validate().map_err(|e| e.to_string())?;
-    let (train, test) = match &args.mnist {
-        Some(dir) => {
+    // Every swept value must make a valid crossbar before anything trains.
+    for value in &values {
+        axis.apply(base.clone(), *value)?;
+    }
+    let (train, test, data_name) = match (&args.mnist, &args.cifar) {
+        (Some(dir), _) => {
             let (train, test) = idx::load_mnist_dir(dir).map_err(|e| format!("--mnist {e}"))?;
-            (train.truncated(args.train), test.truncated(args.test))
+            (train.truncated(args.train), test.truncated(args.test), "MNIST")
         }
-        None => (synthetic::digits(args.train, args.seed), synthetic::digits(args.test, args.seed + 1)),
+        (_, Some(dir)) => {
+            let (train, test) = cifar::load_dir(dir).map_err(|e| format!("--cifar {e}"))?;
+            (train.truncated(args.train), test.truncated(args.test), "CIFAR-10")
+        }
+        _ => (synthetic::digits(args.train, args.seed), synthetic::digits(args.test, args.seed + 1), "generated digits"),
     };
-    let exploration =
-        Exploration { train, test, epochs: args.epochs, tiles: args.tiles.clone(), noises: args.noise.clone(), seeds: args.seeds, base };
+    let count = (tiles.len(), values.len());
+    let exploration = Exploration { train, test, epochs: args.epochs, tiles, axis, values, seeds: args.seeds, base };
     let (device, _) = crate::train::device(&args.device, crate::backend::BackendArg::Auto)?;
     println!(
-        "dense vs depthwise-separable CNN on {}: {} tile sizes × {} noise levels × {} seeds",
-        if args.mnist.is_some() { "MNIST" } else { "generated digits" },
-        args.tiles.len(),
-        args.noise.len(),
+        "dense vs depthwise-separable CNN on {}: {} tile sizes × {} values of {} × {} seeds",
+        data_name,
+        count.0,
+        count.1,
+        axis.label(),
         args.seeds
     );
-    let total = 2 * (args.epochs + args.tiles.len() * args.noise.len());
+    let total = 2 * (args.epochs + count.0 * count.1);
     let bar = ProgressBar::new(total as u64);
     bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
     bar.set_prefix("dse");
@@ -102,10 +159,11 @@ pub fn run_command(args: DseArgs) -> Result<(), String> {
     let report = outcome?;
     write_outputs(&report, &args.out)?;
     let md = markdown(&report);
-    // The verdicts and the accuracy table on the terminal; the mapping table is in dse.md.
+    // The accuracy table and the verdicts on the terminal; the mapping table is in dse.md.
+    let end = md.find("## Mapping").unwrap_or(md.len());
     if let Some(at) = md.find("## Accuracy") {
-        print!("{}", &md[at..]);
+        print!("{}", &md[at..end]);
     }
-    println!("dse.json, dse.md, accuracy_vs_noise.png and accuracy_vs_tile.png in {}", args.out.display());
+    println!("dse.json, dse.md, accuracy_vs_setting.png, accuracy_vs_tile.png and accuracy_vs_energy.png in {}", args.out.display());
     Ok(())
 }
