@@ -47,6 +47,33 @@ fn a_small_exploration_writes_its_report() {
     for png in ["accuracy_vs_setting.png", "accuracy_vs_tile.png", "accuracy_vs_energy.png"] {
         assert!(std::fs::metadata(out.join(png)).expect(png).len() > 5_000, "{png}");
     }
+    // The saved networks explored again without training: the same digital accuracies.
+    let again = out.join("again");
+    let output = dse(&[
+        "--train",
+        "256",
+        "--test",
+        "50",
+        "--epochs",
+        "1",
+        "--tiles",
+        "64",
+        "--values",
+        "0",
+        "--seeds",
+        "1",
+        "--device",
+        "cpu",
+        "--checkpoint",
+        out.to_str().expect("utf-8"),
+        "--out",
+        again.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let reloaded: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(again.join("dse.json")).expect("json")).expect("valid json");
+    assert_eq!(reloaded["digital"], json["digital"], "the checkpoints hold the trained networks");
+    let output = dse(&["--checkpoint", "/nonexistent-folder", "--device", "cpu", "--out", again.to_str().expect("utf-8")]);
+    assert!(!output.status.success() && String::from_utf8_lossy(&output.stderr).contains("--checkpoint"));
     let _ = std::fs::remove_dir_all(out);
 }
 

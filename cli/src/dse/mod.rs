@@ -7,7 +7,7 @@
 mod model;
 mod report;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -41,6 +41,11 @@ pub struct Exploration {
     pub seeds: usize,
     /// Every other crossbar setting (converters, levels, variation, faults, IR drop).
     pub base: CrossbarConfig,
+    /// Load the two trained networks from this folder (`dense-cnn.bpk`, `separable-cnn.bpk`,
+    /// as a previous run saved them) instead of training.
+    pub load_from: Option<PathBuf>,
+    /// Save the trained networks into this folder.
+    pub save_to: Option<PathBuf>,
 }
 
 /// The crossbar setting a sweep varies.
@@ -190,8 +195,27 @@ pub fn explore(exploration: &Exploration, device: &Device, progress: &mut dyn Fn
         seconds: 0.0,
     };
     for architecture in [Architecture::Dense, Architecture::Separable] {
-        let model =
-            train(architecture, &exploration.train, exploration.epochs, device, &mut || progress(&format!("training the {}", architecture.name())))?;
+        let file = format!("{}.bpk", architecture.file_stem());
+        let model = match &exploration.load_from {
+            Some(dir) => {
+                let path = dir.join(&file);
+                let data = &exploration.test;
+                let model = Cnn::new(architecture, data.channels, [data.rows, data.cols], device)
+                    .try_load_file(&path)
+                    .map_err(|e| format!("--checkpoint {}: {e} (saved for other images?)", path.display()))?;
+                for _ in 0..exploration.epochs {
+                    progress(&format!("loaded the {}", architecture.name()));
+                }
+                model
+            }
+            None => train(architecture, &exploration.train, exploration.epochs, device, &mut || {
+                progress(&format!("training the {}", architecture.name()))
+            })?,
+        };
+        if let Some(dir) = &exploration.save_to {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            model.clone().save_file(dir.join(&file)).map_err(|e| format!("saving {}: {e}", dir.join(&file).display()))?;
+        }
         let digital = accuracy(&exploration.test, device, &|x| Ok(model.forward(x)))?;
         report.digital.push((architecture, digital));
         report.parameters.push((architecture, model.num_params()));

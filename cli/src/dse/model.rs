@@ -21,6 +21,14 @@ pub enum Architecture {
 }
 
 impl Architecture {
+    /// The checkpoint's file name without extension.
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            Architecture::Dense => "dense-cnn",
+            Architecture::Separable => "separable-cnn",
+        }
+    }
+
     /// For reports.
     pub fn name(self) -> &'static str {
         match self {

@@ -56,7 +56,11 @@ pub struct DseArgs {
     /// As `train --device`: `auto`, `gpu`, an adapter index from `burn-neuro info`, or `cpu`.
     #[arg(long, default_value = "auto")]
     device: String,
-    /// Folder for dse.json, dse.md and the PNG plots.
+    /// Folder of `dense-cnn.bpk` and `separable-cnn.bpk` from an earlier run (its `--out`):
+    /// explore those networks instead of training new ones (same data set).
+    #[arg(long)]
+    checkpoint: Option<PathBuf>,
+    /// Folder for dse.json, dse.md, the PNG plots and the trained networks' checkpoints.
     #[arg(long, default_value = "dse-results")]
     out: PathBuf,
 }
@@ -137,7 +141,18 @@ pub fn run_command(args: DseArgs) -> Result<(), String> {
         _ => (synthetic::digits(args.train, args.seed), synthetic::digits(args.test, args.seed + 1), "generated digits"),
     };
     let count = (tiles.len(), values.len());
-    let exploration = Exploration { train, test, epochs: args.epochs, tiles, axis, values, seeds: args.seeds, base };
+    let exploration = Exploration {
+        train,
+        test,
+        epochs: args.epochs,
+        tiles,
+        axis,
+        values,
+        seeds: args.seeds,
+        base,
+        load_from: args.checkpoint.clone(),
+        save_to: Some(args.out.clone()),
+    };
     let (device, _) = crate::train::device(&args.device, crate::backend::BackendArg::Auto)?;
     println!(
         "dense vs depthwise-separable CNN on {}: {} tile sizes × {} values of {} × {} seeds",
