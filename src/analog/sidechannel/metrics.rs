@@ -8,37 +8,28 @@ pub fn ssim(a: &[f32], b: &[f32], height: usize, width: usize) -> f64 {
     assert_eq!(b.len(), height * width, "image b");
     const RADIUS: isize = 5;
     let weights: Vec<f64> = (-RADIUS..=RADIUS).map(|d| (-(d * d) as f64 / (2.0 * 1.5 * 1.5)).exp()).collect();
+    // Separable: along rows, then along columns, renormalising the window where it leaves
+    // the image. `step` is the index distance between neighbours along the axis.
+    let along = |values: &[f64], len: usize, step: usize, position: &dyn Fn(usize) -> usize| -> Vec<f64> {
+        (0..height * width)
+            .map(|i| {
+                let at = position(i) as isize;
+                let (mut sum, mut norm) = (0.0, 0.0);
+                for (k, w) in weights.iter().enumerate() {
+                    let other = at + k as isize - RADIUS;
+                    if (0..len as isize).contains(&other) {
+                        sum += w * values[(i as isize + (other - at) * step as isize) as usize];
+                        norm += w;
+                    }
+                }
+                sum / norm
+            })
+            .collect()
+    };
     let blur = |image: &dyn Fn(usize) -> f64| -> Vec<f64> {
-        // Separable: rows, then columns, renormalising the window where it leaves the image.
-        let mut rows = vec![0.0; height * width];
-        for y in 0..height {
-            for x in 0..width {
-                let (mut sum, mut norm) = (0.0, 0.0);
-                for (k, w) in weights.iter().enumerate() {
-                    let xx = x as isize + k as isize - RADIUS;
-                    if (0..width as isize).contains(&xx) {
-                        sum += w * image(y * width + xx as usize);
-                        norm += w;
-                    }
-                }
-                rows[y * width + x] = sum / norm;
-            }
-        }
-        let mut out = vec![0.0; height * width];
-        for y in 0..height {
-            for x in 0..width {
-                let (mut sum, mut norm) = (0.0, 0.0);
-                for (k, w) in weights.iter().enumerate() {
-                    let yy = y as isize + k as isize - RADIUS;
-                    if (0..height as isize).contains(&yy) {
-                        sum += w * rows[yy as usize * width + x];
-                        norm += w;
-                    }
-                }
-                out[y * width + x] = sum / norm;
-            }
-        }
-        out
+        let values: Vec<f64> = (0..height * width).map(image).collect();
+        let rows = along(&values, width, 1, &|i| i % width);
+        along(&rows, height, width, &|i| i / width)
     };
     let (fa, fb) = (|i: usize| f64::from(a[i]), |i: usize| f64::from(b[i]));
     let mu_a = blur(&fa);

@@ -18,10 +18,14 @@
 //! image grid).
 //!
 //! ```no_run
+//! use burn::nn::conv::Conv2dConfig;
 //! use burn_neuro::analog::sidechannel::{PowerProbe, ProbeSettings, raw_leak};
+//! use burn_neuro::analog::{AnalogConv2d, CrossbarConfig};
 //! # fn main() -> burn_neuro::Result<()> {
-//! # let conv: burn_neuro::analog::AnalogConv2d = todo!();
-//! # let images: burn::tensor::Tensor<4> = todo!();
+//! let device = burn::tensor::Device::default();
+//! // The victim: a first convolution on an RRAM crossbar (its weights unknown to the attacker).
+//! let conv = AnalogConv2d::from_conv2d(Conv2dConfig::new([1, 8], [3, 3]).init(&device), CrossbarConfig::rram(), 0.0)?;
+//! let images = burn::tensor::Tensor::<4>::zeros([4, 1, 28, 28], &device);
 //! let probe = PowerProbe::new(&conv, ProbeSettings { noise: 0.2, ..ProbeSettings::default() })?;
 //! let trace = probe.trace(images)?; // [N, H', W'] µW, one sample per crossbar read
 //! let leak = raw_leak(trace, [28, 28]); // [N, 1, 28, 28] in [0, 1]

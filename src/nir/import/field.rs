@@ -178,44 +178,8 @@ pub(crate) fn output_shape(node: &NirNode, input: &[usize], path: &str) -> Resul
             same_size(vec![cols])?;
             Ok(vec![rows])
         }
-        NodeKind::Conv2d => {
-            let (weight, _) = numbers(node, "weight", path)?;
-            let [out_channels, per_group, kh, kw] = weight[..] else {
-                return Err(refused(path, format!("a 4-D `weight` [out, in/groups, kh, kw], found shape {weight:?}")));
-            };
-            let shape = spatial_input(input, 3, own_shape(node, path)?, path)?;
-            if shape[0] != per_group * group_count(node, path)? {
-                return Err(refused(
-                    path,
-                    format!("{} input channels (weight and groups), found {}", per_group * group_count(node, path)?, shape[0]),
-                ));
-            }
-            let stride = per_dim::<2>(node, "stride", path)?;
-            let dilation = per_dim::<2>(node, "dilation", path)?;
-            let padding = conv_padding(node, path, [kh, kw], dilation)?;
-            Ok(vec![
-                out_channels,
-                sliding(shape[1], padding[0], dilation[0], kh, stride[0], path)?,
-                sliding(shape[2], padding[1], dilation[1], kw, stride[1], path)?,
-            ])
-        }
-        NodeKind::Conv1d => {
-            let (weight, _) = numbers(node, "weight", path)?;
-            let [out_channels, per_group, k] = weight[..] else {
-                return Err(refused(path, format!("a 3-D `weight` [out, in/groups, k], found shape {weight:?}")));
-            };
-            let shape = spatial_input(input, 2, own_shape(node, path)?, path)?;
-            if shape[0] != per_group * group_count(node, path)? {
-                return Err(refused(
-                    path,
-                    format!("{} input channels (weight and groups), found {}", per_group * group_count(node, path)?, shape[0]),
-                ));
-            }
-            let [stride] = per_dim::<1>(node, "stride", path)?;
-            let [dilation] = per_dim::<1>(node, "dilation", path)?;
-            let [padding] = conv_padding(node, path, [k], [dilation])?;
-            Ok(vec![out_channels, sliding(shape[1], padding, dilation, k, stride, path)?])
-        }
+        NodeKind::Conv2d => conv_output::<2>(node, input, path),
+        NodeKind::Conv1d => conv_output::<1>(node, input, path),
         NodeKind::SumPool2d | NodeKind::AvgPool2d => {
             let shape = spatial_input(input, 3, None, path)?;
             let kernel = per_dim::<2>(node, "kernel_size", path)?;
@@ -251,4 +215,26 @@ pub(crate) fn output_shape(node: &NirNode, input: &[usize], path: &str) -> Resul
             None => Ok(input.to_vec()),
         },
     }
+}
+
+/// An `N`-d convolution's output shape `[out_channels, spatial...]` (PyTorch semantics).
+fn conv_output<const N: usize>(node: &NirNode, input: &[usize], path: &str) -> Result<Vec<usize>> {
+    let (weight, _) = numbers(node, "weight", path)?;
+    if weight.len() != N + 2 {
+        return Err(refused(path, format!("a {}-D `weight` [out, in/groups, kernel...], found shape {weight:?}", N + 2)));
+    }
+    let kernel: [usize; N] = std::array::from_fn(|d| weight[2 + d]);
+    let shape = spatial_input(input, N + 1, own_shape(node, path)?, path)?;
+    let channels = weight[1] * group_count(node, path)?;
+    if shape[0] != channels {
+        return Err(refused(path, format!("{channels} input channels (weight and groups), found {}", shape[0])));
+    }
+    let stride = per_dim::<N>(node, "stride", path)?;
+    let dilation = per_dim::<N>(node, "dilation", path)?;
+    let padding = conv_padding(node, path, kernel, dilation)?;
+    let mut out = vec![weight[0]];
+    for d in 0..N {
+        out.push(sliding(shape[1 + d], padding[d], dilation[d], kernel[d], stride[d], path)?);
+    }
+    Ok(out)
 }

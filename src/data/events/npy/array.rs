@@ -1,11 +1,11 @@
 //! Plain numeric `.npy` arrays and `.npz` archives of them, as f32: model inputs and outputs
 //! (`burn-neuro nir run`, the NIR fixtures' expected traces).
 
-use std::io::{Cursor, Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use super::header::{Descr, Kind};
-use super::{MAGIC, split_header};
+use super::{MAGIC, archive_members, split_header};
 use crate::data::events::io_error;
 use crate::error::{NeuroError, Result};
 
@@ -66,21 +66,13 @@ pub fn read_array(path: &Path) -> Result<Array> {
 
 /// Reads every member of a `.npz` archive as a numeric array, by name (without `.npy`).
 pub fn read_array_npz(path: &Path) -> Result<Vec<(String, Array)>> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, e.to_string()))?;
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| io_error(path, format!("not a readable .npz (zip) archive: {e}")))?;
-    let mut arrays = Vec::with_capacity(archive.len());
-    for i in 0..archive.len() {
-        let mut member = archive.by_index(i).map_err(|e| io_error(path, format!("archive member {i}: {e}")))?;
-        if member.is_dir() {
-            continue;
-        }
-        let name = member.name().to_string();
-        let mut data = Vec::new();
-        member.read_to_end(&mut data).map_err(|e| io_error(path, format!("member {name:?}: {e}")))?;
-        let array = parse(&data).map_err(|why| io_error(path, format!("member {name:?}: {why}")))?;
-        arrays.push((name.strip_suffix(".npy").unwrap_or(&name).to_string(), array));
-    }
-    Ok(arrays)
+    archive_members(path)?
+        .into_iter()
+        .map(|(name, data)| {
+            let array = parse(&data).map_err(|why| io_error(path, format!("member {name:?}: {why}")))?;
+            Ok((name.strip_suffix(".npy").unwrap_or(&name).to_string(), array))
+        })
+        .collect()
 }
 
 /// The `.npy` bytes of `array` as little-endian f32, format 1.0.

@@ -73,20 +73,11 @@ pub fn read(path: &Path, width: u16, height: u16) -> Result<EventStream> {
 /// (the member's file name without `.npy`). Other members are skipped; an archive with none is
 /// an error, and so is an event array that is broken.
 pub fn read_npz(path: &Path, width: u16, height: u16) -> Result<Vec<(String, EventStream)>> {
-    let bytes = std::fs::read(path).map_err(|e| io_error(path, e.to_string()))?;
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| io_error(path, format!("not a readable .npz (zip) archive: {e}")))?;
     let mut streams = Vec::new();
     let mut skipped = Vec::new();
     // SpikingJelly's layout: one 1-D member per column.
     let mut columns: Vec<(String, Vec<Num>)> = Vec::new();
-    for i in 0..archive.len() {
-        let mut member = archive.by_index(i).map_err(|e| io_error(path, format!("archive member {i}: {e}")))?;
-        if member.is_dir() {
-            continue;
-        }
-        let name = member.name().to_string();
-        let mut data = Vec::new();
-        member.read_to_end(&mut data).map_err(|e| io_error(path, format!("member {name:?}: {e}")))?;
+    for (name, data) in archive_members(path)? {
         let stem = name.strip_suffix(".npy").unwrap_or(&name).to_string();
         if ["x", "y", "t", "p"].contains(&stem.as_str()) && !columns.iter().any(|(name, _)| *name == stem) {
             if let Ok(values) = parse_vector(&data) {
@@ -111,6 +102,24 @@ pub fn read_npz(path: &Path, width: u16, height: u16) -> Result<Vec<(String, Eve
         return Err(io_error(path, format!("no event array in the archive ({why})")));
     }
     Ok(streams)
+}
+
+/// Every file in the `.npz` (zip) archive at `path`, as (name, bytes), in archive order.
+fn archive_members(path: &Path) -> Result<Vec<(String, Vec<u8>)>> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| io_error(path, format!("not a readable .npz (zip) archive: {e}")))?;
+    let mut members = Vec::with_capacity(archive.len());
+    for i in 0..archive.len() {
+        let mut member = archive.by_index(i).map_err(|e| io_error(path, format!("archive member {i}: {e}")))?;
+        if member.is_dir() {
+            continue;
+        }
+        let name = member.name().to_string();
+        let mut data = Vec::new();
+        member.read_to_end(&mut data).map_err(|e| io_error(path, format!("member {name:?}: {e}")))?;
+        members.push((name, data));
+    }
+    Ok(members)
 }
 
 /// Writes `stream` as a `.npy` structured array with fields `x`, `y`, `t`, `p`, all `<i8`
