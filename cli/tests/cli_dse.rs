@@ -34,8 +34,13 @@ fn a_small_exploration_writes_its_report() {
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("dse.json")).expect("json")).expect("valid json");
     assert_eq!(json["accuracy"].as_array().map(Vec::len), Some(2 * 2 * 2), "2 networks × 2 tiles × 2 noise levels");
     let rows = json["mapping"].as_array().expect("mapping rows");
-    // Dense: 4 layers per tile size; separable: 6.
-    assert_eq!(rows.len(), 2 * 4 + 2 * 6);
+    // Dense: 4 layers per tile size; separable: 6, its 2 depthwise layers also time-multiplexed
+    // and duplicated.
+    assert_eq!(rows.len(), 2 * 4 + 2 * (6 + 2 * 2));
+    let multiplexed = rows.iter().find(|r| r["stats"]["mapping"] == "TimeMultiplexed").expect("a time-multiplexed layout");
+    let diagonal =
+        rows.iter().find(|r| r["stats"]["mapping"] == "BlockDiagonal" && r["stats"]["layer"] == multiplexed["stats"]["layer"]).expect("its diagonal");
+    assert!(multiplexed["stats"]["reads"].as_u64() > diagonal["stats"]["reads"].as_u64(), "time multiplexing takes more reads");
     let depthwise: Vec<&serde_json::Value> = rows.iter().filter(|r| r["stats"]["mapping"] == "BlockDiagonal").collect();
     assert_eq!(depthwise.len(), 4, "two depthwise layers at two tile sizes");
     let md = std::fs::read_to_string(out.join("dse.md")).expect("markdown");

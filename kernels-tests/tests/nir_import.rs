@@ -213,6 +213,12 @@ fn graphs_that_cannot_run_are_refused_naming_the_node() {
             &["node lif", "`tau`", "at least dt"],
         ),
         (
+            "empty.nir",
+            graph(vec![("input", input(0)), ("output", output(0))], &[("input", "output")]),
+            ImportOptions::default(),
+            &["node input", "non-empty shapes"],
+        ),
+        (
             "no-input.nir",
             graph(vec![("a", square.clone()), ("output", output(3))], &[("a", "output")]),
             ImportOptions::default(),

@@ -9,6 +9,7 @@
 //!   per window drives every row.
 //! - [`Mapping::TimeMultiplexed`]: the blocks stacked in the same `c` columns, `(g·r) × c`;
 //!   each window takes `g` reads, each driving one block's rows (fewer cells, more reads).
+//! - [`Mapping::Duplicated`]: `d` block-diagonal copies, one read computing `d` windows.
 //!
 //! Tiles are allocated where any weight lands. Each allocated tile converts its used columns
 //! once per read (its partial sum goes through its own ADC before the digital sum).
@@ -29,6 +30,13 @@ pub enum Mapping {
     BlockDiagonal,
     /// The groups' blocks stacked in one column range, read one after another.
     TimeMultiplexed,
+    /// `copies` block-diagonal copies of the whole layer, each fed a different window, so one
+    /// read computes `copies` windows (more cells, fewer reads; inputs of overlapping windows
+    /// are not shared between copies).
+    Duplicated {
+        /// Copies (at least 1).
+        copies: usize,
+    },
 }
 
 /// A layer as the mapper sees it.
@@ -117,11 +125,17 @@ pub fn map_layer(layer: &LayerGeometry, mapping: Mapping, tile: [usize; 2], conf
             expected: "BlockDiagonal or TimeMultiplexed for a grouped layer".into(),
         });
     }
-    // Each block's (first row, first column) in the mapped matrix; the blocks a read drives.
-    let (origins, matrix, reads_per_window): (Vec<[usize; 2]>, [usize; 2], usize) = match mapping {
-        Mapping::Dense => (vec![[0, 0]], [r, c], 1),
-        Mapping::BlockDiagonal => ((0..g).map(|b| [b * r, b * c]).collect(), [g * r, g * c], 1),
-        Mapping::TimeMultiplexed => ((0..g).map(|b| [b * r, 0]).collect(), [g * r, c], g),
+    // Each block's (first row, first column) in the mapped matrix; the reads one unit of work
+    // takes, and the units per inference (a unit is one window, or `copies` of them).
+    let diagonal = |blocks: usize| -> Vec<[usize; 2]> { (0..blocks).map(|b| [b * r, b * c]).collect() };
+    let (origins, matrix, reads_per_unit, units): (Vec<[usize; 2]>, [usize; 2], usize, usize) = match mapping {
+        Mapping::Dense => (vec![[0, 0]], [r, c], 1, layer.windows),
+        Mapping::BlockDiagonal => (diagonal(g), [g * r, g * c], 1, layer.windows),
+        Mapping::TimeMultiplexed => ((0..g).map(|b| [b * r, 0]).collect(), [g * r, c], g, layer.windows),
+        Mapping::Duplicated { copies: 0 } => {
+            return Err(NeuroError::Range { argument: "mapping", value: "0 copies".into(), expected: "at least one copy".into() });
+        }
+        Mapping::Duplicated { copies } => (diagonal(g * copies), [g * copies * r, g * copies * c], 1, layer.windows.div_ceil(copies)),
     };
     let tiles_of = |[row, col]: [usize; 2]| -> Vec<(usize, usize)> {
         let mut out = Vec::new();
@@ -150,12 +164,12 @@ pub fn map_layer(layer: &LayerGeometry, mapping: Mapping, tile: [usize; 2], conf
         Mapping::TimeMultiplexed => origins.iter().map(|o| vec![*o]).collect(),
         _ => vec![origins.clone()],
     };
-    let mut conversions_per_window = 0;
+    let mut conversions_per_unit = 0;
     let mut driven_cells = 0usize;
     for blocks in &read_groups {
         let driven: BTreeSet<(usize, usize)> = blocks.iter().flat_map(|o| tiles_of(*o)).collect();
         for &t in &driven {
-            conversions_per_window += used_columns(t, blocks);
+            conversions_per_unit += used_columns(t, blocks);
         }
         // Rows driven in this read × the allocated tiles' columns on those rows.
         for [row, _] in blocks {
@@ -165,8 +179,8 @@ pub fn map_layer(layer: &LayerGeometry, mapping: Mapping, tile: [usize; 2], conf
             }
         }
     }
-    let weights = g * r * c;
-    // Per window every weight's row is driven once (by the one read, or by its block's read).
+    let weights = origins.len() * r * c;
+    // Per unit every weight's row is driven once (by the one read, or by its block's read).
     let weight_cells_driven = weights;
     let (g_min, g_max) = (f64::from(config.g_min), f64::from(config.g_max));
     let (weight_pair, empty_pair) = (0.5 * (g_min + g_max) + g_min, 2.0 * g_min);
@@ -174,9 +188,9 @@ pub fn map_layer(layer: &LayerGeometry, mapping: Mapping, tile: [usize; 2], conf
     let t_ns = f64::from(config.timing.integration_time) * 1e9;
     let empty_driven = driven_cells.saturating_sub(weight_cells_driven) as f64;
     // µS · V² = µW; µW · ns = 1e-3 pJ.
-    let array_per_window = (weight_cells_driven as f64 * weight_pair + empty_driven * empty_pair) * volts * volts * t_ns * 1e-3;
-    let reads = layer.windows * reads_per_window;
-    let adc_conversions = layer.windows * conversions_per_window;
+    let array_per_unit = (weight_cells_driven as f64 * weight_pair + empty_driven * empty_pair) * volts * volts * t_ns * 1e-3;
+    let reads = units * reads_per_unit;
+    let adc_conversions = units * conversions_per_unit;
     Ok(TileStats {
         layer: layer.name.clone(),
         mapping,
@@ -187,7 +201,7 @@ pub fn map_layer(layer: &LayerGeometry, mapping: Mapping, tile: [usize; 2], conf
         utilisation: weights as f64 / (allocated.len() * tr * tc) as f64,
         reads,
         adc_conversions,
-        array_energy_pj: array_per_window * layer.windows as f64,
+        array_energy_pj: array_per_unit * units as f64,
         adc_energy_pj: adc_conversions as f64 * f64::from(config.timing.adc_energy),
     })
 }
@@ -229,6 +243,11 @@ mod tests {
         assert_eq!((big.tiles, big.adc_conversions), (1, 100 * 32));
         assert!(big.utilisation < diagonal.utilisation);
         assert!(map_layer(&layer, Mapping::Dense, [64, 64], &config()).is_err(), "a grouped layer is not dense");
+        // Four copies: 4 × 288 weights on a 1152 × 128 diagonal, a quarter of the reads.
+        let copies = map_layer(&layer, Mapping::Duplicated { copies: 4 }, [64, 64], &config()).expect("maps");
+        assert_eq!((copies.matrix, copies.weights, copies.reads), ([1152, 128], 1152, 25));
+        assert!(copies.tiles > diagonal.tiles && copies.adc_conversions < diagonal.adc_conversions * 4);
+        assert!(map_layer(&layer, Mapping::Duplicated { copies: 0 }, [64, 64], &config()).is_err());
         assert!(LayerGeometry::conv("bad", 6, 4, [3, 3], 4, [1, 1]).is_err());
     }
 }

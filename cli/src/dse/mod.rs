@@ -15,7 +15,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Tensor};
 use burn_neuro::analog::CrossbarConfig;
 use burn_neuro::analog::config::ProgrammingNoise;
-use burn_neuro::analog::mapping::{TileStats, map_layer};
+use burn_neuro::analog::mapping::{Mapping, TileStats, map_layer};
 use burn_neuro::data::{Dataset, shuffled};
 use serde::Serialize;
 
@@ -221,8 +221,13 @@ pub fn explore(exploration: &Exploration, device: &Device, progress: &mut dyn Fn
         report.parameters.push((architecture, model.num_params()));
         for &tile in &exploration.tiles {
             for (geometry, mapping) in model.geometry() {
-                let stats = map_layer(&geometry, mapping, tile, &exploration.base).map_err(|e| e.to_string())?;
-                report.mapping.push(MappingRow { architecture, stats });
+                // A depthwise layer's other layouts, for their cost (accuracy is read block-diagonally).
+                let alternatives: &[Mapping] =
+                    if mapping == Mapping::BlockDiagonal { &[Mapping::TimeMultiplexed, Mapping::Duplicated { copies: 4 }] } else { &[] };
+                for layout in std::iter::once(&mapping).chain(alternatives) {
+                    let stats = map_layer(&geometry, *layout, tile, &exploration.base).map_err(|e| e.to_string())?;
+                    report.mapping.push(MappingRow { architecture, stats });
+                }
             }
             for &value in &exploration.values {
                 let mut scores = Vec::with_capacity(exploration.seeds);

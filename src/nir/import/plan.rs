@@ -285,6 +285,9 @@ impl Plan {
                 return Err(refused(path, format!("inputs of equal size; edges bring {input_shape:?} and {other:?}")));
             }
             self.shapes[node] = field::output_shape(&self.nodes[node], &input_shape, path)?;
+            if width == 0 || self.shapes[node].contains(&0) {
+                return Err(refused(path, format!("non-empty shapes; input {input_shape:?}, output {:?}", self.shapes[node])));
+            }
             widths[node] = width;
             self.input_shapes[node] = input_shape;
             known[node] = true;
