@@ -78,7 +78,7 @@ fn a_small_exploration_writes_its_report() {
     let reloaded: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(again.join("dse.json")).expect("json")).expect("valid json");
     assert_eq!(reloaded["digital"], json["digital"], "the checkpoints hold the trained networks");
     let output = dse(&["--checkpoint", "/nonexistent-folder", "--device", "cpu", "--out", again.to_str().expect("utf-8")]);
-    assert!(!output.status.success() && String::from_utf8_lossy(&output.stderr).contains("--checkpoint"));
+    assert!(!output.status.success() && String::from_utf8_lossy(&output.stderr).contains("checkpoint /nonexistent-folder"));
     let _ = std::fs::remove_dir_all(out);
 }
 
@@ -135,4 +135,59 @@ fn cifar_batches_run_through_the_exploration() {
     let md = std::fs::read_to_string(out.join("dse.md")).expect("markdown");
     assert!(md.contains("conv1 (3→8, 3×3)") && md.contains("fc (2048→10)"), "{md}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `train --model separable-cnn` trains the exploration's network through the shared loop, and
+/// `dse --separable` explores that checkpoint (training only the dense one).
+#[test]
+fn a_network_trained_by_train_is_explored() {
+    let out = std::env::temp_dir().join(format!("burn-neuro-dse-train-{}", std::process::id()));
+    let trained = out.join("trained");
+    let output = Command::new(env!("CARGO_BIN_EXE_burn-neuro"))
+        .args(["train", "--model", "separable-cnn", "--train-size", "256", "--test-size", "64", "--epochs", "1", "--device", "cpu", "--out"])
+        .arg(&trained)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let checkpoint = trained.join("checkpoint").join("model.bpk");
+    assert!(checkpoint.exists(), "train wrote {}", checkpoint.display());
+    let explored = out.join("dse");
+    let output = dse(&[
+        "--train",
+        "128",
+        "--test",
+        "32",
+        "--epochs",
+        "1",
+        "--tiles",
+        "64",
+        "--values",
+        "0",
+        "--seeds",
+        "1",
+        "--device",
+        "cpu",
+        "--separable",
+        checkpoint.to_str().expect("utf-8"),
+        "--out",
+        explored.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let wrong = dse(&[
+        "--dense",
+        checkpoint.to_str().expect("utf-8"),
+        "--train",
+        "64",
+        "--test",
+        "16",
+        "--device",
+        "cpu",
+        "--out",
+        explored.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        !wrong.status.success() && String::from_utf8_lossy(&wrong.stderr).contains("another network"),
+        "a separable checkpoint is not a dense one"
+    );
+    let _ = std::fs::remove_dir_all(out);
 }

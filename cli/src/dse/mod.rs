@@ -41,9 +41,9 @@ pub struct Exploration {
     pub seeds: usize,
     /// Every other crossbar setting (converters, levels, variation, faults, IR drop).
     pub base: CrossbarConfig,
-    /// Load the two trained networks from this folder (`dense-cnn.bpk`, `separable-cnn.bpk`,
-    /// as a previous run saved them) instead of training.
-    pub load_from: Option<PathBuf>,
+    /// Checkpoints to explore instead of training (dense, separable): files a previous
+    /// exploration saved, or `train --model dense-cnn | separable-cnn` wrote; `None` trains.
+    pub checkpoints: [Option<PathBuf>; 2],
     /// Save the trained networks into this folder.
     pub save_to: Option<PathBuf>,
 }
@@ -56,6 +56,8 @@ pub enum Axis {
     ProgrammingNoise,
     /// ADC bits per tile partial sum.
     AdcBits,
+    /// DAC (input) bits.
+    DacBits,
     /// Programmable conductance levels (0: continuous).
     Levels,
     /// Fraction of devices stuck at g_min, and as many at g_max.
@@ -72,6 +74,7 @@ impl Axis {
         match self {
             Axis::ProgrammingNoise => "programming noise σ (µS)",
             Axis::AdcBits => "ADC bits",
+            Axis::DacBits => "DAC bits",
             Axis::Levels => "conductance levels",
             Axis::StuckAt => "stuck-at fraction (each of g_min, g_max)",
             Axis::Variation => "device variation σ",
@@ -93,6 +96,7 @@ impl Axis {
                 config.with_programming_noise(if value > 0.0 { ProgrammingNoise::Constant(value) } else { ProgrammingNoise::None })
             }
             Axis::AdcBits => config.with_output_bits(Some(whole("bits")?)),
+            Axis::DacBits => config.with_input_bits(Some(whole("bits")?)),
             Axis::Levels => config.with_levels(match whole("levels")? {
                 0 => None,
                 levels => Some(levels),
@@ -196,13 +200,13 @@ pub fn explore(exploration: &Exploration, device: &Device, progress: &mut dyn Fn
     };
     for architecture in [Architecture::Dense, Architecture::Separable] {
         let file = format!("{}.bpk", architecture.file_stem());
-        let model = match &exploration.load_from {
-            Some(dir) => {
-                let path = dir.join(&file);
+        let slot = usize::from(architecture == Architecture::Separable);
+        let model = match &exploration.checkpoints[slot] {
+            Some(path) => {
                 let data = &exploration.test;
                 let model = Cnn::new(architecture, data.channels, [data.rows, data.cols], device)
-                    .try_load_file(&path)
-                    .map_err(|e| format!("--checkpoint {}: {e} (saved for other images?)", path.display()))?;
+                    .try_load_file(path)
+                    .map_err(|e| format!("checkpoint {}: {e} (saved for other images or another network?)", path.display()))?;
                 for _ in 0..exploration.epochs {
                     progress(&format!("loaded the {}", architecture.name()));
                 }

@@ -153,3 +153,19 @@ impl AnalogCnn {
         self.fc.try_forward(x.reshape([n, c * h * w]))
     }
 }
+
+/// `train --model dense-cnn | separable-cnn`: the networks train through the shared loop
+/// (metrics, charts, checkpoint), read out once like LeNet (not spiking).
+impl crate::train::model::SpikingClassifier for Cnn {
+    fn forward(&self, images: Tensor<2>, _steps: usize, _dtype: burn::tensor::DType) -> crate::train::model::SpikingOutput {
+        let [n, _] = images.dims();
+        let channels = self.convs[0].weight.dims()[1];
+        let logits =
+            Cnn::forward(self, images.reshape([n, channels, self.size[0], self.size[1]])).cast(burn::tensor::DType::F32).unsqueeze_dim::<3>(0);
+        crate::train::model::SpikingOutput { spikes: logits.clone(), membrane: logits, layer_spikes: Vec::new() }
+    }
+
+    fn with_saved_state(self, _saved_state: burn_neuro::neuron::SavedState) -> Self {
+        self
+    }
+}

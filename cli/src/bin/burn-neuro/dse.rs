@@ -32,7 +32,7 @@ pub struct DseArgs {
     #[arg(long, value_enum, default_value = "noise")]
     vary: AxisArg,
     /// Its values, comma-separated, in sweep order (default by setting: noise 0,1,2,4 µS;
-    /// adc-bits 8,6,4; levels 0,32,8; stuck-at 0,0.01,0.05; variation 0,0.1,0.3; ir-drop
+    /// adc-bits 8,6,4; dac-bits 8,4,2; levels 0,32,8; stuck-at 0,0.01,0.05; variation 0,0.1,0.3; ir-drop
     /// 0,0.5,1).
     #[arg(long, value_delimiter = ',')]
     values: Option<Vec<f32>>,
@@ -60,6 +60,12 @@ pub struct DseArgs {
     /// explore those networks instead of training new ones (same data set).
     #[arg(long)]
     checkpoint: Option<PathBuf>,
+    /// The dense CNN's checkpoint (e.g. `train --model dense-cnn`'s `checkpoint/model.bpk`).
+    #[arg(long)]
+    dense: Option<PathBuf>,
+    /// The separable CNN's checkpoint (e.g. `train --model separable-cnn`'s).
+    #[arg(long)]
+    separable: Option<PathBuf>,
     /// Folder for dse.json, dse.md, the PNG plots and the trained networks' checkpoints.
     #[arg(long, default_value = "dse-results")]
     out: PathBuf,
@@ -70,6 +76,7 @@ enum AxisArg {
     /// Programming noise σ, µS (device range 1–40 µS).
     Noise,
     AdcBits,
+    DacBits,
     Levels,
     StuckAt,
     Variation,
@@ -81,6 +88,7 @@ impl AxisArg {
         match self {
             AxisArg::Noise => (Axis::ProgrammingNoise, vec![0.0, 1.0, 2.0, 4.0]),
             AxisArg::AdcBits => (Axis::AdcBits, vec![8.0, 6.0, 4.0]),
+            AxisArg::DacBits => (Axis::DacBits, vec![8.0, 4.0, 2.0]),
             AxisArg::Levels => (Axis::Levels, vec![0.0, 32.0, 8.0]),
             AxisArg::StuckAt => (Axis::StuckAt, vec![0.0, 0.01, 0.05]),
             AxisArg::Variation => (Axis::Variation, vec![0.0, 0.1, 0.3]),
@@ -150,7 +158,10 @@ pub fn run_command(args: DseArgs) -> Result<(), String> {
         values,
         seeds: args.seeds,
         base,
-        load_from: args.checkpoint.clone(),
+        checkpoints: [
+            args.dense.clone().or_else(|| args.checkpoint.as_ref().map(|d| d.join("dense-cnn.bpk"))),
+            args.separable.clone().or_else(|| args.checkpoint.as_ref().map(|d| d.join("separable-cnn.bpk"))),
+        ],
         save_to: Some(args.out.clone()),
     };
     let (device, _) = crate::train::device(&args.device, crate::backend::BackendArg::Auto)?;

@@ -6,6 +6,7 @@ use std::time::Instant;
 use burn::tensor::Device;
 use burn_neuro::SavedState;
 use burn_neuro::adapters::list_adapters;
+use burn_neuro_cli::dse::{Architecture, Cnn};
 use burn_neuro_cli::train::data::{Dataset, idx, synthetic};
 use burn_neuro_cli::train::mif::MifMlp;
 use burn_neuro_cli::train::model::{Csnn, SnnMlp};
@@ -38,6 +39,12 @@ enum ModelKind {
     /// MEMprop: 784 → hidden → 10 memristive integrate-and-fire neurons, exact BPTT (no
     /// surrogate), loss Σ_t NLL(log_softmax(v_t)), prediction by peak membrane; f32 only.
     MifMlp,
+    /// The design-space exploration's plain CNN (conv 1→8, 8→16 /2, 16→32 /2, fc), not
+    /// spiking; f32, Adam. Its checkpoint feeds `burn-neuro dse --dense`.
+    DenseCnn,
+    /// The exploration's depthwise-separable CNN (MobileNet-style blocks), not spiking; f32,
+    /// Adam. Its checkpoint feeds `burn-neuro dse --separable`.
+    SeparableCnn,
     /// RN-Net on event streams (generated gestures, or DVS128 Gesture from tonic's cache with
     /// --data): reservoir nodes → conv blocks → reservoir → linear, trained next to the same CNN
     /// on summed frames; confusion matrices of both. f32 only.
@@ -207,6 +214,8 @@ fn model_name(model: ModelKind) -> &'static str {
         ModelKind::LowbitCnn => "lowbit-cnn",
         ModelKind::MifMlp => "mif-mlp",
         ModelKind::RnNet => "rn-net",
+        ModelKind::DenseCnn => "dense-cnn",
+        ModelKind::SeparableCnn => "separable-cnn",
     }
 }
 
@@ -217,6 +226,7 @@ fn learning_rate(args: &TrainArgs) -> Result<f64, String> {
         ModelKind::Lenet => 0.1,
         ModelKind::LowbitCnn => args.lowbit.recipe()?.learning_rate,
         ModelKind::MifMlp | ModelKind::RnNet => 1e-3,
+        ModelKind::DenseCnn | ModelKind::SeparableCnn => 3e-3,
     }))
 }
 
@@ -225,13 +235,14 @@ fn batch_size(args: &TrainArgs) -> Result<usize, String> {
         ModelKind::Lenet => 32,
         ModelKind::LowbitCnn => args.lowbit.recipe()?.batch_size,
         ModelKind::RnNet => 32,
+        ModelKind::DenseCnn | ModelKind::SeparableCnn => 64,
         _ => 128,
     }))
 }
 
 fn steps(args: &TrainArgs) -> Result<usize, String> {
     Ok(match (args.model, args.steps) {
-        (ModelKind::Lenet, _) => 1,
+        (ModelKind::Lenet | ModelKind::DenseCnn | ModelKind::SeparableCnn, _) => 1,
         (_, Some(steps)) => steps,
         (ModelKind::LowbitCnn, None) => args.lowbit.recipe()?.steps,
         // The MIF's time constants are 100 steps: one spike takes about 50.
@@ -253,6 +264,10 @@ fn precision(args: &TrainArgs, on_cpu: bool) -> Result<Precision, String> {
             Err("--model mif-mlp trains in f32 (the MIF's currents and conductances need f32); drop --precision f16".into())
         }
         (ModelKind::MifMlp, _) => Ok(Precision::F32),
+        (ModelKind::DenseCnn | ModelKind::SeparableCnn, Some(Precision::F16)) => {
+            Err("--model dense-cnn / separable-cnn train in f32 (their crossbar reads are f32); drop --precision f16".into())
+        }
+        (ModelKind::DenseCnn | ModelKind::SeparableCnn, _) => Ok(Precision::F32),
         (_, Some(precision)) => Ok(precision),
         (_, None) if on_cpu => Ok(Precision::F32),
         (_, None) => Ok(Precision::F16),
@@ -276,6 +291,7 @@ fn run_one(
             ModelKind::LowbitCnn => format!("lowbit-cnn:{}", args.lowbit.run_name()?),
             ModelKind::MifMlp => "mif-mlp".into(),
             ModelKind::RnNet => "rn-net".into(),
+            ModelKind::DenseCnn | ModelKind::SeparableCnn => model_name(args.model).into(),
         },
         precision: match precision {
             Precision::F16 => "F16",
@@ -320,6 +336,11 @@ fn run_one(
         }
         ModelKind::Lenet => on_chip::train_lenet(&args.on_chip, train_set, test_set, &settings, device, &out, resume, bar),
         ModelKind::RnNet => Err("--model rn-net runs through its own loop".into()),
+        ModelKind::DenseCnn | ModelKind::SeparableCnn => {
+            let architecture = if args.model == ModelKind::DenseCnn { Architecture::Dense } else { Architecture::Separable };
+            let model = Cnn::new(architecture, train_set.channels, [train_set.rows, train_set.cols], device);
+            train(model, train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam())
+        }
         ModelKind::LowbitCnn => match &recipe {
             Some(recipe) => lowbit::train_lowbit(recipe, train_set, test_set, &settings, device, &out, resume, bar),
             None => Err("--model lowbit-cnn needs a recipe".into()),
@@ -397,6 +418,9 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
     let precision = precision(&args, on_cpu)?;
     if args.model != ModelKind::Lenet && args.on_chip.is_on() {
         return Err("--on-chip trains crossbar layers: use it with --model lenet".into());
+    }
+    if matches!(args.model, ModelKind::DenseCnn | ModelKind::SeparableCnn) && args.compare_precision {
+        return Err(format!("--compare-precision: --model {} trains in f32 only", model_name(args.model)));
     }
     if args.model == ModelKind::Lenet && args.compare_precision {
         return Err("--compare-precision: --model lenet trains in f32 only".into());
