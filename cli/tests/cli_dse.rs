@@ -32,7 +32,11 @@ fn a_small_exploration_writes_its_report() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("dse.json")).expect("json")).expect("valid json");
-    assert_eq!(json["accuracy"].as_array().map(Vec::len), Some(2 * 2 * 2), "2 networks × 2 tiles × 2 noise levels");
+    assert_eq!(
+        json["accuracy"].as_array().map(Vec::len),
+        Some(3 * 2 * 2),
+        "dense, separable block-diagonal and time-multiplexed × 2 tiles × 2 values"
+    );
     let rows = json["mapping"].as_array().expect("mapping rows");
     // Dense: 4 layers per tile size; separable: 6, its 2 depthwise layers also time-multiplexed
     // and duplicated.
@@ -47,8 +51,10 @@ fn a_small_exploration_writes_its_report() {
     assert!(md.contains("fewer partial sums") && md.contains("more cells wasted"), "{md}");
     assert_eq!(json["accuracy"][1]["value"].as_f64(), Some(2.0));
     assert_eq!(json["accuracy"][2]["tile"], serde_json::json!([256, 64]), "a rectangular tile");
+    assert_eq!(json["accuracy"][5]["depthwise"], "TimeMultiplexed", "the separable network read both ways");
     assert_eq!(json["accuracy"][1]["value"].as_f64(), Some(2.0));
     assert_eq!(json["accuracy"][2]["tile"], serde_json::json!([256, 64]), "a rectangular tile");
+    assert_eq!(json["accuracy"][5]["depthwise"], "TimeMultiplexed", "the separable network read both ways");
     for png in ["accuracy_vs_setting.png", "accuracy_vs_tile.png", "accuracy_vs_energy.png"] {
         assert!(std::fs::metadata(out.join(png)).expect(png).len() > 5_000, "{png}");
     }

@@ -115,6 +115,8 @@ impl Axis {
 pub struct AccuracyPoint {
     /// The network.
     pub architecture: Architecture,
+    /// How its depthwise layers were read (`None` for the dense network).
+    pub depthwise: Option<Mapping>,
     /// Tile rows × columns.
     pub tile: [usize; 2],
     /// The swept setting's value.
@@ -123,6 +125,16 @@ pub struct AccuracyPoint {
     pub mean: f64,
     /// Its standard deviation over the seeds.
     pub sd: f64,
+}
+
+impl AccuracyPoint {
+    /// The curve this point belongs to: the network, and how its depthwise layers were read.
+    pub fn series(&self) -> String {
+        match self.depthwise {
+            Some(Mapping::TimeMultiplexed) => format!("{}, depthwise time-multiplexed", self.architecture.name()),
+            _ => self.architecture.name().to_string(),
+        }
+    }
 }
 
 /// One layer's mapping at one tile size.
@@ -159,6 +171,8 @@ fn batch(data: &Dataset, indices: &[usize], device: &Device) -> Result<(Tensor<4
 }
 
 fn train(architecture: Architecture, data: &Dataset, epochs: usize, device: &Device, step: &mut dyn FnMut()) -> Result<Cnn, String> {
+    // The same initial weights on every run (Burn's generator of this device).
+    device.seed(0x05E5 + architecture as u64);
     let mut model = Cnn::new(architecture, data.channels, [data.rows, data.cols], device).train();
     let mut optimizer = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(device);
@@ -233,19 +247,24 @@ pub fn explore(exploration: &Exploration, device: &Device, progress: &mut dyn Fn
                     report.mapping.push(MappingRow { architecture, stats });
                 }
             }
-            for &value in &exploration.values {
+            let layouts: &[Option<Mapping>] = match architecture {
+                Architecture::Dense => &[None],
+                Architecture::Separable => &[Some(Mapping::BlockDiagonal), Some(Mapping::TimeMultiplexed)],
+            };
+            for (&value, &depthwise) in exploration.values.iter().flat_map(|v| layouts.iter().map(move |l| (v, l))) {
                 let mut scores = Vec::with_capacity(exploration.seeds);
                 for seed in 0..exploration.seeds {
                     let config = exploration.base.clone().with_tile_rows(tile[0]).with_tile_cols(tile[1]).with_seed(1000 + seed as u64);
                     let config = exploration.axis.apply(config, value)?;
-                    let analog = model.analog(&config).map_err(|e| e.to_string())?;
+                    let analog = model.analog(&config, depthwise.unwrap_or(Mapping::BlockDiagonal)).map_err(|e| e.to_string())?;
                     scores.push(accuracy(&exploration.test, device, &|x| analog.forward(x).map_err(|e| e.to_string()))?);
                 }
                 let mean = scores.iter().sum::<f64>() / scores.len() as f64;
                 let sd =
                     if scores.len() < 2 { 0.0 } else { (scores.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (scores.len() - 1) as f64).sqrt() };
-                report.accuracy.push(AccuracyPoint { architecture, tile, value, mean, sd });
-                progress(&format!("{} tile {}×{} {} {value}: {mean:.1}%", architecture.name(), tile[0], tile[1], exploration.axis.label()));
+                let point = AccuracyPoint { architecture, depthwise, tile, value, mean, sd };
+                progress(&format!("{} tile {}×{} {} {value}: {mean:.1}%", point.series(), tile[0], tile[1], exploration.axis.label()));
+                report.accuracy.push(point);
             }
         }
     }
@@ -288,13 +307,18 @@ pub fn write_outputs(report: &DseReport, out: &Path) -> Result<(), String> {
     let (Some(&mid_tile), Some(&last)) = (tiles.get(tiles.len() / 2), values.last()) else {
         return Err("the exploration has no points".into());
     };
-    let architectures = [Architecture::Dense, Architecture::Separable];
+    let mut names: Vec<String> = Vec::new();
+    for p in &report.accuracy {
+        if !names.contains(&p.series()) {
+            names.push(p.series());
+        }
+    }
     let series = |pick: &dyn Fn(&AccuracyPoint) -> Option<f64>| -> Vec<Series> {
-        architectures
+        names
             .iter()
-            .map(|a| Series {
-                name: a.name().into(),
-                points: report.accuracy.iter().filter(|p| p.architecture == *a).filter_map(|p| pick(p).map(|x| (x, p.mean))).collect(),
+            .map(|name| Series {
+                name: name.clone(),
+                points: report.accuracy.iter().filter(|p| p.series() == *name).filter_map(|p| pick(p).map(|x| (x, p.mean))).collect(),
             })
             .collect()
     };

@@ -110,14 +110,42 @@ impl Cnn {
 
     /// The network read through crossbars of `config`: every layer analog, depthwise kernels
     /// expanded to their block-diagonal dense form (zeros programmed as empty pairs).
-    pub fn analog(&self, config: &CrossbarConfig) -> burn_neuro::Result<AnalogCnn> {
+    ///
+    /// `depthwise` picks how a depthwise layer is read: `BlockDiagonal` (one read drives every
+    /// row, the empty cells' noise included) or `TimeMultiplexed` (each channel's k·k taps read
+    /// on their own, as the stacked blocks are: no empty cells, one crossbar realisation per
+    /// block).
+    pub fn analog(&self, config: &CrossbarConfig, depthwise: Mapping) -> burn_neuro::Result<AnalogCnn> {
         let mut convs = Vec::new();
         for conv in &self.convs {
-            let dense = if conv.groups == 1 { conv.clone() } else { block_diagonal(conv) };
-            convs.push(AnalogConv2d::from_conv2d(dense, config.clone(), 0.0)?);
+            convs.push(match (conv.groups, depthwise) {
+                (1, _) => AnalogLayer::Whole(AnalogConv2d::from_conv2d(conv.clone(), config.clone(), 0.0)?),
+                (_, Mapping::TimeMultiplexed) => AnalogLayer::PerChannel(
+                    per_channel(conv)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(c, one)| AnalogConv2d::from_conv2d(one, config.clone().with_seed(config.seed ^ ((c as u64 + 1) << 32)), 0.0))
+                        .collect::<burn_neuro::Result<Vec<_>>>()?,
+                ),
+                _ => AnalogLayer::Whole(AnalogConv2d::from_conv2d(block_diagonal(conv), config.clone(), 0.0)?),
+            });
         }
         Ok(AnalogCnn { convs, fc: AnalogLinear::from_linear(self.fc.clone(), config.clone(), 0.0)? })
     }
+}
+
+/// A depthwise convolution as one single-channel convolution per channel.
+fn per_channel(conv: &Conv2d) -> Vec<Conv2d> {
+    let [channels, _, kh, kw] = conv.weight.dims();
+    (0..channels)
+        .map(|c| {
+            let mut one = conv.clone();
+            one.weight = Param::from_tensor(conv.weight.val().slice([c..c + 1, 0..1, 0..kh, 0..kw]));
+            one.bias = conv.bias.as_ref().map(|b| Param::from_tensor(b.val().slice([c..c + 1])));
+            one.groups = 1;
+            one
+        })
+        .collect()
 }
 
 /// A depthwise convolution `[C, 1, k, k]` as the dense `[C, C, k, k]` kernel with zeros off
@@ -138,8 +166,16 @@ fn block_diagonal(conv: &Conv2d) -> Conv2d {
 
 /// The network on crossbars.
 pub struct AnalogCnn {
-    convs: Vec<AnalogConv2d>,
+    convs: Vec<AnalogLayer>,
     fc: AnalogLinear,
+}
+
+/// One convolution on crossbars.
+enum AnalogLayer {
+    /// One crossbar (dense, or a depthwise layer block-diagonal).
+    Whole(AnalogConv2d),
+    /// A depthwise layer read channel by channel.
+    PerChannel(Vec<AnalogConv2d>),
 }
 
 impl AnalogCnn {
@@ -147,7 +183,14 @@ impl AnalogCnn {
     pub fn forward(&self, images: Tensor<4>) -> burn_neuro::Result<Tensor<2>> {
         let mut x = images;
         for conv in &self.convs {
-            x = relu(conv.try_forward(x)?);
+            x = relu(match conv {
+                AnalogLayer::Whole(conv) => conv.try_forward(x)?,
+                AnalogLayer::PerChannel(channels) => {
+                    let [n, _, h, w] = x.dims();
+                    let outputs = channels.iter().enumerate().map(|(c, conv)| conv.try_forward(x.clone().slice([0..n, c..c + 1, 0..h, 0..w])));
+                    Tensor::cat(outputs.collect::<burn_neuro::Result<Vec<_>>>()?, 1)
+                }
+            });
         }
         let [n, c, h, w] = x.dims();
         self.fc.try_forward(x.reshape([n, c * h * w]))

@@ -6,8 +6,9 @@ use burn_neuro::analog::mapping::Mapping;
 
 use super::{Architecture, DseReport, energy, grid};
 
-fn accuracy_at(report: &DseReport, architecture: Architecture, tile: [usize; 2], value: f32) -> Option<f64> {
-    report.accuracy.iter().find(|p| p.architecture == architecture && p.tile == tile && p.value == value).map(|p| p.mean)
+/// The accuracy of `architecture` (depthwise layers read as `depthwise`) at one point.
+fn accuracy_at(report: &DseReport, architecture: Architecture, depthwise: Option<Mapping>, tile: [usize; 2], value: f32) -> Option<f64> {
+    report.accuracy.iter().find(|p| p.architecture == architecture && p.depthwise == depthwise && p.tile == tile && p.value == value).map(|p| p.mean)
 }
 
 /// The report as Markdown.
@@ -26,7 +27,7 @@ pub fn markdown(report: &DseReport) -> String {
         let _ = writeln!(
             md,
             "| {} | {}×{} | {} | {:.2} ± {:.2} | {:.0} |",
-            p.architecture.name(),
+            p.series(),
             p.tile[0],
             p.tile[1],
             p.value,
@@ -39,13 +40,23 @@ pub fn markdown(report: &DseReport) -> String {
     let (tiles, values) = grid(report);
     if let (Some(&first), Some(&last)) = (values.first(), values.last()) {
         for &tile in &tiles {
-            let drop = |a: Architecture| Some(accuracy_at(report, a, tile, first)? - accuracy_at(report, a, tile, last)?);
-            if let (Some(dense), Some(sparse)) = (drop(Architecture::Dense), drop(Architecture::Separable)) {
+            let drop = |a: Architecture, d: Option<Mapping>| Some(accuracy_at(report, a, d, tile, first)? - accuracy_at(report, a, d, tile, last)?);
+            let separable = Some(Mapping::BlockDiagonal);
+            if let (Some(dense), Some(sparse)) = (drop(Architecture::Dense, None), drop(Architecture::Separable, separable)) {
                 let verdict = if sparse > dense { "loses more" } else { "does not lose more" };
                 let _ = writeln!(
                     md,
                     "- {}×{} tiles, {axis} {first} → {last}: the depthwise-separable network {verdict} ({sparse:.2} points) than the dense one ({dense:.2}).",
                     tile[0], tile[1]
+                );
+            }
+            if let (Some(diagonal), Some(multiplexed)) = (
+                accuracy_at(report, Architecture::Separable, separable, tile, last),
+                accuracy_at(report, Architecture::Separable, Some(Mapping::TimeMultiplexed), tile, last),
+            ) {
+                let _ = writeln!(
+                    md,
+                    "  Its depthwise layers read time-multiplexed (no empty cells on the read path) instead of block-diagonal at {axis} {last}: {multiplexed:.2}% vs {diagonal:.2}%."
                 );
             }
         }
