@@ -48,11 +48,12 @@ pub struct Exploration {
     pub save_to: Option<PathBuf>,
 }
 
-/// The crossbar setting a sweep varies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The crossbar setting a sweep varies (`dse --vary`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Axis {
-    /// Programming noise σ, µS (`ProgrammingNoise::Constant`).
+    /// Programming noise σ, µS (`ProgrammingNoise::Constant`; device range 1–40 µS).
+    #[value(name = "noise")]
     ProgrammingNoise,
     /// ADC bits per tile partial sum.
     AdcBits,
@@ -69,6 +70,19 @@ pub enum Axis {
 }
 
 impl Axis {
+    /// The values swept when none are given.
+    pub fn default_values(self) -> Vec<f32> {
+        match self {
+            Axis::ProgrammingNoise => vec![0.0, 1.0, 2.0, 4.0],
+            Axis::AdcBits => vec![8.0, 6.0, 4.0],
+            Axis::DacBits => vec![8.0, 4.0, 2.0],
+            Axis::Levels => vec![0.0, 32.0, 8.0],
+            Axis::StuckAt => vec![0.0, 0.01, 0.05],
+            Axis::Variation => vec![0.0, 0.1, 0.3],
+            Axis::IrDrop => vec![0.0, 0.5, 1.0],
+        }
+    }
+
     /// For reports and plots.
     pub fn label(self) -> &'static str {
         match self {

@@ -30,7 +30,7 @@ pub struct DseArgs {
     tiles: Vec<String>,
     /// The crossbar setting to sweep (the others stay at their flags' values).
     #[arg(long, value_enum, default_value = "noise")]
-    vary: AxisArg,
+    vary: Axis,
     /// Its values, comma-separated, in sweep order (default by setting: noise 0,1,2,4 µS;
     /// adc-bits 8,6,4; dac-bits 8,4,2; levels 0,32,8; stuck-at 0,0.01,0.05; variation 0,0.1,0.3; ir-drop
     /// 0,0.5,1).
@@ -71,32 +71,6 @@ pub struct DseArgs {
     out: PathBuf,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy)]
-enum AxisArg {
-    /// Programming noise σ, µS (device range 1–40 µS).
-    Noise,
-    AdcBits,
-    DacBits,
-    Levels,
-    StuckAt,
-    Variation,
-    IrDrop,
-}
-
-impl AxisArg {
-    fn axis(self) -> (Axis, Vec<f32>) {
-        match self {
-            AxisArg::Noise => (Axis::ProgrammingNoise, vec![0.0, 1.0, 2.0, 4.0]),
-            AxisArg::AdcBits => (Axis::AdcBits, vec![8.0, 6.0, 4.0]),
-            AxisArg::DacBits => (Axis::DacBits, vec![8.0, 4.0, 2.0]),
-            AxisArg::Levels => (Axis::Levels, vec![0.0, 32.0, 8.0]),
-            AxisArg::StuckAt => (Axis::StuckAt, vec![0.0, 0.01, 0.05]),
-            AxisArg::Variation => (Axis::Variation, vec![0.0, 0.1, 0.3]),
-            AxisArg::IrDrop => (Axis::IrDrop, vec![0.0, 0.5, 1.0]),
-        }
-    }
-}
-
 /// `128` → 128×128, `256x64` → 256 rows × 64 columns.
 fn parse_tile(text: &str) -> Result<[usize; 2], String> {
     let parts: Vec<&str> = text.trim().split(['x', '×']).collect();
@@ -118,8 +92,8 @@ pub fn run_command(args: DseArgs) -> Result<(), String> {
         return Err("--train, --test and --seeds: at least 1".into());
     }
     let tiles = args.tiles.iter().map(|t| parse_tile(t)).collect::<Result<Vec<_>, _>>()?;
-    let (axis, defaults) = args.vary.axis();
-    let values = args.values.clone().unwrap_or(defaults);
+    let axis = args.vary;
+    let values = args.values.clone().unwrap_or_else(|| axis.default_values());
     if values.is_empty() || values.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
         return Err(format!("--values: {values:?}; expected finite values ≥ 0"));
     }

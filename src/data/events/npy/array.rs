@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::header::{Descr, Kind};
-use super::{MAGIC, archive_members, split_header};
+use super::{archive_members, npy_header, split_header};
 use crate::data::events::io_error;
 use crate::error::{NeuroError, Result};
 
@@ -82,16 +82,8 @@ fn encode(array: &Array) -> Vec<u8> {
         1 => format!("({},)", dims[0]),
         _ => format!("({})", dims.join(", ")),
     };
-    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}");
-    let unpadded = MAGIC.len() + 4 + dict.len() + 1;
-    let header_len = dict.len() + (64 - unpadded % 64) % 64 + 1;
-    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header_len + 4 * array.values.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&[1, 0]);
-    out.extend_from_slice(&(header_len as u16).to_le_bytes());
-    out.extend_from_slice(dict.as_bytes());
-    out.resize(MAGIC.len() + 4 + header_len - 1, b' ');
-    out.push(b'\n');
+    let mut out = npy_header(&format!("{{'descr': '<f4', 'fortran_order': False, 'shape': {shape}, }}"));
+    out.reserve(4 * array.values.len());
     for v in &array.values {
         out.extend_from_slice(&v.to_le_bytes());
     }
@@ -148,7 +140,7 @@ mod tests {
     fn integer_and_big_endian_arrays_read_as_f32() {
         let mut bytes = Vec::new();
         let dict = "{'descr': '>i2', 'fortran_order': False, 'shape': (3,), }";
-        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(super::super::MAGIC);
         bytes.extend_from_slice(&[1, 0]);
         bytes.extend_from_slice(&((dict.len() + 1) as u16).to_le_bytes());
         bytes.extend_from_slice(dict.as_bytes());

@@ -159,23 +159,30 @@ pub fn write_npz(path: &Path, members: &[(&str, &EventStream)]) -> Result<()> {
 /// The `.npy` bytes of `stream`: version 1.0, fields `x, y, t, p` as `<i8`.
 fn encode(stream: &EventStream) -> Vec<u8> {
     let n = stream.events.len();
-    let dict = format!("{{'descr': [('x', '<i8'), ('y', '<i8'), ('t', '<i8'), ('p', '<i8')], 'fortran_order': False, 'shape': ({n},), }}");
-    // NumPy pads the header with spaces so that the data starts on a 64-byte boundary.
-    let unpadded = MAGIC.len() + 4 + dict.len() + 1;
-    let header_len = dict.len() + (64 - unpadded % 64) % 64 + 1;
-    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header_len + n * 32);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&[1, 0]);
-    // The dict is about 100 bytes, far below u16's limit.
-    out.extend_from_slice(&(header_len as u16).to_le_bytes());
-    out.extend_from_slice(dict.as_bytes());
-    out.resize(MAGIC.len() + 4 + header_len - 1, b' ');
-    out.push(b'\n');
+    let mut out =
+        npy_header(&format!("{{'descr': [('x', '<i8'), ('y', '<i8'), ('t', '<i8'), ('p', '<i8')], 'fortran_order': False, 'shape': ({n},), }}"));
+    out.reserve(n * 32);
     for e in &stream.events {
         for v in [i64::from(e.x), i64::from(e.y), e.t, i64::from(e.on)] {
             out.extend_from_slice(&v.to_le_bytes());
         }
     }
+    out
+}
+
+/// A version 1.0 `.npy` header holding `dict`, padded with spaces (as NumPy does) so the data
+/// that follows starts on a 64-byte boundary. The dicts written here are about 100 bytes, far
+/// below the format's u16 length.
+fn npy_header(dict: &str) -> Vec<u8> {
+    let unpadded = MAGIC.len() + 4 + dict.len() + 1;
+    let header_len = dict.len() + (64 - unpadded % 64) % 64 + 1;
+    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header_len);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&(header_len as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out.resize(MAGIC.len() + 4 + header_len - 1, b' ');
+    out.push(b'\n');
     out
 }
 
