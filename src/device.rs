@@ -44,6 +44,9 @@ pub enum ComputePath {
     Wgsl(&'static str),
     /// The CPU reference on Burn's Flex backend.
     Cpu,
+    /// A device a remote server hosts (only with the feature `remote`): the server runs the op
+    /// on its own device, either of the above.
+    Remote,
 }
 
 /// Classifies `device`, failing with a clear message where our kernels cannot run.
@@ -63,6 +66,8 @@ pub fn compute_path(device: &Device) -> Result<ComputePath> {
             }
         }
         DispatchDevice::Flex(_) => Ok(ComputePath::Cpu),
+        #[cfg(feature = "remote")]
+        DispatchDevice::Remote(_) => Ok(ComputePath::Remote),
         other => Err(NeuroError::Device(format!("unsupported device {other:?}: use a wgpu device or the Flex CPU device"))),
     }
 }

@@ -17,6 +17,7 @@
 //! - [`spikeplot`]: raster plots, spike counts and membrane traces as PNG files;
 //! - [`ops`]: checked functions on `Tensor<D>` ([`neuron_forward`], [`neuron_step`], [`lif`],
 //!   spike propagation);
+//! - `remote` (feature `remote`): every op on a device another machine serves;
 //! - [`neuron`]: the neuron table ([`NeuronKind`]) and the spec ([`LifSpec`]) every neuron
 //!   shares; [`NeuroError`], the one error type.
 //!
@@ -39,6 +40,8 @@ pub mod ops;
 pub mod quant;
 #[doc(hidden)]
 pub mod reference;
+#[cfg(feature = "remote")]
+pub mod remote;
 pub mod reservoir;
 #[doc(hidden)]
 pub mod rng;

@@ -2,9 +2,9 @@
 //!
 //! `#[backend_extension]` generates the `Dispatch` routing; each kernel family has a folder with
 //! its trait and one implementation per selected backend: Cube (our WGSL on Burn's wgpu
-//! client), Fusion (generated: records the op in the lazy stream and calls the Cube impl when it
-//! runs), Autodiff (our backward kernels) and Flex (Burn's CPU backend, running the CPU
-//! reference).
+//! client), Autodiff (our backward kernels), Flex (Burn's CPU backend, running the CPU
+//! reference), and — through [`wire`] — Fusion (records the op in the lazy stream, with all of
+//! its arguments, and runs the Cube impl when the stream executes) and Burn's remote device.
 //!
 //! These are the raw, unchecked primitives; the checked public API lives in [`crate::ops`].
 
@@ -19,6 +19,7 @@ pub mod reservoir_node;
 pub mod spike_propagate;
 pub mod spikegen;
 pub mod update_quantize;
+pub mod wire;
 pub mod wox_node;
 
 pub use ceiling::CeilingOps;

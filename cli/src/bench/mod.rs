@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod family;
 pub mod measure;
+pub mod parallel;
 pub mod record;
 pub mod report;
 pub mod suite;

@@ -10,5 +10,6 @@ pub mod lowbit;
 pub mod mif;
 pub mod model;
 pub mod on_chip;
+pub mod parallel;
 pub mod rn_net;
 pub mod run;

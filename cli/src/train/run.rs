@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::nn::loss::CrossEntropyLossConfig;
+use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, MultiGradientsParams};
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,7 @@ use super::clip::{clip_grad_norm, clip_weights};
 use super::data::{Dataset, shuffled};
 use super::model::{Readout, SpikingClassifier, SpikingOutput};
 use super::on_chip::{DeviceEpoch, DeviceTracker};
+use super::parallel::{gather_grads, split_batch};
 use crate::chart::{Series, line_chart};
 use burn_neuro::analog::OnChipOptimizer;
 use burn_neuro::neuron::SavedState;
@@ -158,6 +159,190 @@ fn batch_tensors(data: &Dataset, indices: &[usize], device: &Device) -> (Tensor<
     (images, labels)
 }
 
+/// The training loss of one batch (or one device's share of it) under `settings.loss`.
+fn batch_loss(out: &SpikingOutput, labels: Tensor<1, Int>, settings: &TrainSettings, loss_fn: &CrossEntropyLoss) -> Result<Tensor<1>, String> {
+    let (steps, batch) = (settings.steps, labels.dims()[0]);
+    match settings.loss {
+        LossKind::MembraneCe => {
+            // Σ_t CE(U[t], y): the mean over the T·B stacked steps times T.
+            let classes = out.spikes.dims()[2];
+            let logits = out.membrane.clone().reshape([steps * batch, classes]).cast(DType::F32);
+            let targets = labels.unsqueeze_dim::<2>(0).repeat_dim(0, steps).reshape([steps * batch]);
+            Ok(loss_fn.forward(logits, targets) * steps as f32)
+        }
+        LossKind::MseCount { correct_rate, incorrect_rate } => {
+            mse_count_loss(out.spikes.clone().cast(DType::F32), labels, correct_rate, incorrect_rate, OutputCode::default())
+                .map_err(|e| format!("the loss: {e}"))
+        }
+        LossKind::CeRate => ce_rate_loss(out.spikes.clone().cast(DType::F32), labels, OutputCode::default()).map_err(|e| format!("the loss: {e}")),
+    }
+}
+
+/// The gradients of one optimizer step: from one device, or one set per device.
+enum StepGrads {
+    One(GradientsParams),
+    Several(MultiGradientsParams),
+}
+
+/// What one batch's forward and backward produced.
+struct BatchStep {
+    grads: StepGrads,
+    /// The batch's mean loss.
+    loss: f64,
+    /// Correct predictions in the batch (before the update).
+    right: usize,
+    held_for_backward_bytes: Option<u64>,
+}
+
+fn single_step<M: SpikingClassifier>(
+    model: &M,
+    data: &Dataset,
+    indices: &[usize],
+    settings: &TrainSettings,
+    device: &Device,
+    measure_memory: bool,
+) -> Result<BatchStep, String> {
+    let (images, labels) = batch_tensors(data, indices, device);
+    let before = if measure_memory { burn_neuro::device::bytes_in_use(device) } else { None };
+    let out = model.forward(images, settings.steps, settings.dtype());
+    let loss = batch_loss(&out, labels.clone(), settings, &CrossEntropyLossConfig::new().init(device))?;
+    let held_for_backward_bytes = before.and_then(|before| burn_neuro::device::bytes_in_use(device).map(|after| after.saturating_sub(before)));
+    let value = scalar(&loss);
+    let grads = GradientsParams::from_grads(loss.backward(), model);
+    let right = correct(&out, model.readout(), labels);
+    Ok(BatchStep { grads: StepGrads::One(grads), loss: value, right, held_for_backward_bytes })
+}
+
+/// One device's part of a data-parallel step.
+struct Share {
+    grads: GradientsParams,
+    loss: f64,
+    right: usize,
+}
+
+/// Forward and backward of `share` of a `batch`-example batch on `replica` (on `device`), the
+/// loss scaled by the share's part of the batch.
+fn share_step<M: SpikingClassifier>(
+    replica: M,
+    data: &Dataset,
+    share: &[usize],
+    batch: usize,
+    settings: &TrainSettings,
+    device: &Device,
+) -> Result<Share, String> {
+    let (images, labels) = batch_tensors(data, share, device);
+    let out = replica.forward(images, settings.steps, settings.dtype());
+    let loss = batch_loss(&out, labels.clone(), settings, &CrossEntropyLossConfig::new().init(device))? * (share.len() as f32 / batch as f32);
+    let value = scalar(&loss);
+    let grads = GradientsParams::from_grads(loss.backward(), &replica);
+    let right = correct(&out, replica.readout(), labels);
+    Ok(Share { grads, loss: value, right })
+}
+
+/// One batch split across `devices`, each share on its own thread (so the devices run at once).
+fn parallel_step<M: SpikingClassifier>(
+    model: &M,
+    data: &Dataset,
+    indices: &[usize],
+    settings: &TrainSettings,
+    devices: &[Device],
+) -> Result<BatchStep, String> {
+    let shares = split_batch(indices, devices.len());
+    let results: Vec<(Result<Share, String>, Device)> = std::thread::scope(|scope| {
+        let running: Vec<_> = shares
+            .iter()
+            .zip(devices)
+            .map(|(share, device)| {
+                let replica = model.clone().fork(device);
+                let batch = indices.len();
+                (scope.spawn(move || share_step(replica, data, share, batch, settings, device)), device.clone())
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|(thread, device)| {
+                let result = thread.join().unwrap_or_else(|panic| {
+                    let message = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+                    Err(format!("the step on {device:?} failed: {}", message.unwrap_or_else(|| "panic".into())))
+                });
+                (result, device)
+            })
+            .collect()
+    });
+    let mut step = BatchStep { grads: StepGrads::Several(MultiGradientsParams::default()), loss: 0.0, right: 0, held_for_backward_bytes: None };
+    for (result, device) in results {
+        let share = result?;
+        step.loss += share.loss;
+        step.right += share.right;
+        if let StepGrads::Several(grads) = &mut step.grads {
+            grads.grads.push((share.grads, device));
+        }
+    }
+    Ok(step)
+}
+
+/// What one optimizer step saw.
+pub struct StepReport {
+    /// The batch's mean loss (before the update).
+    pub loss: f64,
+    /// Correct predictions in the batch (before the update).
+    pub right: usize,
+    /// Device memory the forward pass held for the backward (when measured and reported).
+    pub held_for_backward_bytes: Option<u64>,
+}
+
+/// One optimizer step on the examples `indices` of `data`: forward and backward (split across
+/// `devices` when there are several), the clips of `settings`, the update at `learning_rate`,
+/// then the model's `after_step`. A non-finite loss is an error naming `position` (the model
+/// is not updated then).
+pub fn optimizer_step<M: SpikingClassifier>(
+    model: M,
+    optimizer: &mut ModuleOptimizer,
+    data: &Dataset,
+    indices: &[usize],
+    settings: &TrainSettings,
+    devices: &[Device],
+    learning_rate: f64,
+    measure_memory: bool,
+    position: &str,
+) -> Result<(M, StepReport), String> {
+    let device = devices.first().ok_or("training needs at least one device")?;
+    let step = if devices.len() > 1 {
+        parallel_step(&model, data, indices, settings, devices)?
+    } else {
+        single_step(&model, data, indices, settings, device, measure_memory)?
+    };
+    if !step.loss.is_finite() {
+        return Err(format!("training diverged at {position}: loss {}", step.loss));
+    }
+    let mut model = model;
+    if let Some(limit) = settings.weight_clip {
+        model = clip_weights(model, limit);
+    }
+    let model = match step.grads {
+        StepGrads::One(grads) => {
+            let grads = match settings.grad_clip {
+                Some(max_norm) => clip_grad_norm(grads, &model, max_norm),
+                None => grads,
+            };
+            optimizer.step(learning_rate, model, grads)
+        }
+        StepGrads::Several(grads) => match settings.grad_clip {
+            Some(max_norm) => {
+                let grads = clip_grad_norm(gather_grads(grads, &model, device), &model, max_norm);
+                optimizer.step(learning_rate, model, grads)
+            }
+            None => optimizer.step_multi(learning_rate, model, grads),
+        },
+    }
+    .after_step();
+    Ok((model, StepReport { loss: step.loss, right: step.right, held_for_backward_bytes: step.held_for_backward_bytes }))
+}
+
+fn scalar(loss: &Tensor<1>) -> f64 {
+    loss.clone().into_data().iter::<f32>().next().unwrap_or(f32::NAN) as f64
+}
+
 /// Correct predictions under the model's readout (ties to the lowest class).
 fn correct(out: &SpikingOutput, readout: Readout, labels: Tensor<1, Int>) -> usize {
     let scores = readout.scores(out).detach();
@@ -261,6 +446,25 @@ pub fn train<M: SpikingClassifier>(
     progress: &mut dyn Progress,
     optimization: Optimization<'_, M>,
 ) -> Result<TrainOutcome, String> {
+    train_on(model, train_set, test_set, settings, std::slice::from_ref(device), out, resume, progress, optimization)
+}
+
+/// [`train`] data-parallel on `devices` (see [`super::parallel`]): every batch is split across
+/// them, each runs its share on a fork of the model, and the gradients are summed by Burn's
+/// multi-device optimizer step (gathered on the first device when `grad_clip` needs their
+/// global norm). Evaluation and checkpoints run on the first device. One device is [`train`].
+pub fn train_on<M: SpikingClassifier>(
+    model: M,
+    train_set: &Dataset,
+    test_set: &Dataset,
+    settings: &TrainSettings,
+    devices: &[Device],
+    out: &Path,
+    resume: bool,
+    progress: &mut dyn Progress,
+    optimization: Optimization<'_, M>,
+) -> Result<TrainOutcome, String> {
+    let device = devices.first().ok_or("training needs at least one device")?;
     std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
     let checkpoint = out.join("checkpoint");
     let mut metrics: Vec<EpochMetrics> = Vec::new();
@@ -279,8 +483,6 @@ pub fn train<M: SpikingClassifier>(
     }
     let mut tracker = optimization.on_chip.map(DeviceTracker::new);
     let mut model = model.with_saved_state(settings.saved_state).to_device(device).train();
-    let loss_fn = CrossEntropyLossConfig::new().init(device);
-    let steps = settings.steps;
     let started = Instant::now();
     let mut global_step = metrics.last().map_or(0, |m| m.global_step);
     let mut schedule = LrSchedule::new(settings, global_step)?;
@@ -295,49 +497,24 @@ pub fn train<M: SpikingClassifier>(
         let mut batch_losses = Vec::with_capacity(batches.len());
         let mut held_for_backward_bytes = None;
         for (index, indices) in batches.into_iter().enumerate() {
-            let (images, labels) = batch_tensors(train_set, indices, device);
-            let batch = indices.len();
-            // Measured once per epoch: each reading waits for the device.
-            let before = if index == 0 { burn_neuro::device::bytes_in_use(device) } else { None };
-            let out = model.forward(images, steps, settings.dtype());
-            let loss = match settings.loss {
-                LossKind::MembraneCe => {
-                    // Σ_t CE(U[t], y): the mean over the T·B stacked steps times T.
-                    let classes = out.spikes.dims()[2];
-                    let logits = out.membrane.clone().reshape([steps * batch, classes]).cast(DType::F32);
-                    let targets = labels.clone().unsqueeze_dim::<2>(0).repeat_dim(0, steps).reshape([steps * batch]);
-                    loss_fn.forward(logits, targets) * steps as f32
-                }
-                LossKind::MseCount { correct_rate, incorrect_rate } => {
-                    mse_count_loss(out.spikes.clone().cast(DType::F32), labels.clone(), correct_rate, incorrect_rate, OutputCode::default())
-                        .map_err(|e| format!("the loss: {e}"))?
-                }
-                LossKind::CeRate => {
-                    ce_rate_loss(out.spikes.clone().cast(DType::F32), labels.clone(), OutputCode::default()).map_err(|e| format!("the loss: {e}"))?
-                }
-            };
-            if let Some(before) = before {
-                held_for_backward_bytes = burn_neuro::device::bytes_in_use(device).map(|after| after.saturating_sub(before));
-            }
-            let value = loss.clone().into_data().iter::<f32>().next().unwrap_or(f32::NAN) as f64;
-            if !value.is_finite() {
-                return Err(format!("training diverged at epoch {epoch}, step {global_step}: loss {value}"));
-            }
-            let mut grads = GradientsParams::from_grads(loss.backward(), &model);
-            if let Some(max_norm) = settings.grad_clip {
-                grads = clip_grad_norm(grads, &model, max_norm);
-            }
-            if let Some(limit) = settings.weight_clip {
-                model = clip_weights(model, limit);
-            }
             learning_rate = schedule.advance();
-            model = optimizer.step(learning_rate, model, grads).after_step();
-            right += correct(&out, model.readout(), labels);
-            seen += batch;
-            loss_sum += value;
-            batch_losses.push(value);
+            // Memory is measured once per epoch: each reading waits for the device.
+            let position = format!("epoch {epoch}, step {global_step}");
+            let (updated, step) = optimizer_step(model, &mut optimizer, train_set, indices, settings, devices, learning_rate, index == 0, &position)?;
+            model = updated;
+            if step.held_for_backward_bytes.is_some() {
+                held_for_backward_bytes = step.held_for_backward_bytes;
+            }
+            right += step.right;
+            seen += indices.len();
+            loss_sum += step.loss;
+            batch_losses.push(step.loss);
             global_step += 1;
-            progress.batch(value, right as f64 / seen as f64);
+            progress.batch(step.loss, right as f64 / seen as f64);
+        }
+        if devices.len() > 1 {
+            // `step_multi` leaves each parameter on the device that updated it.
+            model = model.to_device(device);
         }
         let (test_accuracy, layers) = evaluate_with_activity(&model, test_set, settings, device);
         let devices = match tracker.as_mut() {

@@ -6,6 +6,7 @@
 mod autodiff;
 mod cube;
 mod flex;
+pub(crate) mod wire;
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, backend_extension};
@@ -14,22 +15,19 @@ use burn::tensor::{DType, Shape};
 use crate::kernels::crossbar::{CrossbarSettings, DriftParams};
 
 /// Crossbar ops.
-#[backend_extension(Cube, Fusion, Autodiff, Flex)]
+#[backend_extension(Cube, Autodiff, Flex, Remote: cfg(feature = "remote"))]
 pub trait CrossbarOps: Backend {
     /// `weight [inputs, outputs]` f32 (the tile's weights) and `scales [1]` (their max|W|) →
     /// `[planes, inputs, outputs]`.
-    #[fusion(dtype = { let _ = weight; DType::F32 }, shape = program_shape(weight, settings))]
     fn crossbar_program(weight: FloatTensor<Self>, scales: FloatTensor<Self>, settings: CrossbarSettings) -> FloatTensor<Self>;
 
     /// Inference-time drift and read noise: `[4, inputs, outputs]` → `[2, inputs, outputs]`.
-    #[fusion(dtype = { let _ = planes; DType::F32 }, shape = { let mut s = planes.clone(); s[0] = 2; s })]
     fn crossbar_drift(planes: FloatTensor<Self>, params: DriftParams) -> FloatTensor<Self>;
 
     /// `input [batch, inputs]` through the `effective [inputs, outputs]` weights (with
     /// `conductance_sum`, g+ + g−, for the power trace: a `[1]` placeholder without traces) and
     /// the output `gains [outputs]` → (`[batch, outputs]`, `[4, batch, row_tiles, outputs]`
     /// traces or a `[1]` placeholder). See `kernels::crossbar::read`.
-    #[fusion(meta = read_meta)]
     fn crossbar_read(
         input: FloatTensor<Self>,
         effective: FloatTensor<Self>,

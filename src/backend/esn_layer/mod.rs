@@ -3,20 +3,19 @@
 
 mod cube;
 mod flex;
+pub(crate) mod wire;
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Backend, backend_extension};
-use burn::tensor::Shape;
 
 use crate::kernels::esn_layer::EsnLayerParams;
 
 /// Echo-state layer ops (f32 tensors).
-#[backend_extension(Cube, Fusion, Autodiff, Flex)]
+#[backend_extension(Cube, Autodiff, Flex, Remote: cfg(feature = "remote"))]
 pub trait EsnLayerOps: Backend {
     /// `drive [B, T, N]`, `weight_t [N, N]` (Wᵀ), `initial [B, N]` → states `[B, T, N]`.
-    #[fusion(dtype = drive, shape = { let _ = (drive, weight_t, initial); Shape::from(vec![params.batch as usize, params.steps as usize, params.neurons as usize]) })]
     fn esn_layer_forward(
         drive: FloatTensor<Self>,
         weight_t: FloatTensor<Self>,

@@ -7,6 +7,7 @@ mod autodiff;
 mod blocked;
 mod cube;
 mod flex;
+pub(crate) mod wire;
 
 use burn::backend::fusion::custom::TensorSpec;
 use burn::backend::{Backend, backend_extension, tensor::FloatTensor};
@@ -15,14 +16,13 @@ use burn::tensor::{DType, Shape};
 use crate::neuron::{LifSpec, NeuronKind};
 
 /// Neuron state-update ops.
-#[backend_extension(Cube, Fusion, Autodiff, Flex)]
+#[backend_extension(Cube, Autodiff, Flex, Remote: cfg(feature = "remote"))]
 pub trait LifOps: Backend {
     /// Fused multi-step LIF forward.
     ///
     /// `input` is `[T, ...]`; `initial` holds the kind's starting-state rows of `N` values
     /// each, in the input's dtype; `coeffs` is `[coeff_rows, L]` f32, neuron `n` using column
     /// `n % L`. Returns `[outputs, T, ...]`, the kind's output planes.
-    #[fusion(dtype = input, shape = stacked_shape(input, kind))]
     fn lif_forward(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,
@@ -34,7 +34,6 @@ pub trait LifOps: Backend {
     /// [`lif_forward`](LifOps::lif_forward) that also returns the compact saved state
     /// (`SavedState::Compact`: bit-packed spikes and f16 states as u32 words in an F32-typed
     /// `[words]` tensor) for a memory-light backward.
-    #[fusion(meta = lif_forward_compact_meta)]
     fn lif_forward_compact(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,
@@ -51,7 +50,6 @@ pub trait LifOps: Backend {
     /// Returns `[T + states, ...]` (dL/dX rows, then
     /// dL/d`initial` rows) and, when `coeff_grads`, `[rows, N]` f32 per-neuron coefficient
     /// gradients (a `[rows, 1]` placeholder otherwise).
-    #[fusion(meta = lif_backward_meta)]
     fn lif_backward(
         input: FloatTensor<Self>,
         initial: FloatTensor<Self>,

@@ -3,20 +3,19 @@
 mod autodiff;
 mod cube;
 mod flex;
+pub(crate) mod wire;
 
-use burn::backend::fusion::custom::TensorSpec;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, backend_extension};
 
 use crate::kernels::pulsed_update::PulsedParams;
 
 /// Pulsed device ops.
-#[backend_extension(Cube, Fusion, Autodiff, Flex)]
+#[backend_extension(Cube, Autodiff, Flex, Remote: cfg(feature = "remote"))]
 pub trait PulsedUpdateOps: Backend {
     /// The state of `params.devices` devices (held weight, read weight, writes, pulses; each
     /// `[devices]` f32) after `counts [devices]` f32 (signed pulse counts, or the target weights
     /// when `params.program`). Updates in place where the buffers are not shared.
-    #[fusion(meta = update_meta)]
     fn pulsed_update(
         held: FloatTensor<Self>,
         seen: FloatTensor<Self>,
@@ -25,15 +24,4 @@ pub trait PulsedUpdateOps: Backend {
         counts: FloatTensor<Self>,
         params: PulsedParams,
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
-}
-
-fn update_meta(
-    held: &TensorSpec,
-    seen: &TensorSpec,
-    writes: &TensorSpec,
-    applied: &TensorSpec,
-    _counts: &TensorSpec,
-    _params: &PulsedParams,
-) -> (TensorSpec, TensorSpec, TensorSpec, TensorSpec) {
-    (held.clone(), seen.clone(), writes.clone(), applied.clone())
 }

@@ -7,15 +7,15 @@
 mod autodiff;
 mod cube;
 mod flex;
+pub(crate) mod wire;
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, backend_extension};
 
 /// Update quantization ops.
-#[backend_extension(Cube, Fusion, Autodiff, Flex)]
+#[backend_extension(Cube, Autodiff, Flex, Remote: cfg(feature = "remote"))]
 pub trait UpdateQuantizeOps: Backend {
     /// `input [rows, cols]` unchanged; its gradient quantized per row onto `bins` levels.
-    #[fusion(dtype = input, shape = input)]
     fn update_quantize(input: FloatTensor<Self>, bins: u32) -> FloatTensor<Self>;
 }
 

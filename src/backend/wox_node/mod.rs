@@ -3,20 +3,19 @@
 
 mod cube;
 mod flex;
+pub(crate) mod wire;
 
 use burn::backend::Autodiff;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Backend, backend_extension};
-use burn::tensor::Shape;
 
 use crate::kernels::wox_node::WoxNodeParams;
 
 /// WOx node ops (f32 tensors).
-#[backend_extension(Cube, Fusion, Autodiff, Flex)]
+#[backend_extension(Cube, Autodiff, Flex, Remote: cfg(feature = "remote"))]
 pub trait WoxNodeOps: Backend {
     /// `voltage [T, N]`, `initial [N]` → trajectory `[T, 2, N]` (state w, current I).
-    #[fusion(dtype = voltage, shape = { let _ = (voltage, initial); Shape::from(vec![params.steps as usize, 2, params.neurons as usize]) })]
     fn wox_node_forward(voltage: FloatTensor<Self>, initial: FloatTensor<Self>, params: WoxNodeParams) -> FloatTensor<Self>;
 }
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use burn_neuro::adapters::{AdapterReport, list_adapters};
 use burn_neuro_cli::bench::compare::{compare, platforms, platforms_chart, table};
+use burn_neuro_cli::bench::parallel::{self, ParallelConfig};
 use burn_neuro_cli::bench::record::BenchRecord;
 use burn_neuro_cli::bench::suite::{SuiteConfig, run};
 use burn_neuro_cli::bench::{file_stem, record, report};
@@ -50,9 +51,29 @@ enum BenchAction {
         #[arg(long, default_value = "bench-results")]
         out: PathBuf,
     },
+    /// snnTorch tutorial 5's training step on the first of --devices alone, then split
+    /// data-parallel across all of them: step times and the speed-up (JSON and a Markdown table).
+    Parallel {
+        /// Two or more devices, comma-separated, as `train --devices` takes them (adapter
+        /// indices, gpu, cpu, remote:ws://HOST:PORT).
+        #[arg(long, value_delimiter = ',', num_args = 1.., required = true)]
+        devices: Vec<String>,
+        /// Smaller step (784-256-10, batch 64, T = 10) for software adapters.
+        #[arg(long)]
+        quick: bool,
+        /// Timed steps per configuration, after two warm-up steps.
+        #[arg(long, default_value_t = 15)]
+        samples: usize,
+        /// Folder for `bench-parallel.json`.
+        #[arg(long, default_value = "bench-results")]
+        out: PathBuf,
+    },
 }
 
 pub fn run_command(args: BenchArgs) -> Result<(), String> {
+    if let Some(BenchAction::Parallel { devices, quick, samples, out }) = args.action {
+        return run_parallel(&devices, quick, samples, &out);
+    }
     if let Some(BenchAction::Compare { records, threshold, out }) = args.action {
         let loaded = records.iter().map(|path| read_record(path)).collect::<Result<Vec<_>, _>>()?;
         let same_adapter = |a: &BenchRecord, b: &BenchRecord| a.adapter.name == b.adapter.name && a.adapter.backend == b.adapter.backend;
@@ -122,6 +143,42 @@ pub fn run_command(args: BenchArgs) -> Result<(), String> {
         println!("Wrote {} and {}.\n", json.display(), charts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
     }
     if failures.is_empty() { Ok(()) } else { Err(format!("benchmark failed on adapter(s) {failures:?}")) }
+}
+
+/// `bench parallel`: one device against several on the same training step.
+fn run_parallel(specs: &[String], quick: bool, samples: usize, out: &Path) -> Result<(), String> {
+    if samples < 5 {
+        return Err(format!("--samples {samples}: at least 5 timed steps are needed for a stable median"));
+    }
+    let devices = specs
+        .iter()
+        .map(|spec| crate::train::device(spec, BackendArg::Auto).map(|(device, _)| device).map_err(|e| format!("--devices {spec}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let adapters = list_adapters();
+    let labels: Vec<String> = specs
+        .iter()
+        .map(|spec| match spec.parse::<usize>().ok().and_then(|i| adapters.get(i)) {
+            Some(adapter) => format!("#{spec} {} ({})", adapter.name, adapter.backend),
+            None => spec.clone(),
+        })
+        .collect();
+    let config = if quick { ParallelConfig::quick(samples) } else { ParallelConfig::full(samples) };
+    let bar = ProgressBar::new((2 * (samples + 2)) as u64);
+    bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
+    bar.set_prefix("data-parallel step");
+    let record = parallel::measure(&devices, &labels, &config, |message| {
+        bar.set_message(message.to_string());
+        bar.inc(1);
+    });
+    bar.finish_and_clear();
+    let record = record?;
+    std::fs::create_dir_all(out).map_err(|e| format!("--out {}: {e}", out.display()))?;
+    let json = out.join("bench-parallel.json");
+    std::fs::write(&json, serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?)
+        .map_err(|e| format!("writing {}: {e}", json.display()))?;
+    println!("{}", parallel::markdown(&record));
+    println!("Wrote {}.", json.display());
+    Ok(())
 }
 
 fn read_record(path: &Path) -> Result<BenchRecord, String> {

@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use burn_neuro::quant::WeightQuant;
 use burn_neuro_cli::train::data::Dataset;
 use burn_neuro_cli::train::lowbit::{LowBitCsnn, RECIPES, Recipe, RecipeOptimizer, ThresholdMode};
-use burn_neuro_cli::train::run::{Optimization, Progress, TrainOutcome, TrainSettings, train};
+use burn_neuro_cli::train::run::{Optimization, Progress, TrainOutcome, TrainSettings, train_on};
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ThresholdArg {
@@ -132,11 +132,12 @@ pub fn train_lowbit(
     train_set: &Dataset,
     test_set: &Dataset,
     settings: &TrainSettings,
-    device: &Device,
+    devices: &[Device],
     out: &Path,
     resume: bool,
     progress: &mut dyn Progress,
 ) -> Result<TrainOutcome, String> {
+    let device = &devices[0];
     let model = LowBitCsnn::new(recipe, 10, device)?;
     let adam = |_: &LowBitCsnn| AdamConfig::new().with_epsilon(1e-8).init();
     let sgd = |momentum: f64| {
@@ -144,11 +145,11 @@ pub fn train_lowbit(
     };
     let outcome = match recipe.optimizer {
         RecipeOptimizer::Adam => {
-            train(model, train_set, test_set, settings, device, out, resume, progress, Optimization { build: &adam, on_chip: None })
+            train_on(model, train_set, test_set, settings, devices, out, resume, progress, Optimization { build: &adam, on_chip: None })
         }
         RecipeOptimizer::Sgd { momentum } => {
             let build = sgd(momentum);
-            train(model, train_set, test_set, settings, device, out, resume, progress, Optimization { build: &build, on_chip: None })
+            train_on(model, train_set, test_set, settings, devices, out, resume, progress, Optimization { build: &build, on_chip: None })
         }
     }?;
     report_weight_levels(recipe, device, out)?;

@@ -11,6 +11,8 @@ mod on_chip;
 mod reservoir;
 mod rn_net;
 mod runtime_dir;
+#[cfg(feature = "remote")]
+mod serve;
 mod sidechannel;
 mod train;
 
@@ -49,6 +51,10 @@ enum Command {
     /// Power side channel of an analog first layer: raw leak vs learned reconstruction of the
     /// input across noise levels and countermeasures (SSIM/PSNR table, image grid).
     Sidechannel(sidechannel::SidechannelArgs),
+    /// Serve this machine's device to remote clients (`--device remote:ws://HOST:PORT`), every
+    /// burn-neuro op registered (build with `--features remote`).
+    #[cfg(feature = "remote")]
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +69,8 @@ fn main() -> ExitCode {
         Command::Reservoir(args) => reservoir::run_command(args),
         Command::Sidechannel(args) => sidechannel::run_command(args),
         Command::Dse(args) => dse::run_command(args),
+        #[cfg(feature = "remote")]
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use burn_neuro_cli::dse::{Architecture, Cnn};
 use burn_neuro_cli::train::data::{Dataset, idx, synthetic};
 use burn_neuro_cli::train::mif::MifMlp;
 use burn_neuro_cli::train::model::{Csnn, SnnMlp};
-use burn_neuro_cli::train::run::{EpochMetrics, LossKind, Optimization, Progress, TrainOutcome, TrainSettings, train};
+use burn_neuro_cli::train::run::{EpochMetrics, LossKind, Optimization, Progress, TrainOutcome, TrainSettings, train_on};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::BackendArg;
@@ -22,6 +22,15 @@ use crate::rn_net::{self, RnNetArgs};
 enum Precision {
     F16,
     F32,
+}
+
+/// How several devices share the training.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Strategy {
+    /// Model forked per device, gradients gathered and summed by the optimizer step.
+    MultiDevice,
+    /// Burn's DistributedContext: gradients all-reduced inside `backward()`.
+    Ddp,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,6 +86,18 @@ pub struct TrainArgs {
     /// `burn-neuro info`, or `cpu`.
     #[arg(long, default_value = "auto")]
     device: String,
+    /// Data-parallel training on several devices, comma-separated, each as `--device` takes
+    /// it (e.g. `--devices 0,1` for two adapters of `burn-neuro info`, `cpu`, or
+    /// `remote:ws://HOST:PORT`): every batch is split evenly across them and Burn's multi-device
+    /// optimizer step sums their gradients, so the update is the one-device update. mlp, cnn,
+    /// lowbit-cnn, mif-mlp, dense-cnn and separable-cnn.
+    #[arg(long, value_delimiter = ',', num_args = 1.., conflicts_with = "device")]
+    devices: Vec<String>,
+    /// `ddp` asks for Burn's distributed data parallel (gradients all-reduced inside the
+    /// backward pass), which needs a backend with collective operations; `multi-device` (the
+    /// default with `--devices`) works on every device.
+    #[arg(long, value_enum, default_value = "multi-device")]
+    strategy: Strategy,
     /// Graphics API for `--device gpu`: its first adapter (default: wgpu's choice).
     #[arg(long, value_enum, default_value = "auto")]
     backend: BackendArg,
@@ -155,8 +176,20 @@ impl Progress for Bar {
     }
 }
 
+/// The token a remote server asks for (`BURN_NEURO_TOKEN`; unset or empty: none).
+#[cfg(feature = "remote")]
+pub(crate) fn remote_token() -> Option<String> {
+    std::env::var("BURN_NEURO_TOKEN").ok().filter(|t| !t.is_empty())
+}
+
 /// The device `--device` names, and whether it is the CPU path.
 pub(crate) fn device(spec: &str, backend: BackendArg) -> Result<(Device, bool), String> {
+    if let Some(url) = spec.strip_prefix("remote:") {
+        #[cfg(feature = "remote")]
+        return burn_neuro::remote::connect(url, remote_token().as_deref()).map(|d| (d, false)).map_err(|e| format!("--device {spec}: {e}"));
+        #[cfg(not(feature = "remote"))]
+        return Err(format!("--device {spec}: this build has no remote devices (build with `--features remote`); {url} was not contacted"));
+    }
     match spec {
         "cpu" => Ok((Device::flex(), true)),
         "auto" => {
@@ -183,12 +216,46 @@ pub(crate) fn device(spec: &str, backend: BackendArg) -> Result<(Device, bool), 
             Ok((backend.device()?, false))
         }
         index => {
-            let index: usize = index.parse().map_err(|_| format!("--device {index}: expected gpu, cpu or an adapter index"))?;
+            let index: usize =
+                index.parse().map_err(|_| format!("--device {index}: expected gpu, cpu, auto, an adapter index or remote:ws://HOST:PORT"))?;
             let adapters = list_adapters();
             let adapter = adapters.get(index).ok_or_else(|| format!("--device {index}: no such adapter (valid: 0..{})", adapters.len()))?;
             Ok((adapter.device()?, false))
         }
     }
+}
+
+/// The devices to train on (`--devices`, else `--device`), and whether any is the CPU path
+/// (whose f16 is emulated: f32 is then the default precision).
+fn training_devices(args: &TrainArgs) -> Result<(Vec<Device>, bool), String> {
+    if args.strategy == Strategy::Ddp {
+        // Burn 0.22 all-reduces only through NCCL on CUDA; on wgpu and the CPU its collective
+        // panics in a background thread at the first backward pass.
+        return Err("--strategy ddp: Burn's distributed data parallel needs all-reduce, which Burn 0.22 implements only on CUDA \
+                    (NCCL), and burn-neuro's kernels run on wgpu and the CPU; use --strategy multi-device (the default)"
+            .into());
+    }
+    if args.devices.is_empty() {
+        let (device, on_cpu) = device(&args.device, args.backend)?;
+        return Ok((vec![device], on_cpu));
+    }
+    let mut devices = Vec::with_capacity(args.devices.len());
+    let mut on_cpu = false;
+    for spec in &args.devices {
+        if spec == "auto" {
+            return Err("--devices: name each device (an adapter index, gpu, cpu or remote:ws://HOST:PORT), not auto".into());
+        }
+        let (device, cpu) = device(spec, args.backend).map_err(|e| format!("--devices {spec}: {e}"))?;
+        if devices.contains(&device) {
+            return Err(format!("--devices: {spec} names a device already listed; each device takes one share"));
+        }
+        on_cpu |= cpu;
+        devices.push(device);
+    }
+    if devices.len() > 1 {
+        println!("data-parallel on {} devices: {}", devices.len(), devices.iter().map(|d| format!("{d:?}")).collect::<Vec<_>>().join(", "));
+    }
+    Ok((devices, on_cpu))
 }
 
 fn datasets(args: &TrainArgs) -> Result<(Dataset, Dataset), String> {
@@ -277,7 +344,7 @@ fn precision(args: &TrainArgs, on_cpu: bool) -> Result<Precision, String> {
 fn run_one(
     args: &TrainArgs,
     precision: Precision,
-    device: &Device,
+    devices: &[Device],
     train_set: &Dataset,
     test_set: &Dataset,
     out: PathBuf,
@@ -317,8 +384,18 @@ fn run_one(
         grad_clip: recipe.as_ref().and_then(|r| r.grad_clip.then_some(1.0)),
         weight_clip: recipe.as_ref().and_then(|r| r.weight_clip.then_some(1.0)),
     };
-    if precision == Precision::F16 && !device.supports_dtype(burn::tensor::DType::F16) {
-        return Err("--precision f16: this adapter lacks SHADER_F16; use --precision f32".into());
+    if precision == Precision::F16 {
+        if let Some(index) = devices.iter().position(|d| !d.supports_dtype(burn::tensor::DType::F16)) {
+            let which = if devices.len() > 1 { format!("device {index} of --devices ({:?})", devices[index]) } else { "this adapter".into() };
+            return Err(format!("--precision f16: {which} lacks SHADER_F16 (16-bit float shaders); use --precision f32"));
+        }
+    }
+    let device = &devices[0];
+    if devices.len() > 1 && matches!(args.model, ModelKind::Lenet | ModelKind::RnNet) {
+        return Err(format!(
+            "--devices: data-parallel training covers mlp, cnn, lowbit-cnn, mif-mlp, dense-cnn and separable-cnn, not --model {}",
+            model_name(args.model)
+        ));
     }
     let mut progress = Bar::new(args.epochs);
     // Same seed, same initial weights, whatever the precision.
@@ -327,22 +404,22 @@ fn run_one(
     let outcome = match args.model {
         ModelKind::Mlp => {
             let model = SnnMlp::new(train_set.pixels(), args.hidden.unwrap_or(1000), 10, device);
-            train(model, train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam())
+            train_on(model, train_set, test_set, &settings, devices, &out, resume, bar, Optimization::adam())
         }
-        ModelKind::Cnn => train(Csnn::new(10, device), train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam()),
+        ModelKind::Cnn => train_on(Csnn::new(10, device), train_set, test_set, &settings, devices, &out, resume, bar, Optimization::adam()),
         ModelKind::MifMlp => {
             let model = MifMlp::new(train_set.pixels(), args.hidden.unwrap_or(100), 10, device);
-            train(model, train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam())
+            train_on(model, train_set, test_set, &settings, devices, &out, resume, bar, Optimization::adam())
         }
         ModelKind::Lenet => on_chip::train_lenet(&args.on_chip, train_set, test_set, &settings, device, &out, resume, bar),
         ModelKind::RnNet => Err("--model rn-net runs through its own loop".into()),
         ModelKind::DenseCnn | ModelKind::SeparableCnn => {
             let architecture = if args.model == ModelKind::DenseCnn { Architecture::Dense } else { Architecture::Separable };
             let model = Cnn::new(architecture, train_set.channels, [train_set.rows, train_set.cols], device);
-            train(model, train_set, test_set, &settings, device, &out, resume, bar, Optimization::adam())
+            train_on(model, train_set, test_set, &settings, devices, &out, resume, bar, Optimization::adam())
         }
         ModelKind::LowbitCnn => match &recipe {
-            Some(recipe) => lowbit::train_lowbit(recipe, train_set, test_set, &settings, device, &out, resume, bar),
+            Some(recipe) => lowbit::train_lowbit(recipe, train_set, test_set, &settings, devices, &out, resume, bar),
             None => Err("--model lowbit-cnn needs a recipe".into()),
         },
     };
@@ -414,8 +491,14 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
     if args.model == ModelKind::LowbitCnn && lr > 1.0 && args.lowbit.cosine_t_max(&args.lowbit.recipe()?).is_some() {
         return Err(format!("--lr {lr}: the cosine schedule takes a rate of at most 1 (or use --lr-schedule constant)"));
     }
-    let (device, on_cpu) = device(&args.device, args.backend)?;
-    let precision = precision(&args, on_cpu)?;
+    let (devices, on_cpu) = training_devices(&args)?;
+    // f16 everywhere or nowhere: a device without f16 shaders (a GL adapter, a replica of
+    // --devices) makes f32 the default.
+    let lacks_f16 = devices.iter().any(|d| !d.supports_dtype(burn::tensor::DType::F16));
+    if lacks_f16 && args.precision.is_none() && !on_cpu {
+        println!("precision: f32, since {} lacks f16 shaders (SHADER_F16)", if devices.len() > 1 { "a device of --devices" } else { "the device" });
+    }
+    let precision = precision(&args, on_cpu || lacks_f16)?;
     if args.model != ModelKind::Lenet && args.on_chip.is_on() {
         return Err("--on-chip trains crossbar layers: use it with --model lenet".into());
     }
@@ -430,8 +513,8 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
     println!("training on {} ({} train / {} test examples)", source, train_set.len(), test_set.len());
     if args.compare_precision {
         let start = Instant::now();
-        let f32_run = run_one(&args, Precision::F32, &device, &train_set, &test_set, args.out.join("f32"))?;
-        let f16_run = run_one(&args, Precision::F16, &device, &train_set, &test_set, args.out.join("f16"))?;
+        let f32_run = run_one(&args, Precision::F32, &devices, &train_set, &test_set, args.out.join("f32"))?;
+        let f16_run = run_one(&args, Precision::F16, &devices, &train_set, &test_set, args.out.join("f16"))?;
         println!(
             "f32: test accuracy {:.2}% in {:.1} s; f16: test accuracy {:.2}% in {:.1} s; f16 speed {:.2}× f32; difference {:+.2} points ({:.1} s total)",
             100.0 * f32_run.test_accuracy,
@@ -444,7 +527,7 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
         );
         return Ok(());
     }
-    let outcome = run_one(&args, precision, &device, &train_set, &test_set, args.out.clone())?;
+    let outcome = run_one(&args, precision, &devices, &train_set, &test_set, args.out.clone())?;
     if let Some(last) = outcome.metrics.last().filter(|m| !m.layers.is_empty()) {
         let layers: Vec<String> = last
             .layers
@@ -482,7 +565,7 @@ pub fn run_command(args: TrainArgs) -> Result<(), String> {
         );
     }
     if args.model == ModelKind::Lenet {
-        on_chip::robustness(&args.on_chip, &test_set, batch_size(&args)?, &device, &args.out)?;
+        on_chip::robustness(&args.on_chip, &test_set, batch_size(&args)?, &devices[0], &args.out)?;
     }
     Ok(())
 }
