@@ -50,6 +50,14 @@ pub enum NeuroError {
         /// What limit it exceeds, and what to do.
         detail: String,
     },
+    /// A remote device could not be reached or served.
+    #[error("remote device {address}: {detail}")]
+    Remote {
+        /// The server's address (or what was given as one).
+        address: String,
+        /// What went wrong, and what to check.
+        detail: String,
+    },
     /// A file could not be read, parsed or written.
     #[error("{path}: {detail}")]
     Io {

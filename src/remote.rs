@@ -87,11 +87,11 @@ pub fn server(devices: impl IntoIterator<Item = Device>, token: Option<&str>) ->
 /// wants one. Connects now: fails at once, with the reason, when nothing answers there.
 pub fn connect(url: &str, token: Option<&str>) -> Result<Device> {
     if !url.starts_with("ws://") && !url.starts_with("wss://") {
-        return Err(NeuroError::Device(format!("remote device `{url}`: expected a websocket address, ws://HOST:PORT")));
+        return Err(NeuroError::Remote { address: url.into(), detail: "expected a websocket address, ws://HOST:PORT".into() });
     }
     let mut host = RemoteHost::websocket(url);
     if let Some(token) = token {
         host = host.with_credential(token);
     }
-    Device::remote_options(&host).init().map_err(|e| NeuroError::Device(format!("remote device {url}: {e}")))
+    Device::remote_options(&host).init().map_err(|e| NeuroError::Remote { address: url.into(), detail: e.to_string() })
 }

@@ -513,8 +513,10 @@ pub fn train_on<M: SpikingClassifier>(
             progress.batch(step.loss, right as f64 / seen as f64);
         }
         if devices.len() > 1 {
-            // `step_multi` leaves each parameter on the device that updated it.
-            model = model.to_device(device);
+            // `step_multi` leaves each parameter on the device that updated it; `fork` brings
+            // them back as fresh leaves of the autodiff graph (`to_device` would make them nodes
+            // of the step's graph, which the next epoch could not train).
+            model = model.fork(device);
         }
         let (test_accuracy, layers) = evaluate_with_activity(&model, test_set, settings, device);
         let devices = match tracker.as_mut() {

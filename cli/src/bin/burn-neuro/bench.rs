@@ -152,7 +152,7 @@ fn run_parallel(specs: &[String], quick: bool, samples: usize, out: &Path) -> Re
     }
     let devices = specs
         .iter()
-        .map(|spec| crate::train::device(spec, BackendArg::Auto).map(|(device, _)| device).map_err(|e| format!("--devices {spec}: {e}")))
+        .map(|spec| crate::train::device(spec, BackendArg::Auto).map(|(device, _)| device).map_err(|e| crate::train::in_device_list(&e)))
         .collect::<Result<Vec<_>, _>>()?;
     let adapters = list_adapters();
     let labels: Vec<String> = specs

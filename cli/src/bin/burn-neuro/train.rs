@@ -225,6 +225,14 @@ pub(crate) fn device(spec: &str, backend: BackendArg) -> Result<(Device, bool), 
     }
 }
 
+/// An error of [`device`] (which names `--device`) as one of a `--devices` list.
+pub(crate) fn in_device_list(error: &str) -> String {
+    match error.strip_prefix("--device ") {
+        Some(rest) => format!("--devices {rest}"),
+        None => format!("--devices: {error}"),
+    }
+}
+
 /// The devices to train on (`--devices`, else `--device`), and whether any is the CPU path
 /// (whose f16 is emulated: f32 is then the default precision).
 fn training_devices(args: &TrainArgs) -> Result<(Vec<Device>, bool), String> {
@@ -245,7 +253,7 @@ fn training_devices(args: &TrainArgs) -> Result<(Vec<Device>, bool), String> {
         if spec == "auto" {
             return Err("--devices: name each device (an adapter index, gpu, cpu or remote:ws://HOST:PORT), not auto".into());
         }
-        let (device, cpu) = device(spec, args.backend).map_err(|e| format!("--devices {spec}: {e}"))?;
+        let (device, cpu) = device(spec, args.backend).map_err(|e| in_device_list(&e))?;
         if devices.contains(&device) {
             return Err(format!("--devices: {spec} names a device already listed; each device takes one share"));
         }
