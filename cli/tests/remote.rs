@@ -4,16 +4,19 @@
 //! server hosts; and `train --device remote:ws://…` end to end.
 #![cfg(feature = "remote")]
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use burn::module::{Module, ModuleVisitor, Param};
-use burn::tensor::{Device, Tensor};
+use burn::module::Module;
+use burn::tensor::Device;
 use burn_neuro::SavedState;
 use burn_neuro::adapters::{GraphicsApi, open_device};
 use burn_neuro_cli::train::data::synthetic;
 use burn_neuro_cli::train::model::SnnMlp;
-use burn_neuro_cli::train::run::{EpochMetrics, LossKind, Optimization, Progress, TrainSettings, train};
+use burn_neuro_cli::train::run::{LossKind, Optimization, TrainSettings, train};
+use support::{Quiet, max_difference, parameters};
 
 /// A `burn-neuro serve` process, killed when dropped.
 struct Server {
@@ -47,22 +50,6 @@ impl Drop for Server {
     }
 }
 
-struct Quiet;
-
-impl Progress for Quiet {
-    fn epoch_start(&mut self, _: usize, _: usize) {}
-    fn batch(&mut self, _: f64, _: f64) {}
-    fn epoch_end(&mut self, _: &EpochMetrics) {}
-}
-
-struct Values(Vec<f32>);
-
-impl ModuleVisitor for Values {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.0.extend(param.val().into_data().convert::<f32>().iter::<f32>());
-    }
-}
-
 /// Three Adam steps (batches of 32, T = 8, f32) of a 784-32-10 Linear + Leaky network; every
 /// parameter after them, and the losses.
 fn train_params(device: &Device, name: &str, saved_state: SavedState) -> (Vec<f32>, Vec<f64>) {
@@ -87,20 +74,16 @@ fn train_params(device: &Device, name: &str, saved_state: SavedState) -> (Vec<f3
     // initialisation happen there, not on the device they move to), then moved.
     Device::flex().seed(8);
     let model = SnnMlp::new(data.pixels(), 32, 10, &Device::flex());
-    model.visit(&mut Values(Vec::new()));
+    parameters(&model);
     let model = model.to_device(device);
     let outcome =
         train(model, &data, &data, &settings, device, &out, false, &mut Quiet, Optimization::adam()).unwrap_or_else(|e| panic!("{name}: {e}"));
     let trained = SnnMlp::new(data.pixels(), 32, 10, &Device::flex()).try_load_file(out.join("checkpoint/model.bpk")).expect("checkpoint loads");
-    let mut values = Values(Vec::new());
-    trained.visit(&mut values);
-    let _ = std::fs::remove_dir_all(&out);
-    (values.0, outcome.metrics[0].batch_losses.clone())
-}
 
-fn max_difference(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    // Read before the folder goes: the checkpoint's tensors load from the file lazily.
+    let values = parameters(&trained);
+    let _ = std::fs::remove_dir_all(&out);
+    (values, outcome.metrics[0].batch_losses.clone())
 }
 
 #[test]

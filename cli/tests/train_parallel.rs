@@ -8,32 +8,17 @@
 //! which stay far below the tolerance; an update that missed a share, counted one twice or
 //! forgot the share scaling moves parameters by lr × O(gradient) instead.
 
-use std::path::PathBuf;
+mod support;
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::Module;
 use burn::optim::SgdConfig;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Device;
 use burn_neuro::SavedState;
 use burn_neuro::adapters::{GraphicsApi, open_device};
 use burn_neuro_cli::train::data::synthetic;
 use burn_neuro_cli::train::model::SnnMlp;
-use burn_neuro_cli::train::run::{EpochMetrics, LossKind, Optimization, Progress, TrainSettings, train_on};
-
-struct Quiet;
-
-impl Progress for Quiet {
-    fn epoch_start(&mut self, _: usize, _: usize) {}
-    fn batch(&mut self, _: f64, _: f64) {}
-    fn epoch_end(&mut self, _: &EpochMetrics) {}
-}
-
-struct Values(Vec<f32>);
-
-impl ModuleVisitor for Values {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.0.extend(param.val().into_data().convert::<f32>().iter::<f32>());
-    }
-}
+use burn_neuro_cli::train::run::{LossKind, Optimization, TrainSettings, train_on};
+use support::{Quiet, max_difference, parameters};
 
 const LEARNING_RATE: f64 = 0.05;
 
@@ -63,15 +48,11 @@ fn train_params(devices: &[Device], name: &str) -> (Vec<f32>, Vec<f64>) {
     let outcome = train_on(model, &data, &data, &settings, devices, &out, false, &mut Quiet, Optimization { build: &sgd, on_chip: None })
         .unwrap_or_else(|e| panic!("{name}: {e}"));
     let trained = SnnMlp::new(data.pixels(), 40, 10, &devices[0]).try_load_file(out.join("checkpoint/model.bpk")).expect("checkpoint loads");
-    let mut values = Values(Vec::new());
-    trained.visit(&mut values);
-    let _ = std::fs::remove_dir_all(PathBuf::from(&out));
-    (values.0, outcome.metrics[0].batch_losses.clone())
-}
 
-fn max_difference(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    // Read before the folder goes: the checkpoint's tensors load from the file lazily.
+    let values = parameters(&trained);
+    let _ = std::fs::remove_dir_all(&out);
+    (values, outcome.metrics[0].batch_losses.clone())
 }
 
 #[test]
@@ -81,9 +62,7 @@ fn split_batches_give_the_one_device_parameters() {
     let (one, one_losses) = train_params(std::slice::from_ref(&vulkan), "one");
     // The untrained parameters: how far one epoch moves them.
     vulkan.seed(5);
-    let mut start = Values(Vec::new());
-    SnnMlp::new(784, 40, 10, &vulkan).visit(&mut start);
-    let moved = max_difference(&one, &start.0);
+    let moved = max_difference(&one, &parameters(&SnnMlp::new(784, 40, 10, &vulkan)));
     assert!(moved > 1e-3, "one epoch barely moved the parameters ({moved}): the comparison would prove nothing");
 
     for (name, devices) in [("vulkan+gl", vec![vulkan.clone(), gl.clone()]), ("vulkan+cpu", vec![vulkan.clone(), Device::flex()])] {

@@ -269,16 +269,14 @@ fn parallel_step<M: SpikingClassifier>(
             })
             .collect()
     });
-    let mut step = BatchStep { grads: StepGrads::Several(MultiGradientsParams::default()), loss: 0.0, right: 0, held_for_backward_bytes: None };
+    let (mut grads, mut loss, mut right) = (MultiGradientsParams::default(), 0.0, 0);
     for (result, device) in results {
         let share = result?;
-        step.loss += share.loss;
-        step.right += share.right;
-        if let StepGrads::Several(grads) = &mut step.grads {
-            grads.grads.push((share.grads, device));
-        }
+        loss += share.loss;
+        right += share.right;
+        grads.grads.push((share.grads, device));
     }
-    Ok(step)
+    Ok(BatchStep { grads: StepGrads::Several(grads), loss, right, held_for_backward_bytes: None })
 }
 
 /// What one optimizer step saw.
