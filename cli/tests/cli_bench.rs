@@ -141,6 +141,7 @@ fn quick_bench_writes_a_valid_record_and_charts_and_compare_flags_a_regression()
 fn bench_errors_are_one_clear_line() {
     assert_one_line_error(&cli().args(["bench", "--quick", "--adapter", "99"]).output().expect("runs"), "--adapter 99: no such adapter");
     assert_one_line_error(&cli().args(["bench", "--samples", "3"]).output().expect("runs"), "--samples 3");
+    assert_one_line_error(&cli().args(["bench", "--quick", "--device", "cpu"]).output().expect("runs"), "remote:ws://HOST:PORT");
     let missing = cli().args(["bench", "compare", "/nonexistent/old.json", "/nonexistent/new.json"]).output().expect("runs");
     assert_one_line_error(&missing, "/nonexistent/old.json");
     let bad = scratch("badjson").join("bad.json");

@@ -15,22 +15,42 @@ use burn_neuro::adapters::AdapterReport;
 use record::{AdapterInfo, BenchRecord, SCHEMA_VERSION};
 use suite::{SuiteConfig, SuiteOutcome};
 
+/// What a record says of a local adapter.
+pub fn adapter_info(adapter: &AdapterReport) -> AdapterInfo {
+    AdapterInfo {
+        name: adapter.name.clone(),
+        backend: adapter.backend.clone(),
+        device_type: adapter.device_type.clone(),
+        driver: adapter.driver.clone(),
+        driver_info: adapter.driver_info.clone(),
+        shader_f16: adapter.shader_f16,
+        timestamps: adapter.timestamps,
+        subgroups: adapter.subgroups,
+        shader_path: adapter.shader_path().into(),
+    }
+}
+
+/// What a record says of a device a server at `url` hosts: what the client can know of it.
+pub fn remote_info(url: &str, shader_f16: bool) -> AdapterInfo {
+    AdapterInfo {
+        name: format!("remote {url}"),
+        backend: "Remote".into(),
+        device_type: "Remote".into(),
+        driver: String::new(),
+        driver_info: String::new(),
+        shader_f16,
+        timestamps: false,
+        subgroups: false,
+        shader_path: "op IR over websocket → the server's device".into(),
+    }
+}
+
 /// Wraps one device's outcome with what it was measured on.
-pub fn record(adapter: &AdapterReport, config: &SuiteConfig, outcome: SuiteOutcome) -> BenchRecord {
+pub fn record(adapter: AdapterInfo, config: &SuiteConfig, outcome: SuiteOutcome) -> BenchRecord {
     let now = SystemTime::now();
     BenchRecord {
         schema: SCHEMA_VERSION,
-        adapter: AdapterInfo {
-            name: adapter.name.clone(),
-            backend: adapter.backend.clone(),
-            device_type: adapter.device_type.clone(),
-            driver: adapter.driver.clone(),
-            driver_info: adapter.driver_info.clone(),
-            shader_f16: adapter.shader_f16,
-            timestamps: adapter.timestamps,
-            subgroups: adapter.subgroups,
-            shader_path: adapter.shader_path().into(),
-        },
+        adapter,
         burn_neuro_version: env!("CARGO_PKG_VERSION").into(),
         burn_version: env!("BURN_NEURO_BURN_VERSION").into(),
         wgpu_version: env!("BURN_NEURO_WGPU_VERSION").into(),
@@ -48,9 +68,13 @@ pub fn record(adapter: &AdapterReport, config: &SuiteConfig, outcome: SuiteOutco
 
 /// A file-name-safe stem for an adapter: `bench-<index>-<name>-<api>`.
 pub fn file_stem(adapter: &AdapterReport) -> String {
-    let name: String = adapter.name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
-    let name = name.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-");
-    format!("bench-{}-{}-{}", adapter.index, name, adapter.backend.to_lowercase())
+    safe_stem(&format!("bench {} {} {}", adapter.index, adapter.name, adapter.backend))
+}
+
+/// `text` in lowercase ASCII letters and digits joined by single dashes.
+pub fn safe_stem(text: &str) -> String {
+    let name: String = text.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect();
+    name.split('-').filter(|s| !s.is_empty()).collect::<Vec<_>>().join("-")
 }
 
 /// The body of a `cargo bench` target: the ceilings and `family` on the first adapter, printed
@@ -62,5 +86,5 @@ pub fn run_bench_target(family: &str) {
     let adapter = adapters.first().expect("no wgpu adapter: install a GPU driver or Mesa's lavapipe");
     let device = adapter.device().expect("a device on the first adapter");
     let outcome = suite::run_family(&device, &config, family, |case| eprintln!("measured {case}")).expect("a family of the suite");
-    println!("{}", report::markdown(&record(adapter, &config, outcome)));
+    println!("{}", report::markdown(&record(adapter_info(adapter), &config, outcome)));
 }

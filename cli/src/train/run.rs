@@ -213,15 +213,16 @@ fn single_step<M: SpikingClassifier>(
     Ok(BatchStep { grads: StepGrads::One(grads), loss: value, right, held_for_backward_bytes })
 }
 
-/// One device's part of a data-parallel step.
+/// One device's part of a data-parallel step, still queued on its device.
 struct Share {
     grads: GradientsParams,
-    loss: f64,
-    right: usize,
+    loss: Tensor<1>,
+    right: Tensor<1, Int>,
 }
 
 /// Forward and backward of `share` of a `batch`-example batch on `replica` (on `device`), the
-/// loss scaled by the share's part of the batch.
+/// loss scaled by the share's part of the batch. Reads nothing back, so a GPU's work stays
+/// queued while the next share is recorded.
 fn share_step<M: SpikingClassifier>(
     replica: M,
     data: &Dataset,
@@ -233,13 +234,15 @@ fn share_step<M: SpikingClassifier>(
     let (images, labels) = batch_tensors(data, share, device);
     let out = replica.forward(images, settings.steps, settings.dtype());
     let loss = batch_loss(&out, labels.clone(), settings, &CrossEntropyLossConfig::new().init(device))? * (share.len() as f32 / batch as f32);
-    let value = scalar(&loss);
+    let right = correct_count(&out, replica.readout(), labels);
     let grads = GradientsParams::from_grads(loss.backward(), &replica);
-    let right = correct(&out, replica.readout(), labels);
-    Ok(Share { grads, loss: value, right })
+    Ok(Share { grads, loss: loss.detach(), right })
 }
 
-/// One batch split across `devices`, each share on its own thread (so the devices run at once).
+/// One batch split across `devices`. The shares are recorded one after another from this
+/// thread and read back only when all are queued, so devices that execute asynchronously (GPUs)
+/// work at once; every tensor of a device stays on the one thread (Burn's lazy streams are
+/// per thread, and a stream left behind by a finished thread is not something to rely on).
 fn parallel_step<M: SpikingClassifier>(
     model: &M,
     data: &Dataset,
@@ -248,32 +251,15 @@ fn parallel_step<M: SpikingClassifier>(
     devices: &[Device],
 ) -> Result<BatchStep, String> {
     let shares = split_batch(indices, devices.len());
-    let results: Vec<(Result<Share, String>, Device)> = std::thread::scope(|scope| {
-        let running: Vec<_> = shares
-            .iter()
-            .zip(devices)
-            .map(|(share, device)| {
-                let replica = model.clone().fork(device);
-                let batch = indices.len();
-                (scope.spawn(move || share_step(replica, data, share, batch, settings, device)), device.clone())
-            })
-            .collect();
-        running
-            .into_iter()
-            .map(|(thread, device)| {
-                let result = thread.join().unwrap_or_else(|panic| {
-                    let message = panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
-                    Err(format!("the step on {device:?} failed: {}", message.unwrap_or_else(|| "panic".into())))
-                });
-                (result, device)
-            })
-            .collect()
-    });
+    let mut queued = Vec::with_capacity(shares.len());
+    for (share, device) in shares.iter().zip(devices) {
+        let replica = model.clone().fork(device);
+        queued.push((share_step(replica, data, share, indices.len(), settings, device)?, device.clone()));
+    }
     let (mut grads, mut loss, mut right) = (MultiGradientsParams::default(), 0.0, 0);
-    for (result, device) in results {
-        let share = result?;
-        loss += share.loss;
-        right += share.right;
+    for (share, device) in queued {
+        loss += scalar(&share.loss);
+        right += share.right.into_data().iter::<i64>().next().unwrap_or(0) as usize;
         grads.grads.push((share.grads, device));
     }
     Ok(BatchStep { grads: StepGrads::Several(grads), loss, right, held_for_backward_bytes: None })
@@ -343,10 +329,15 @@ fn scalar(loss: &Tensor<1>) -> f64 {
 
 /// Correct predictions under the model's readout (ties to the lowest class).
 fn correct(out: &SpikingOutput, readout: Readout, labels: Tensor<1, Int>) -> usize {
+    correct_count(out, readout, labels).into_data().iter::<i64>().next().unwrap_or(0) as usize
+}
+
+/// [`correct`], left on the device.
+fn correct_count(out: &SpikingOutput, readout: Readout, labels: Tensor<1, Int>) -> Tensor<1, Int> {
     let scores = readout.scores(out).detach();
     let batch = scores.dims()[0];
     let predicted = scores.argmax(1).reshape([batch]);
-    predicted.equal(labels).int().sum().into_data().iter::<i64>().next().unwrap_or(0) as usize
+    predicted.equal(labels).int().sum()
 }
 
 /// Test-set accuracy.

@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use burn_neuro::adapters::{AdapterReport, list_adapters};
 use burn_neuro_cli::bench::compare::{compare, platforms, platforms_chart, table};
 use burn_neuro_cli::bench::parallel::{self, ParallelConfig};
-use burn_neuro_cli::bench::record::BenchRecord;
+use burn_neuro_cli::bench::record::{AdapterInfo, BenchRecord};
 use burn_neuro_cli::bench::suite::{SuiteConfig, run};
-use burn_neuro_cli::bench::{file_stem, record, report};
+use burn_neuro_cli::bench::{adapter_info, file_stem, record, remote_info, report, safe_stem};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::backend::BackendArg;
@@ -33,6 +33,21 @@ pub struct BenchArgs {
     /// Samples per case (at least 15).
     #[arg(long, default_value_t = 15)]
     samples: usize,
+    /// Benchmark a device another machine serves instead of this machine's adapters
+    /// (`remote:ws://HOST:PORT`, `burn-neuro serve` there; build with `--features remote`):
+    /// every time then includes the round trips to the server.
+    #[arg(long, conflicts_with = "adapters")]
+    device: Option<String>,
+}
+
+/// One device the suite runs on, and how its record describes it.
+struct Target {
+    /// Opens the device (adapters are opened one at a time, as their turn comes).
+    open: Box<dyn Fn() -> Result<burn::tensor::Device, String>>,
+    info: AdapterInfo,
+    /// Progress-bar prefix and error label.
+    label: String,
+    stem: String,
 }
 
 #[derive(clap::Subcommand)]
@@ -85,6 +100,62 @@ pub fn run_command(args: BenchArgs) -> Result<(), String> {
     if args.samples < 15 {
         return Err(format!("--samples {}: at least 15 samples are needed for stable percentiles", args.samples));
     }
+    let targets = targets(&args)?;
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
+    let mut config = if args.quick { SuiteConfig::quick() } else { SuiteConfig::full() };
+    config.samples = args.samples;
+
+    let mut failures = Vec::new();
+    for target in targets {
+        let device = match (target.open)() {
+            Ok(device) => device,
+            Err(e) => {
+                eprintln!("skipping {}: {e}", target.label);
+                failures.push(target.label);
+                continue;
+            }
+        };
+        let bar = ProgressBar::new(config.case_count(target.info.shader_f16) as u64);
+        bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
+        bar.set_prefix(target.label.clone());
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(&device, &config, |case| {
+                bar.set_message(case.to_string());
+                bar.inc(1);
+            })
+        }));
+        bar.finish_and_clear();
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(_) => {
+                eprintln!("{} failed during the benchmark; see the message above", target.label);
+                failures.push(target.label);
+                continue;
+            }
+        };
+        let record = record(target.info, &config, outcome);
+        let json = args.out.join(format!("{}.json", target.stem));
+        let text = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
+        std::fs::write(&json, text).map_err(|e| format!("writing {}: {e}", json.display()))?;
+        let charts = report::charts(&record, &args.out, &target.stem)?;
+        println!("{}", report::markdown(&record));
+        println!("Wrote {} and {}.\n", json.display(), charts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    if failures.is_empty() { Ok(()) } else { Err(format!("benchmark failed on {}", failures.join(", "))) }
+}
+
+/// What `--device`, `--adapter` and `--backend` pick: a remote device, the named adapters, or
+/// every adapter of the API.
+fn targets(args: &BenchArgs) -> Result<Vec<Target>, String> {
+    if let Some(spec) = &args.device {
+        let Some(url) = spec.strip_prefix("remote:") else {
+            return Err(format!("--device {spec}: the suite runs on this machine's adapters (--adapter N) or on remote:ws://HOST:PORT"));
+        };
+        let (device, _) = crate::train::device(spec, args.backend)?;
+        let info = remote_info(url, device.supports_dtype(burn::tensor::DType::F16));
+        let stem = safe_stem(&format!("bench {} remote", url.trim_start_matches("ws://").trim_start_matches("wss://")));
+        return Ok(vec![Target { open: Box::new(move || Ok(device.clone())), info, label: format!("remote {url}"), stem }]);
+    }
     let all = list_adapters();
     if all.is_empty() {
         return Err("wgpu found no adapter (install a GPU driver, or Mesa's mesa-vulkan-drivers)".into());
@@ -101,48 +172,18 @@ pub fn run_command(args: BenchArgs) -> Result<(), String> {
             .map(|&i| all.get(i).ok_or_else(|| format!("--adapter {i}: no such adapter (valid: 0..={})", all.len() - 1)))
             .collect::<Result<_, _>>()?
     };
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("--out {}: {e}", args.out.display()))?;
-    let mut config = if args.quick { SuiteConfig::quick() } else { SuiteConfig::full() };
-    config.samples = args.samples;
-
-    let mut failures = Vec::new();
-    for adapter in chosen {
-        let device = match adapter.device() {
-            Ok(device) => device,
-            Err(e) => {
-                eprintln!("skipping adapter #{}: {e}", adapter.index);
-                failures.push(adapter.index);
-                continue;
+    Ok(chosen
+        .into_iter()
+        .map(|adapter| {
+            let opened = adapter.clone();
+            Target {
+                open: Box::new(move || opened.device()),
+                info: adapter_info(adapter),
+                label: format!("adapter #{} ({})", adapter.index, adapter.name),
+                stem: file_stem(adapter),
             }
-        };
-        let bar = ProgressBar::new(config.case_count(adapter.shader_f16) as u64);
-        bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} {msg}").expect("valid template").progress_chars("=> "));
-        bar.set_prefix(format!("#{} {}", adapter.index, adapter.name));
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run(&device, &config, |case| {
-                bar.set_message(case.to_string());
-                bar.inc(1);
-            })
-        }));
-        bar.finish_and_clear();
-        let outcome = match outcome {
-            Ok(outcome) => outcome,
-            Err(_) => {
-                eprintln!("adapter #{} ({}) failed during the benchmark; see the message above", adapter.index, adapter.name);
-                failures.push(adapter.index);
-                continue;
-            }
-        };
-        let record = record(adapter, &config, outcome);
-        let stem = file_stem(adapter);
-        let json = args.out.join(format!("{stem}.json"));
-        let text = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
-        std::fs::write(&json, text).map_err(|e| format!("writing {}: {e}", json.display()))?;
-        let charts = report::charts(&record, &args.out, &stem)?;
-        println!("{}", report::markdown(&record));
-        println!("Wrote {} and {}.\n", json.display(), charts.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-    }
-    if failures.is_empty() { Ok(()) } else { Err(format!("benchmark failed on adapter(s) {failures:?}")) }
+        })
+        .collect())
 }
 
 /// `bench parallel`: one device against several on the same training step.
