@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::measure::Stats;
 use crate::train::data::synthetic;
 use crate::train::model::SnnMlp;
-use crate::train::run::{LossKind, TrainSettings, optimizer_step};
+use crate::train::run::{LossKind, TrainSettings};
+use crate::train::step::optimizer_step;
 
 /// The step measured.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -13,3 +13,4 @@ pub mod on_chip;
 pub mod parallel;
 pub mod rn_net;
 pub mod run;
+pub mod step;

@@ -7,22 +7,19 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use burn::module::Module;
-use burn::nn::loss::{CrossEntropyLoss, CrossEntropyLossConfig};
 use burn::optim::lr_scheduler::cosine::CosineAnnealingLrSchedulerConfig;
 use burn::optim::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, MultiGradientsParams};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::clip::{clip_grad_norm, clip_weights};
 use super::data::{Dataset, shuffled};
 use super::model::{Readout, SpikingClassifier, SpikingOutput};
 use super::on_chip::{DeviceEpoch, DeviceTracker};
-use super::parallel::{gather_grads, split_batch};
+use super::step::optimizer_step;
 use crate::chart::{Series, line_chart};
 use burn_neuro::analog::OnChipOptimizer;
 use burn_neuro::neuron::SavedState;
-use burn_neuro::snn::loss::{OutputCode, ce_rate_loss, mse_count_loss};
 
 /// What the training loop minimizes.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -152,188 +149,20 @@ pub trait Progress {
     fn epoch_end(&mut self, metrics: &EpochMetrics);
 }
 
-fn batch_tensors(data: &Dataset, indices: &[usize], device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
+pub(super) fn batch_tensors(data: &Dataset, indices: &[usize], device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
     let (images, labels) = data.gather(indices);
     let images = Tensor::from_data(TensorData::new(images, [indices.len(), data.pixels()]), (device, DType::F32));
     let labels = Tensor::from_data(TensorData::new(labels, [indices.len()]), device);
     (images, labels)
 }
 
-/// The training loss of one batch (or one device's share of it) under `settings.loss`.
-fn batch_loss(out: &SpikingOutput, labels: Tensor<1, Int>, settings: &TrainSettings, loss_fn: &CrossEntropyLoss) -> Result<Tensor<1>, String> {
-    let (steps, batch) = (settings.steps, labels.dims()[0]);
-    match settings.loss {
-        LossKind::MembraneCe => {
-            // Σ_t CE(U[t], y): the mean over the T·B stacked steps times T.
-            let classes = out.spikes.dims()[2];
-            let logits = out.membrane.clone().reshape([steps * batch, classes]).cast(DType::F32);
-            let targets = labels.unsqueeze_dim::<2>(0).repeat_dim(0, steps).reshape([steps * batch]);
-            Ok(loss_fn.forward(logits, targets) * steps as f32)
-        }
-        LossKind::MseCount { correct_rate, incorrect_rate } => {
-            mse_count_loss(out.spikes.clone().cast(DType::F32), labels, correct_rate, incorrect_rate, OutputCode::default())
-                .map_err(|e| format!("the loss: {e}"))
-        }
-        LossKind::CeRate => ce_rate_loss(out.spikes.clone().cast(DType::F32), labels, OutputCode::default()).map_err(|e| format!("the loss: {e}")),
-    }
-}
-
-/// The gradients of one optimizer step: from one device, or one set per device.
-enum StepGrads {
-    One(GradientsParams),
-    Several(MultiGradientsParams),
-}
-
-/// What one batch's forward and backward produced.
-struct BatchStep {
-    grads: StepGrads,
-    /// The batch's mean loss.
-    loss: f64,
-    /// Correct predictions in the batch (before the update).
-    right: usize,
-    held_for_backward_bytes: Option<u64>,
-}
-
-fn single_step<M: SpikingClassifier>(
-    model: &M,
-    data: &Dataset,
-    indices: &[usize],
-    settings: &TrainSettings,
-    device: &Device,
-    measure_memory: bool,
-) -> Result<BatchStep, String> {
-    let (images, labels) = batch_tensors(data, indices, device);
-    let before = if measure_memory { burn_neuro::device::bytes_in_use(device) } else { None };
-    let out = model.forward(images, settings.steps, settings.dtype());
-    let loss = batch_loss(&out, labels.clone(), settings, &CrossEntropyLossConfig::new().init(device))?;
-    let held_for_backward_bytes = before.and_then(|before| burn_neuro::device::bytes_in_use(device).map(|after| after.saturating_sub(before)));
-    let value = scalar(&loss);
-    let grads = GradientsParams::from_grads(loss.backward(), model);
-    let right = correct(&out, model.readout(), labels);
-    Ok(BatchStep { grads: StepGrads::One(grads), loss: value, right, held_for_backward_bytes })
-}
-
-/// One device's part of a data-parallel step, still queued on its device.
-struct Share {
-    grads: GradientsParams,
-    loss: Tensor<1>,
-    right: Tensor<1, Int>,
-}
-
-/// Forward and backward of `share` of a `batch`-example batch on `replica` (on `device`), the
-/// loss scaled by the share's part of the batch. Reads nothing back, so a GPU's work stays
-/// queued while the next share is recorded.
-fn share_step<M: SpikingClassifier>(
-    replica: M,
-    data: &Dataset,
-    share: &[usize],
-    batch: usize,
-    settings: &TrainSettings,
-    device: &Device,
-) -> Result<Share, String> {
-    let (images, labels) = batch_tensors(data, share, device);
-    let out = replica.forward(images, settings.steps, settings.dtype());
-    let loss = batch_loss(&out, labels.clone(), settings, &CrossEntropyLossConfig::new().init(device))? * (share.len() as f32 / batch as f32);
-    let right = correct_count(&out, replica.readout(), labels);
-    let grads = GradientsParams::from_grads(loss.backward(), &replica);
-    Ok(Share { grads, loss: loss.detach(), right })
-}
-
-/// One batch split across `devices`. The shares are recorded one after another from this
-/// thread and read back only when all are queued, so devices that execute asynchronously (GPUs)
-/// work at once; every tensor of a device stays on the one thread (Burn's lazy streams are
-/// per thread, and a stream left behind by a finished thread is not something to rely on).
-fn parallel_step<M: SpikingClassifier>(
-    model: &M,
-    data: &Dataset,
-    indices: &[usize],
-    settings: &TrainSettings,
-    devices: &[Device],
-) -> Result<BatchStep, String> {
-    let shares = split_batch(indices, devices.len());
-    let mut queued = Vec::with_capacity(shares.len());
-    for (share, device) in shares.iter().zip(devices) {
-        let replica = model.clone().fork(device);
-        queued.push((share_step(replica, data, share, indices.len(), settings, device)?, device.clone()));
-    }
-    let (mut grads, mut loss, mut right) = (MultiGradientsParams::default(), 0.0, 0);
-    for (share, device) in queued {
-        loss += scalar(&share.loss);
-        right += share.right.into_data().iter::<i64>().next().unwrap_or(0) as usize;
-        grads.grads.push((share.grads, device));
-    }
-    Ok(BatchStep { grads: StepGrads::Several(grads), loss, right, held_for_backward_bytes: None })
-}
-
-/// What one optimizer step saw.
-pub struct StepReport {
-    /// The batch's mean loss (before the update).
-    pub loss: f64,
-    /// Correct predictions in the batch (before the update).
-    pub right: usize,
-    /// Device memory the forward pass held for the backward (when measured and reported).
-    pub held_for_backward_bytes: Option<u64>,
-}
-
-/// One optimizer step on the examples `indices` of `data`: forward and backward (split across
-/// `devices` when there are several), the clips of `settings`, the update at `learning_rate`,
-/// then the model's `after_step`. A non-finite loss is an error naming `position` (the model
-/// is not updated then).
-pub fn optimizer_step<M: SpikingClassifier>(
-    model: M,
-    optimizer: &mut ModuleOptimizer,
-    data: &Dataset,
-    indices: &[usize],
-    settings: &TrainSettings,
-    devices: &[Device],
-    learning_rate: f64,
-    measure_memory: bool,
-    position: &str,
-) -> Result<(M, StepReport), String> {
-    let device = devices.first().ok_or("training needs at least one device")?;
-    let step = if devices.len() > 1 {
-        parallel_step(&model, data, indices, settings, devices)?
-    } else {
-        single_step(&model, data, indices, settings, device, measure_memory)?
-    };
-    if !step.loss.is_finite() {
-        return Err(format!("training diverged at {position}: loss {}", step.loss));
-    }
-    let mut model = model;
-    if let Some(limit) = settings.weight_clip {
-        model = clip_weights(model, limit);
-    }
-    let model = match step.grads {
-        StepGrads::One(grads) => {
-            let grads = match settings.grad_clip {
-                Some(max_norm) => clip_grad_norm(grads, &model, max_norm),
-                None => grads,
-            };
-            optimizer.step(learning_rate, model, grads)
-        }
-        StepGrads::Several(grads) => match settings.grad_clip {
-            Some(max_norm) => {
-                let grads = clip_grad_norm(gather_grads(grads, &model, device), &model, max_norm);
-                optimizer.step(learning_rate, model, grads)
-            }
-            None => optimizer.step_multi(learning_rate, model, grads),
-        },
-    }
-    .after_step();
-    Ok((model, StepReport { loss: step.loss, right: step.right, held_for_backward_bytes: step.held_for_backward_bytes }))
-}
-
-fn scalar(loss: &Tensor<1>) -> f64 {
-    loss.clone().into_data().iter::<f32>().next().unwrap_or(f32::NAN) as f64
-}
-
 /// Correct predictions under the model's readout (ties to the lowest class).
-fn correct(out: &SpikingOutput, readout: Readout, labels: Tensor<1, Int>) -> usize {
+pub(super) fn correct(out: &SpikingOutput, readout: Readout, labels: Tensor<1, Int>) -> usize {
     correct_count(out, readout, labels).into_data().iter::<i64>().next().unwrap_or(0) as usize
 }
 
 /// [`correct`], left on the device.
-fn correct_count(out: &SpikingOutput, readout: Readout, labels: Tensor<1, Int>) -> Tensor<1, Int> {
+pub(super) fn correct_count(out: &SpikingOutput, readout: Readout, labels: Tensor<1, Int>) -> Tensor<1, Int> {
     let scores = readout.scores(out).detach();
     let batch = scores.dims()[0];
     let predicted = scores.argmax(1).reshape([batch]);
