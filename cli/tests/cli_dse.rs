@@ -8,27 +8,18 @@ fn dse(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_burn-neuro")).arg("dse").args(args).output().expect("runs")
 }
 
+/// A one-epoch, one-seed exploration on the CPU path with `train`/`test` examples, `tiles` and
+/// `values`, then `extra` flags.
+fn small_dse(train: &str, test: &str, tiles: &str, values: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["--train", train, "--test", test, "--epochs", "1", "--tiles", tiles, "--values", values, "--seeds", "1", "--device", "cpu"];
+    args.extend_from_slice(extra);
+    dse(&args)
+}
+
 #[test]
 fn a_small_exploration_writes_its_report() {
     let out = std::env::temp_dir().join(format!("burn-neuro-dse-{}", std::process::id()));
-    let output = dse(&[
-        "--train",
-        "256",
-        "--test",
-        "50",
-        "--epochs",
-        "1",
-        "--tiles",
-        "32,256x64",
-        "--values",
-        "0,2",
-        "--seeds",
-        "1",
-        "--device",
-        "cpu",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
+    let output = small_dse("256", "50", "32,256x64", "0,2", &["--out", out.to_str().expect("utf-8")]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.join("dse.json")).expect("json")).expect("valid json");
@@ -60,26 +51,7 @@ fn a_small_exploration_writes_its_report() {
     }
     // The saved networks explored again without training: the same digital accuracies.
     let again = out.join("again");
-    let output = dse(&[
-        "--train",
-        "256",
-        "--test",
-        "50",
-        "--epochs",
-        "1",
-        "--tiles",
-        "64",
-        "--values",
-        "0",
-        "--seeds",
-        "1",
-        "--device",
-        "cpu",
-        "--checkpoint",
-        out.to_str().expect("utf-8"),
-        "--out",
-        again.to_str().expect("utf-8"),
-    ]);
+    let output = small_dse("256", "50", "64", "0", &["--checkpoint", out.to_str().expect("utf-8"), "--out", again.to_str().expect("utf-8")]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let reloaded: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(again.join("dse.json")).expect("json")).expect("valid json");
     assert_eq!(reloaded["digital"], json["digital"], "the checkpoints hold the trained networks");
@@ -117,26 +89,7 @@ fn cifar_batches_run_through_the_exploration() {
     std::fs::write(dir.join("data_batch_1.bin"), encode_batch(&labels[..32], &pixels[..32 * 3072])).expect("written");
     std::fs::write(dir.join("test_batch.bin"), encode_batch(&labels[32..], &pixels[32 * 3072..])).expect("written");
     let out = dir.join("out");
-    let output = dse(&[
-        "--cifar",
-        dir.to_str().expect("utf-8"),
-        "--train",
-        "32",
-        "--test",
-        "8",
-        "--epochs",
-        "1",
-        "--tiles",
-        "64",
-        "--values",
-        "0",
-        "--seeds",
-        "1",
-        "--device",
-        "cpu",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
+    let output = small_dse("32", "8", "64", "0", &["--cifar", dir.to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8")]);
     assert!(output.status.success(), "{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     let md = std::fs::read_to_string(out.join("dse.md")).expect("markdown");
     assert!(md.contains("conv1 (3→8, 3×3)") && md.contains("fc (2048→10)"), "{md}");
@@ -158,26 +111,7 @@ fn a_network_trained_by_train_is_explored() {
     let checkpoint = trained.join("checkpoint").join("model.bpk");
     assert!(checkpoint.exists(), "train wrote {}", checkpoint.display());
     let explored = out.join("dse");
-    let output = dse(&[
-        "--train",
-        "128",
-        "--test",
-        "32",
-        "--epochs",
-        "1",
-        "--tiles",
-        "64",
-        "--values",
-        "0",
-        "--seeds",
-        "1",
-        "--device",
-        "cpu",
-        "--separable",
-        checkpoint.to_str().expect("utf-8"),
-        "--out",
-        explored.to_str().expect("utf-8"),
-    ]);
+    let output = small_dse("128", "32", "64", "0", &["--separable", checkpoint.to_str().expect("utf-8"), "--out", explored.to_str().expect("utf-8")]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let wrong = dse(&[
         "--dense",

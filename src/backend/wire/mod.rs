@@ -22,11 +22,6 @@ use burn::backend::{Backend, TensorMetadata};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{
-    CeilingOps, CrossbarOps, EsnLayerOps, LifOps, MifOps, PulsedUpdateOps, ReservoirNodeOps, SpikePropagateOps, SpikegenOps, UpdateQuantizeOps,
-    WoxNodeOps,
-};
-
 /// The op id on the wire: `burn-neuro/<version>/<op>`. A server of another version refuses the
 /// op by name ("no custom-op handler registered") instead of misreading its arguments.
 macro_rules! op_id {
@@ -36,36 +31,47 @@ macro_rules! op_id {
 }
 pub(crate) use op_id;
 
-/// Every backend that runs all of our ops.
-pub trait NeuroOps:
-    CeilingOps
-    + CrossbarOps
-    + EsnLayerOps
-    + LifOps
-    + MifOps
-    + PulsedUpdateOps
-    + ReservoirNodeOps
-    + SpikePropagateOps
-    + SpikegenOps
-    + UpdateQuantizeOps
-    + WoxNodeOps
-{
+/// Every op family, listed once: `(module, trait)`. Generates the bound of [`NeuroOps`],
+/// [`op_ids`] and [`execute`], so a new family is one line here (and its `wire.rs`).
+macro_rules! families {
+    ($(($module:ident, $ops:ident)),+ $(,)?) => {
+        /// Every backend that runs all of our ops.
+        pub trait NeuroOps: $(super::$ops +)+ {}
+
+        impl<B: $(super::$ops +)+> NeuroOps for B {}
+
+        /// Every op id, each family's in turn (a server registers a handler for each).
+        pub fn op_ids() -> impl Iterator<Item = &'static str> {
+            [$(super::$module::wire::OPS),+].into_iter().flatten().copied()
+        }
+
+        /// Runs op `id` from its IR on backend `B`: `inputs` in the op's order, `scalars` as
+        /// [`encode`] wrote them. Panics on an unknown id or malformed scalars (the IR is ours:
+        /// either means a client and executor of different builds).
+        pub fn execute<B: NeuroOps>(id: &str, inputs: Vec<FloatTensor<B>>, scalars: &[ScalarIr]) -> Vec<FloatTensor<B>> {
+            let ran: Ran<B> = Err(inputs);
+            $(let ran = ran.or_else(|inputs| super::$module::wire::run::<B>(id, inputs, scalars));)+
+            match ran {
+                Ok(outputs) => outputs,
+                Err(_) => panic!("`{id}` is not a burn-neuro op of this build (version {})", env!("CARGO_PKG_VERSION")),
+            }
+        }
+    };
 }
 
-impl<B> NeuroOps for B where
-    B: CeilingOps
-        + CrossbarOps
-        + EsnLayerOps
-        + LifOps
-        + MifOps
-        + PulsedUpdateOps
-        + ReservoirNodeOps
-        + SpikePropagateOps
-        + SpikegenOps
-        + UpdateQuantizeOps
-        + WoxNodeOps
-{
-}
+families![
+    (ceiling, CeilingOps),
+    (crossbar, CrossbarOps),
+    (esn_layer, EsnLayerOps),
+    (lif, LifOps),
+    (mif, MifOps),
+    (pulsed_update, PulsedUpdateOps),
+    (reservoir_node, ReservoirNodeOps),
+    (spike_propagate, SpikePropagateOps),
+    (spikegen, SpikegenOps),
+    (update_quantize, UpdateQuantizeOps),
+    (wox_node, WoxNodeOps),
+];
 
 /// A backend that records our ops as IR instead of running them (Fusion's lazy stream, Burn's
 /// router): every op trait is implemented for it through [`IrBackend::submit`].
@@ -78,47 +84,6 @@ pub trait IrBackend: Backend {
         outputs: [TensorSpec; N],
         scalars: Vec<ScalarIr>,
     ) -> [FloatTensor<Self>; N];
-}
-
-/// Every op id, each family's in turn (a server registers a handler for each).
-pub fn op_ids() -> impl Iterator<Item = &'static str> {
-    [
-        super::ceiling::wire::OPS,
-        super::crossbar::wire::OPS,
-        super::esn_layer::wire::OPS,
-        super::lif::wire::OPS,
-        super::mif::wire::OPS,
-        super::pulsed_update::wire::OPS,
-        super::reservoir_node::wire::OPS,
-        super::spike_propagate::wire::OPS,
-        super::spikegen::wire::OPS,
-        super::update_quantize::wire::OPS,
-        super::wox_node::wire::OPS,
-    ]
-    .into_iter()
-    .flatten()
-    .copied()
-}
-
-/// Runs op `id` from its IR on backend `B`: `inputs` in the op's order, `scalars` as
-/// [`encode`] wrote them. Panics on an unknown id or malformed scalars (the IR is ours: either
-/// means a client and executor of different builds).
-pub fn execute<B: NeuroOps>(id: &str, inputs: Vec<FloatTensor<B>>, scalars: &[ScalarIr]) -> Vec<FloatTensor<B>> {
-    let ran = super::ceiling::wire::run::<B>(id, inputs, scalars)
-        .or_else(|inputs| super::crossbar::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::esn_layer::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::lif::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::mif::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::pulsed_update::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::reservoir_node::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::spike_propagate::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::spikegen::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::update_quantize::wire::run::<B>(id, inputs, scalars))
-        .or_else(|inputs| super::wox_node::wire::run::<B>(id, inputs, scalars));
-    match ran {
-        Ok(outputs) => outputs,
-        Err(_) => panic!("`{id}` is not a burn-neuro op of this build (version {})", env!("CARGO_PKG_VERSION")),
-    }
 }
 
 /// What a family's `run` returns: the outputs, or the inputs back when `id` is not its op.
