@@ -72,6 +72,7 @@ fn linear_leaky(device: &Device) -> f64 {
 }
 
 fn main() {
+    burn_neuro_cli::allocator::keep_freed_pages();
     for (name, device) in [("cpu (Flex)", Device::flex().autodiff()), ("wgpu default adapter", Device::default().autodiff())] {
         println!("{name}: tutorial-5 training step {:.1} ms", tutorial5_step(&device) * 1e3);
         println!("{name}: Linear(1024) + Leaky, B = 16, T = 100, forward + backward {:.1} ms", linear_leaky(&device) * 1e3);

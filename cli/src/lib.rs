@@ -3,6 +3,7 @@
 //! `burn-neuro` library so that depending on the kernels compiles no CLI, plotting or
 //! progress-bar crates.
 
+pub mod allocator;
 pub mod bench;
 pub mod chart;
 pub mod dse;

@@ -237,3 +237,34 @@ fn a_user_supplied_surrogate_gives_its_derivative() {
     let expected: Vec<f32> = xs.iter().map(|x| 1.0 - (3.0 * x).tanh().powi(2)).collect();
     assert_close(&values(x.grad(&grads).expect("gradient")), &expected, 1e-6, 1e-5, "custom surrogate");
 }
+
+#[test]
+fn forward_repeated_equals_forward_on_the_expanded_current() {
+    use burn_neuro::snn::LeakyConfig;
+    // The CPU path reads the broadcast current once (no T copies); the GPU takes the expanded
+    // view. Both must give what `forward` gives on the materialized [T, batch, features] input,
+    // forward and backward, bit for bit; a per-neuron β takes the expanded path.
+    let (steps, batch, features) = (13, 3, 70);
+    for device in [cpu().autodiff(), gpu().autodiff()] {
+        for per_neuron in [false, true] {
+            let config = if per_neuron { LeakyConfig::new(0.9).with_neurons(Some(features)) } else { LeakyConfig::new(0.9) };
+            let layer = config.init(&device).expect("valid");
+            let current = || tensor(uniform(batch * features, 60, -0.3, 0.9), [batch, features], DType::F32, &device).require_grad();
+            let (a, b) = (current(), current());
+            let repeated = layer.forward_repeated::<2, 3>(a.clone(), steps);
+            let expanded = layer.forward(b.clone().unsqueeze_dim::<3>(0).expand([steps, batch, features]), None);
+            assert_eq!(repeated.spikes.dims(), [steps, batch, features]);
+            assert_eq!(values(repeated.spikes.clone()), values(expanded.spikes.clone()), "{device:?} spikes");
+            assert_eq!(values(repeated.membrane.clone()), values(expanded.membrane.clone()), "{device:?} membranes");
+            assert!(values(repeated.spikes.clone()).contains(&1.0), "the test drives spikes");
+            let weights = tensor(uniform(steps * batch * features, 61, -1.0, 1.0), [steps, batch, features], DType::F32, &device);
+            let loss = |out: burn_neuro::NeuronOutput<3>| (out.spikes * weights.clone()).sum() + out.membrane.powf_scalar(2.0).sum();
+            let (ga, gb) = (loss(repeated).backward(), loss(expanded).backward());
+            assert_eq!(values(a.grad(&ga).expect("dI")), values(b.grad(&gb).expect("dI")), "{device:?} per-neuron {per_neuron}: current gradient");
+        }
+        let layer = LeakyConfig::new(0.9).init(&device).expect("valid");
+        let current = tensor(vec![0.5; 4], [4], DType::F32, &device);
+        assert!(layer.try_forward_repeated::<1, 3>(current.clone(), 5).is_err(), "D2 must be D + 1");
+        assert!(layer.try_forward_repeated::<1, 2>(current, 5).is_err(), "one step needs a batch axis (rank 2 or more)");
+    }
+}

@@ -4,6 +4,8 @@ use burn::backend::Flex;
 use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{TensorMetadata, try_read_sync};
+use std::borrow::Cow;
+
 use burn::tensor::{DType, Shape, TensorData};
 
 use crate::reference::Storage;
@@ -19,6 +21,30 @@ pub(crate) fn host_values(tensor: FloatTensor<Flex>) -> (Vec<f32>, Shape, DType)
         _ => data.iter::<f32>().collect(),
     };
     (values, shape, dtype)
+}
+
+/// The tensor's values as f32: borrowed where they already lie in memory as contiguous f32
+/// (a tensor autodiff keeps for the backward is shared, and reading it by value would copy it),
+/// else read as [`host_values`] does.
+pub(crate) fn host_slice(tensor: &FloatTensor<Flex>) -> Cow<'_, [f32]> {
+    match tensor.as_slice::<f32>() {
+        Some(values) => Cow::Borrowed(values),
+        None => Cow::Owned(host_values(tensor.clone()).0),
+    }
+}
+
+/// [`host_slice`] for a `[T, N]` input. One broadcast over T (stride 0 along T: a layer's
+/// current computed once and expanded over the steps) is repeated row by row, which is a
+/// plain memory copy; Flex's generic strided copy would walk it element by element.
+pub(crate) fn host_steps(tensor: &FloatTensor<Flex>) -> Cow<'_, [f32]> {
+    let layout = tensor.layout();
+    let shape = layout.shape();
+    if tensor.dtype() == DType::F32 && shape.num_dims() == 2 && layout.strides() == [0, 1] {
+        let (steps, neurons) = (shape[0], shape[1]);
+        let start = layout.start_offset();
+        return Cow::Owned(tensor.storage::<f32>()[start..start + neurons].repeat(steps));
+    }
+    host_slice(tensor)
 }
 
 /// A tensor of `dtype` on `like`'s device holding `values`.

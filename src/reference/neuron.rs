@@ -45,7 +45,7 @@ impl<'a> StackedProblem<'a> {
         self.kind.layout().state_row(plane).is_some()
     }
 
-    fn lif(&self) -> LifProblem<'a> {
+    pub(crate) fn lif(&self) -> LifProblem<'a> {
         LifProblem {
             spec: self.spec,
             storage: self.storage,

@@ -147,7 +147,8 @@ impl SpikingClassifier for SnnMlp {
         let [batch, _] = images.dims();
         let current = linear(images.cast(dtype), &self.fc1, dtype);
         let hidden = current.dims()[1];
-        let spikes = self.lif1.forward(over_time::<2, 3>(current, steps), None).spikes;
+        // The same current at every step (not copied T times on the CPU path).
+        let spikes = self.lif1.forward_repeated::<2, 3>(current, steps).spikes;
         let hidden_spikes = spike_total(&spikes);
         let memory_light = self.lif1.spec.saved_state == SavedState::Compact;
         let out = synapse(spikes.reshape([steps * batch, hidden]), &self.fc2, dtype, memory_light);

@@ -1,21 +1,25 @@
 //! The neuron reference on the CPU path, run on blocks of neurons in parallel.
 //!
-//! Neurons are independent, so a stacked problem splits by columns. The reference walks one
-//! neuron through all T steps before the next, which on a `[T, N]` buffer of a real layer
-//! (N = batch × features, ~10^5) misses the cache on every step and uses one core. Here each
-//! block's columns are gathered into a small problem (T × [`BLOCK`] values per plane, in cache),
-//! solved by the unchanged reference on a rayon thread, and scattered back. Every neuron runs
-//! the reference's own arithmetic in its own order, so the result is bit-identical to one
-//! serial call (`tests::blocks_equal_one_serial_call` holds it to that).
+//! Neurons are independent, so a stacked problem splits by columns: each block of [`BLOCK`]
+//! neurons runs on a rayon thread. The LIF body's reference computes a range of columns in
+//! place ([`lif::lif_forward_columns`], time-outer over the range), reading the whole `[T, N]`
+//! buffers and writing its columns' row pieces of the stacked output directly. The Alpha
+//! body's reference walks whole problems neuron by neuron, so its blocks are gathered into
+//! small problems (T × [`BLOCK`] values per plane, in cache) and scattered back. Either way
+//! every neuron runs the reference's own arithmetic in its own order, so the result is
+//! bit-identical to one serial call (`tests::blocks_equal_one_serial_call` holds it to that).
 
 use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::neuron::{Coefficient, KernelBody, Plane};
+use crate::reference::lif::{self, LifGradientsMut, LifPlanes, LifRowsMut};
 use crate::reference::neuron::{self, StackedProblem};
 
-/// Neurons per block: T × 256 values per plane stay in a core's L2 for T in the hundreds, and
-/// a real layer still gives every core many blocks.
+/// Neurons per block: a step's row piece is 1 KiB per plane, T × 256 values per plane of a
+/// gathered block stay in a core's L2 for T in the hundreds, and a real layer still gives every
+/// core many blocks.
 pub const BLOCK: usize = 256;
 
 /// `values` as `[rows, columns]` restricted to the columns in `range`: `[rows, range.len()]`.
@@ -86,6 +90,76 @@ fn num_neurons(p: &StackedProblem) -> usize {
 
 /// [`neuron::forward`]: the stacked `[outputs, T, N]` output.
 pub fn forward(p: &StackedProblem) -> Vec<f32> {
+    let layout = p.kind.layout();
+    if layout.body == KernelBody::Alpha {
+        return gathered_forward(p);
+    }
+    let (steps, neurons) = (p.num_steps, num_neurons(p));
+    let problem = p.lif();
+    let mut out = vec![0.0; layout.outputs.len() * steps * neurons];
+    blocks(neurons).into_par_iter().zip(column_blocks(&mut out, neurons)).for_each(|(range, pieces)| {
+        // The block's `outputs · T` row pieces, T per plane in the layout's order.
+        let mut planes = split_rows(pieces, steps);
+        let mut plane = |name: Plane| layout.output_plane(name).map(|row| std::mem::take(&mut planes[row])).unwrap_or_default();
+        let rows = LifRowsMut { spikes: plane(Plane::Spikes), membrane: plane(Plane::Membrane), synaptic: plane(Plane::Synaptic) };
+        lif::lif_forward_columns(&problem, range, rows);
+    });
+    out
+}
+
+/// [`neuron::backward`]: `[T + states, N]` input and state gradients and `[coeff_rows, N]`
+/// per-neuron coefficient gradients, from the stacked forward output and its gradient.
+pub fn backward(p: &StackedProblem, forward: &[f32], grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let layout = p.kind.layout();
+    if layout.body == KernelBody::Alpha {
+        return gathered_backward(p, forward, grad);
+    }
+    let (steps, neurons) = (p.num_steps, num_neurons(p));
+    let problem = p.lif();
+    let len = steps * neurons;
+    let plane = |values, name| output_plane(values, layout.output_plane(name), len);
+    let planes =
+        LifPlanes { spikes: plane(forward, Plane::Spikes), membrane: plane(forward, Plane::Membrane), synaptic: plane(forward, Plane::Synaptic) };
+    let (grad_spikes, grad_membrane, grad_synaptic) = (plane(grad, Plane::Spikes), plane(grad, Plane::Membrane), plane(grad, Plane::Synaptic));
+    let mut grad_input = vec![0.0; (steps + p.kind.states()) * neurons];
+    let mut grad_coeffs = vec![0.0; p.kind.coeff_rows() * neurons];
+    let pieces = column_blocks(&mut grad_input, neurons).into_iter().zip(column_blocks(&mut grad_coeffs, neurons));
+    blocks(neurons).into_par_iter().zip(pieces.collect::<Vec<_>>()).for_each(|(range, (mut input, coeffs))| {
+        // dL/dX's T row pieces, then one per starting state, then one per coefficient row.
+        let mut states: Vec<Option<&mut [f32]>> = input.split_off(steps).into_iter().map(Some).collect();
+        let mut coeffs: Vec<Option<&mut [f32]>> = coeffs.into_iter().map(Some).collect();
+        let mut state = |name: Plane| layout.state_row(name).and_then(|row| states[row].take()).unwrap_or_default();
+        let (initial, initial_synaptic, initial_spike) = (state(Plane::Membrane), state(Plane::Synaptic), state(Plane::Spikes));
+        let mut coeff = |name: Coefficient| layout.coefficient_row(name).and_then(|row| coeffs[row].take()).unwrap_or_default();
+        let out = LifGradientsMut {
+            input,
+            initial,
+            beta: coeff(Coefficient::Beta),
+            theta: coeff(Coefficient::Threshold),
+            initial_synaptic,
+            alpha: coeff(Coefficient::Alpha),
+            initial_spike,
+            recurrent: coeff(Coefficient::RecurrentWeight),
+        };
+        lif::lif_backward_columns(&problem, planes, grad_spikes, grad_membrane, grad_synaptic, range, out);
+    });
+    (grad_input, grad_coeffs)
+}
+
+/// Plane `row` of a stacked `[planes, len]` buffer; empty for a plane the kind does not have.
+fn output_plane(values: &[f32], row: Option<usize>, len: usize) -> &[f32] {
+    row.map_or(&[], |row| &values[row * len..(row + 1) * len])
+}
+
+/// `rows` (a block's pieces of `[planes · steps, N]`) as one list of `steps` pieces per plane.
+fn split_rows(rows: Vec<&mut [f32]>, steps: usize) -> Vec<Vec<&mut [f32]>> {
+    let mut rows = rows.into_iter();
+    let planes = rows.len() / steps;
+    (0..planes).map(|_| rows.by_ref().take(steps).collect()).collect()
+}
+
+/// The Alpha body's forward, on gathered blocks.
+fn gathered_forward(p: &StackedProblem) -> Vec<f32> {
     let neurons = num_neurons(p);
     if neurons <= BLOCK {
         return neuron::forward(p);
@@ -98,9 +172,8 @@ pub fn forward(p: &StackedProblem) -> Vec<f32> {
     out
 }
 
-/// [`neuron::backward`]: `[T + states, N]` input and state gradients and `[coeff_rows, N]`
-/// per-neuron coefficient gradients, from the stacked forward output and its gradient.
-pub fn backward(p: &StackedProblem, forward: &[f32], grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
+/// The Alpha body's backward, on gathered blocks.
+fn gathered_backward(p: &StackedProblem, forward: &[f32], grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
     let neurons = num_neurons(p);
     if neurons <= BLOCK {
         return neuron::backward(p, forward, grad);

@@ -8,7 +8,11 @@ use burn::tensor::DType;
 
 use super::blocked;
 use super::{LifOps, lif_backward_shapes, stacked_shape};
-use crate::backend::flex_io::{device_tensor, host_values, storage};
+use std::borrow::Cow;
+
+use burn::backend::TensorMetadata;
+
+use crate::backend::flex_io::{device_tensor, host_slice, host_steps, host_values, storage};
 use crate::neuron::{LifSpec, NeuronKind, SavedState};
 use crate::reference::neuron::StackedProblem;
 use crate::reference::saved_state;
@@ -21,12 +25,18 @@ impl LifOps for Flex {
         spec: LifSpec,
         kind: NeuronKind,
     ) -> FloatTensor<Self> {
-        let like = input.clone();
-        let (input, shape, dtype) = host_values(input);
-        let (initial, _, _) = host_values(initial);
-        let (coeffs, _, _) = host_values(coeffs);
-        let problem = StackedProblem { kind, spec, storage: storage(dtype), num_steps: shape[0], input: &input, initial: &initial, coeffs: &coeffs };
-        device_tensor(blocked::forward(&problem), stacked_shape(&shape, &kind), dtype, &like)
+        let (shape, dtype) = (input.shape(), input.dtype());
+        let (values, initial_values, coeff_values) = (host_steps(&input), host_slice(&initial), host_slice(&coeffs));
+        let problem = StackedProblem {
+            kind,
+            spec,
+            storage: storage(dtype),
+            num_steps: shape[0],
+            input: &values,
+            initial: &initial_values,
+            coeffs: &coeff_values,
+        };
+        device_tensor(blocked::forward(&problem), stacked_shape(&shape, &kind), dtype, &input)
     }
 
     fn lif_forward_compact(
@@ -56,25 +66,22 @@ impl LifOps for Flex {
         kind: NeuronKind,
         coeff_grads: bool,
     ) -> (FloatTensor<Self>, FloatTensor<Self>) {
-        let like = grad.clone();
-        let (grad, shape, dtype) = host_values(grad);
-        let (input, _, _) = host_values(input);
-        let (initial, _, _) = host_values(initial);
-        let (coeffs, _, _) = host_values(coeffs);
-        let plane = grad.len() / kind.outputs();
-        let forward = match spec.saved_state {
-            SavedState::Full => host_values(forward).0,
+        let (shape, dtype) = (grad.shape(), grad.dtype());
+        let (grad_values, input, initial, coeffs) = (host_slice(&grad), host_slice(&input), host_slice(&initial), host_slice(&coeffs));
+        let plane = grad_values.len() / kind.outputs();
+        let forward: Cow<[f32]> = match spec.saved_state {
+            SavedState::Full => host_slice(&forward),
             // The states as the f16 values they were saved as, stacked like the full output.
             SavedState::Compact => {
                 let words: Vec<u32> = host_values(forward).0.iter().map(|w| w.to_bits()).collect();
                 let (spikes, states) = saved_state::unpack(&words, shape[1], plane / shape[1], kind.outputs() - 1);
-                [vec![spikes], states].concat().concat()
+                Cow::Owned([vec![spikes], states].concat().concat())
             }
         };
         let (input_shape, coeff_grad_shape) = lif_backward_shapes(&shape, kind, coeff_grads);
         let problem = StackedProblem { kind, spec, storage: storage(dtype), num_steps: shape[1], input: &input, initial: &initial, coeffs: &coeffs };
-        let (grad_input, grad_coeffs) = blocked::backward(&problem, &forward, &grad);
+        let (grad_input, grad_coeffs) = blocked::backward(&problem, &forward, &grad_values);
         let grad_coeffs = if coeff_grads { grad_coeffs } else { vec![0.0; kind.coeff_rows()] };
-        (device_tensor(grad_input, input_shape, dtype, &like), device_tensor(grad_coeffs, coeff_grad_shape, DType::F32, &like))
+        (device_tensor(grad_input, input_shape, dtype, &grad), device_tensor(grad_coeffs, coeff_grad_shape, DType::F32, &grad))
     }
 }

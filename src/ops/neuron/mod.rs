@@ -198,7 +198,9 @@ fn run<const D: usize>(input: Tensor<D>, initial: Option<NeuronState<D>>, neuron
     }
     let coeffs = Tensor::cat(rows, 0);
     let initial = Tensor::cat(layout.states.iter().map(|&plane| state_row(plane)).collect(), 0);
-    let flat = input.reshape([steps, neurons]);
+    // Already `[T, N]`: no reshape, which on the CPU backend would copy an input broadcast
+    // over T (a current expanded over the steps) into T rows before the kernel reads it.
+    let flat: Tensor<2> = if D == 2 { Tensor::from_dispatch(input.into_dispatch()) } else { input.reshape([steps, neurons]) };
     let stacked =
         Tensor::<3>::from_dispatch(Dispatch::lif_forward(flat.into_dispatch(), initial.into_dispatch(), coeffs.into_dispatch(), neuron.spec, kind));
     let plane = |plane: Plane| layout.output_plane(plane).map(|row| stacked.clone().slice([row..row + 1]).reshape(dims));

@@ -19,7 +19,8 @@ mod train;
 use std::process::ExitCode;
 
 /// Training on the CPU path frees and reallocates tensors of tens of MB every step; mimalloc
-/// reuses them where the system allocator returns them to the OS each time (see Cargo.toml).
+/// reuses them where the system allocator returns them to the OS each time (see Cargo.toml
+/// and `burn_neuro_cli::allocator`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -60,6 +61,7 @@ enum Command {
 fn main() -> ExitCode {
     // Before any thread exists, and before wgpu loads the GL/Vulkan loaders that complain.
     runtime_dir::ensure();
+    burn_neuro_cli::allocator::keep_freed_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Info(args) => info::run(args),
