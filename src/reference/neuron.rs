@@ -64,7 +64,7 @@ impl<'a> StackedProblem<'a> {
         }
     }
 
-    fn alpha(&self) -> AlphaProblem<'a> {
+    pub(crate) fn alpha(&self) -> AlphaProblem<'a> {
         AlphaProblem {
             spec: self.spec,
             storage: self.storage,
