@@ -262,6 +262,14 @@ fn forward_repeated_equals_forward_on_the_expanded_current() {
             let (ga, gb) = (loss(repeated).backward(), loss(expanded).backward());
             assert_eq!(values(a.grad(&ga).expect("dI")), values(b.grad(&gb).expect("dI")), "{device:?} per-neuron {per_neuron}: current gradient");
         }
+        // A layer with more state than a membrane: the same through the shared macro.
+        let synaptic = burn_neuro::snn::SynapticConfig::new(0.8, 0.9).init(&device).expect("valid");
+        let current = tensor(uniform(batch * features, 62, -0.3, 0.9), [batch, features], DType::F32, &device);
+        let repeated = synaptic.forward_repeated::<2, 3>(current.clone(), steps);
+        let expanded = synaptic.forward(current.unsqueeze_dim::<3>(0).expand([steps, batch, features]), None);
+        for (a, b) in [(repeated.spikes, expanded.spikes), (repeated.membrane, expanded.membrane)] {
+            assert_eq!(values(a), values(b), "{device:?} Synaptic");
+        }
         let layer = LeakyConfig::new(0.9).init(&device).expect("valid");
         let current = tensor(vec![0.5; 4], [4], DType::F32, &device);
         assert!(layer.try_forward_repeated::<1, 3>(current.clone(), 5).is_err(), "D2 must be D + 1");

@@ -59,6 +59,50 @@ pub(super) fn check_time_major(dims: &[usize], neurons: usize) -> Result<()> {
     Ok(())
 }
 
+/// Adds `forward_repeated` and `try_forward_repeated` (one input current at every step) to a
+/// layer made by [`neuron_layer`].
+macro_rules! repeated_input {
+    ($layer:ty) => {
+        impl $layer {
+            /// All `steps` steps driven by the same input at every step (a static input's
+            /// first layer, whose current is computed once): `current` is one step
+            /// `[batch, ...]`, the planes `[steps, batch, ...]` (`D2 = D + 1`), every state
+            /// starting at zero. The same as [`forward`](Self::forward) on the current
+            /// expanded over the steps, except that the CPU backend then reads one copy of it
+            /// instead of materializing `steps` (for a layer with per-neuron parameters it is
+            /// exactly that).
+            ///
+            /// Panics with the error's message where [`try_forward_repeated`](Self::try_forward_repeated) returns one.
+            pub fn forward_repeated<const D: usize, const D2: usize>(&self, current: Tensor<D>, steps: usize) -> NeuronOutput<D2> {
+                $crate::error::or_panic(self.try_forward_repeated(current, steps))
+            }
+
+            /// [`forward_repeated`](Self::forward_repeated), returning a bad input's error instead of panicking.
+            pub fn try_forward_repeated<const D: usize, const D2: usize>(&self, current: Tensor<D>, steps: usize) -> Result<NeuronOutput<D2>> {
+                let dims = current.dims();
+                if D2 != D + 1 {
+                    return Err($crate::error::NeuroError::Shape {
+                        argument: "current",
+                        actual: dims.to_vec(),
+                        expected: format!("rank {} (one step of the rank-{D2} output)", D2.saturating_sub(1)),
+                    });
+                }
+                let mut out_dims = [steps; D2];
+                out_dims[1..].copy_from_slice(&dims);
+                $crate::snn::layer::check_time_major(&out_dims, self.neuron_count())?;
+                if self.neuron_count() > 1 {
+                    // Per-neuron parameters are checked against the `[T, batch, ...]` layout.
+                    return self.fused(current.unsqueeze_dim::<D2>(0).expand(out_dims), None, false);
+                }
+                // `[steps, N]` with stride 0 along the steps: the fused op takes it as it is.
+                let neurons = dims.iter().product::<usize>();
+                let flat = current.reshape([1, neurons]).expand([steps, neurons]);
+                Ok(self.fused(flat, None, false)?.map(|plane| plane.reshape(out_dims)))
+            }
+        }
+    };
+}
+
 /// Adds `forward`, `try_forward`, `step`, `try_step` and the [`NeuronLayer`] impl to a layer
 /// with a `fused` method. `state`: the layer takes a [`NeuronState`]; `membrane`: a membrane
 /// tensor (all a `Leaky` neuron carries).
@@ -103,6 +147,8 @@ macro_rules! neuron_layer {
                 self.multi_step_checked(input, state)
             }
         }
+
+        $crate::snn::layer::repeated_input!($layer);
     };
     ($layer:ty, membrane) => {
         impl $layer {
@@ -138,42 +184,6 @@ macro_rules! neuron_layer {
                 self.fused(input, membrane.map(NeuronState::new), true)
             }
 
-            /// All `steps` steps driven by the same input at every step (a static input's
-            /// first layer, whose current is computed once): `current` is one step
-            /// `[batch, ...]`, the planes `[steps, batch, ...]` (`D2 = D + 1`), the membrane
-            /// starting at zero. The same as [`forward`](Self::forward) on the current
-            /// expanded over the steps, except that the CPU backend then reads one copy of it
-            /// instead of materializing `steps` (for a layer with per-neuron parameters it is
-            /// exactly that).
-            ///
-            /// Panics with the error's message where [`try_forward_repeated`](Self::try_forward_repeated) returns one.
-            pub fn forward_repeated<const D: usize, const D2: usize>(&self, current: Tensor<D>, steps: usize) -> NeuronOutput<D2> {
-                $crate::error::or_panic(self.try_forward_repeated(current, steps))
-            }
-
-            /// [`forward_repeated`](Self::forward_repeated), returning a bad input's error instead of panicking.
-            pub fn try_forward_repeated<const D: usize, const D2: usize>(&self, current: Tensor<D>, steps: usize) -> Result<NeuronOutput<D2>> {
-                let dims = current.dims();
-                if D2 != D + 1 {
-                    return Err($crate::error::NeuroError::Shape {
-                        argument: "current",
-                        actual: dims.to_vec(),
-                        expected: format!("rank {} (one step of the rank-{D2} output)", D2.saturating_sub(1)),
-                    });
-                }
-                let mut out_dims = [steps; D2];
-                out_dims[1..].copy_from_slice(&dims);
-                $crate::snn::layer::check_time_major(&out_dims, self.neuron_count())?;
-                if self.neuron_count() > 1 {
-                    // Per-neuron parameters are checked against the `[T, batch, ...]` layout.
-                    return self.fused(current.unsqueeze_dim::<D2>(0).expand(out_dims), None, false);
-                }
-                // `[steps, N]` with stride 0 along the steps: the fused op takes it as it is.
-                let neurons = dims.iter().product::<usize>();
-                let flat = current.reshape([1, neurons]).expand([steps, neurons]);
-                Ok(self.fused(flat, None, false)?.map(|plane| plane.reshape(out_dims)))
-            }
-
             /// Truncated BPTT: runs `[T, ...]` in chunks of `chunk` steps (one fused launch
             /// each) and carries the membrane across chunk boundaries *detached*, so gradients
             /// flow back at most `chunk` steps and the graph of earlier chunks can be freed.
@@ -188,7 +198,10 @@ macro_rules! neuron_layer {
                 self.multi_step_checked(input, state.map(|s| NeuronState::new(s.membrane)))
             }
         }
+
+        $crate::snn::layer::repeated_input!($layer);
     };
 }
 
 pub(crate) use neuron_layer;
+pub(crate) use repeated_input;
