@@ -122,7 +122,8 @@ pub struct LifRowsMut<'o> {
     pub synaptic: Vec<&'o mut [f32]>,
 }
 
-/// Forward outputs read by the backward, `[T, N]` each (synaptic empty for LIF).
+/// Forward outputs read by the backward, or their gradients, `[T, N]` each (synaptic empty for
+/// LIF).
 #[derive(Debug, Clone, Copy)]
 pub struct LifPlanes<'a> {
     pub spikes: &'a [f32],
@@ -333,24 +334,17 @@ pub fn lif_backward(p: &LifProblem, forward: &LifOutputs, grad_spikes: &[f32], g
         initial_spike: &mut grads.initial_spike,
         recurrent: &mut grads.recurrent,
     };
-    lif_backward_columns(p, forward.planes(), grad_spikes, grad_membrane, grad_synaptic, 0..neurons, out);
+    let grad = LifPlanes { spikes: grad_spikes, membrane: grad_membrane, synaptic: grad_synaptic };
+    lif_backward_columns(p, forward.planes(), grad, 0..neurons, out);
     grads
 }
 
-/// [`lif_backward`] for the neurons of `columns` only, written into `out`; `forward` and the
-/// output gradients are the whole `[T, N]` planes. Time-outer over the range, as
+/// [`lif_backward`] for the neurons of `columns` only, written into `out`; `forward` and
+/// `grad` (dL/dS, dL/dU, dL/dI) are the whole `[T, N]` planes. Time-outer over the range, as
 /// [`lif_forward_columns`]; each step first evaluates the surrogate for the whole row (it does
 /// not depend on the gradients flowing back), then runs the reverse scan.
-pub fn lif_backward_columns(
-    p: &LifProblem,
-    forward: LifPlanes,
-    grad_spikes: &[f32],
-    grad_membrane: &[f32],
-    grad_synaptic: &[f32],
-    columns: Range<usize>,
-    out: LifGradientsMut,
-) {
-    specialized!(backward_columns, p, (p, forward, grad_spikes, grad_membrane, grad_synaptic, columns, out))
+pub fn lif_backward_columns(p: &LifProblem, forward: LifPlanes, grad: LifPlanes, columns: Range<usize>, out: LifGradientsMut) {
+    specialized!(backward_columns, p, (p, forward, grad, columns, out))
 }
 
 /// The row piece before `row` (step t − 1) of a `[T, N]` plane, or the starting values at t = 0.
@@ -379,12 +373,11 @@ fn surrogate_row(surrogate: Surrogate, v: &[f32], theta: &[f32], out: &mut [f32]
 fn backward_columns<const RESET: u8, const DELAY: bool, const PLAIN: bool>(
     p: &LifProblem,
     forward: LifPlanes,
-    grad_spikes: &[f32],
-    grad_membrane: &[f32],
-    grad_synaptic: &[f32],
+    grad: LifPlanes,
     columns: Range<usize>,
     out: LifGradientsMut,
 ) {
+    let LifPlanes { spikes: grad_spikes, membrane: grad_membrane, synaptic: grad_synaptic } = grad;
     let (steps, neurons, width) = (p.num_steps, p.num_neurons, columns.len());
     let start = columns.start;
     let reset_mode = reset_mode(RESET);

@@ -130,9 +130,9 @@ pub fn backward(p: &StackedProblem, forward: &[f32], grad: &[f32]) -> (Vec<f32>,
                     alpha: coeff(Coefficient::Alpha),
                     recurrent: coeff(Coefficient::RecurrentWeight),
                 };
-                let (grad_spikes, grad_membrane, grad_synaptic) =
-                    (plane(grad, Plane::Spikes), plane(grad, Plane::Membrane), plane(grad, Plane::Synaptic));
-                lif::lif_backward_columns(&p.lif(), planes, grad_spikes, grad_membrane, grad_synaptic, range, out);
+                let grads =
+                    LifPlanes { spikes: plane(grad, Plane::Spikes), membrane: plane(grad, Plane::Membrane), synaptic: plane(grad, Plane::Synaptic) };
+                lif::lif_backward_columns(&p.lif(), planes, grads, range, out);
             }
             KernelBody::Alpha => {
                 let planes = AlphaPlanes {
