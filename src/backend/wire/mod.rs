@@ -3,8 +3,8 @@
 //!
 //! Every op is recorded as one `CustomOpIr` whose id names the op and whose scalars carry *all*
 //! of its non-tensor arguments (neuron spec, crossbar settings, seeds, …), encoded by
-//! [`encode`]. Whoever executes the IR — the local Fusion stream, or a server that received it
-//! inside a cached graph — decodes them with [`decode`] and calls the backend's op through the
+//! `encode`. Whoever executes the IR — the local Fusion stream, or a server that received it
+//! inside a cached graph — decodes them with `decode` and calls the backend's op through the
 //! one per-family `run` function. The IR alone is enough to run the op: Burn's remote backend
 //! ships fused graphs as IR only, so an argument left out of the IR would be lost there (Burn's
 //! generated Fusion wrapper records only primitive arguments, which is why ours is written here).
