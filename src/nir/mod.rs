@@ -5,7 +5,7 @@
 //! This module reads and writes the files themselves, in pure Rust (no libhdf5): [`read`]
 //! gives a checked [`NirGraph`] — every node's type known, every field it needs present, no
 //! field it does not take, parameter shapes consistent, every edge between existing nodes —
-//! and [`write`] stores one the way `nir.write` does, so `nir.read` accepts it. The layout:
+//! and [`write()`] stores one the way `nir.write` does, so `nir.read` accepts it. The layout:
 //!
 //! ```text
 //! /version                 "1.0.8" (scalar string)
@@ -15,7 +15,7 @@
 //! /node/nodes/<name>/<field>  its parameters (arrays, integers or a string)
 //! ```
 //!
-//! [`import`] turns a graph into a runnable, trainable [`NirModel`] (the time step and the
+//! [`import()`] turns a graph into a runnable, trainable [`NirModel`] (the time step and the
 //! discretisation made explicit in [`ImportOptions`]).
 //!
 //! [`export_chain`] turns a chain of our layers (`Linear`, `Conv2d`, pooling, flattening,

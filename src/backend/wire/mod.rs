@@ -46,7 +46,7 @@ macro_rules! families {
         }
 
         /// Runs op `id` from its IR on backend `B`: `inputs` in the op's order, `scalars` as
-        /// [`encode`] wrote them. Panics on an unknown id or malformed scalars (the IR is ours:
+        /// `encode` wrote them. Panics on an unknown id or malformed scalars (the IR is ours:
         /// either means a client and executor of different builds).
         pub fn execute<B: NeuroOps>(id: &str, inputs: Vec<FloatTensor<B>>, scalars: &[ScalarIr]) -> Vec<FloatTensor<B>> {
             let ran: Ran<B> = Err(inputs);

@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::{LifOutputs, LifPlanes, LifProblem, clamped, integrate, is_plain, per_neuron, quantized, reset_code, reset_mode, step_indicator, store};
 use crate::neuron::{ResetMode, Surrogate};
 
-/// Gradients of the loss with respect to each input of [`lif_forward`].
+/// Gradients of the loss with respect to each input of [`lif_forward`](super::lif_forward).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LifGradients {
     /// `[T, N]`, rounded to the storage dtype.
@@ -78,7 +78,7 @@ pub fn lif_backward(p: &LifProblem, forward: &LifOutputs, grad_spikes: &[f32], g
 
 /// [`lif_backward`] for the neurons of `columns` only, written into `out`; `forward` and
 /// `grad` (dL/dS, dL/dU, dL/dI) are the whole `[T, N]` planes. Time-outer over the range, as
-/// [`lif_forward_columns`]; each step first evaluates the surrogate for the whole row (it does
+/// [`lif_forward_columns`](super::lif_forward_columns); each step first evaluates the surrogate for the whole row (it does
 /// not depend on the gradients flowing back), then runs the reverse scan.
 pub fn lif_backward_columns(p: &LifProblem, forward: LifPlanes, grad: LifPlanes, columns: Range<usize>, out: LifGradientsMut) {
     specialized!(backward_columns, p, (p, forward, grad, columns, out))

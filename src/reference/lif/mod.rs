@@ -4,7 +4,7 @@
 //! the neurons, and neuron `n` uses index `n % len`, which is how a per-feature parameter
 //! broadcasts over a `[batch, features]` layer. Both passes run a range of neurons
 //! time-outer (the CPU path splits a layer into ranges over its cores); the backward is in
-//! [`backward`].
+//! `backward.rs`.
 
 use std::ops::Range;
 
