@@ -1,11 +1,11 @@
 //! Moving Flex (CPU backend) tensors to and from the f32 vectors the CPU references work on.
 
+use std::borrow::Cow;
+
 use burn::backend::Flex;
 use burn::backend::ops::FloatTensorOps;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{TensorMetadata, try_read_sync};
-use std::borrow::Cow;
-
 use burn::tensor::{DType, Shape, TensorData};
 
 use crate::reference::Storage;

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::Storage;
+use super::{Storage, clamped, per_neuron};
 use crate::neuron::{LifSpec, ResetMode};
 
 /// The inputs of one fused `Alpha` call, as f32 values (already rounded to the storage dtype).
@@ -71,12 +71,6 @@ fn step_indicator(value: f32, threshold: f32) -> f32 {
     if value > threshold { 1.0 } else { 0.0 }
 }
 
-/// A per-neuron value of period `values.len()` as the neurons of `columns` read it (neuron n
-/// uses `n % len`), clamped to [0, 1] where `clamp`.
-fn per_neuron(values: &[f32], columns: &Range<usize>, clamp: bool) -> Vec<f32> {
-    columns.clone().map(|n| values[n % values.len()]).map(|v| if clamp { v.clamp(0.0, 1.0) } else { v }).collect()
-}
-
 impl AlphaProblem<'_> {
     fn quantize(&self, value: f32) -> f32 {
         self.spec.state_quant.map_or(value, |q| q.apply(value))
@@ -132,9 +126,9 @@ pub fn alpha_forward(p: &AlphaProblem) -> AlphaOutputs {
 /// the range, each neuron with the same f32 operations in the same order as anywhere else.
 pub fn alpha_forward_columns(p: &AlphaProblem, columns: Range<usize>, mut out: AlphaRowsMut) {
     let (steps, neurons, width) = (p.num_steps, p.num_neurons, columns.len());
-    let alpha = per_neuron(p.alpha, &columns, true);
-    let beta = per_neuron(p.beta, &columns, true);
-    let theta = per_neuron(p.theta, &columns, false);
+    let alpha = clamped(per_neuron(p.alpha, &columns));
+    let beta = clamped(per_neuron(p.beta, &columns));
+    let theta = per_neuron(p.theta, &columns);
     let tau: Vec<f32> = alpha.iter().zip(&beta).map(|(&a, &b)| alpha_tau(a, b)).collect();
     let mut mem = p.initial_membrane[columns.clone()].to_vec();
     let mut exc = p.initial_excitatory[columns.clone()].to_vec();
@@ -199,9 +193,9 @@ pub fn alpha_backward(p: &AlphaProblem, forward: &AlphaOutputs, grad: [&[f32]; 4
 pub fn alpha_backward_columns(p: &AlphaProblem, forward: AlphaPlanes, grad: [&[f32]; 4], columns: Range<usize>, out: AlphaGradientsMut) {
     let (steps, neurons, width) = (p.num_steps, p.num_neurons, columns.len());
     let [grad_spikes, grad_membrane, grad_excitatory, grad_inhibitory] = grad;
-    let alpha = per_neuron(p.alpha, &columns, true);
-    let beta = per_neuron(p.beta, &columns, true);
-    let theta = per_neuron(p.theta, &columns, false);
+    let alpha = clamped(per_neuron(p.alpha, &columns));
+    let beta = clamped(per_neuron(p.beta, &columns));
+    let theta = per_neuron(p.theta, &columns);
     let tau: Vec<f32> = alpha.iter().zip(&beta).map(|(&a, &b)| alpha_tau(a, b)).collect();
     let initial_membrane = &p.initial_membrane[columns.clone()];
     let (initial_excitatory, initial_inhibitory) = (&p.initial_excitatory[columns.clone()], &p.initial_inhibitory[columns.clone()]);
@@ -249,7 +243,7 @@ pub fn alpha_backward_columns(p: &AlphaProblem, forward: AlphaPlanes, grad: [&[f
         }
     }
     // torch's clamp passes the gradient where 0 <= value <= 1.
-    let (alpha_raw, beta_raw) = (per_neuron(p.alpha, &columns, false), per_neuron(p.beta, &columns, false));
+    let (alpha_raw, beta_raw) = (per_neuron(p.alpha, &columns), per_neuron(p.beta, &columns));
     for j in 0..width {
         out.initial_excitatory[j] = p.storage.round(carry_exc[j]);
         out.initial_inhibitory[j] = p.storage.round(carry_inh[j]);

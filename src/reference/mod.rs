@@ -18,6 +18,18 @@ pub mod spike_propagate;
 pub mod spikegen;
 pub mod wox_node;
 
+/// A per-neuron parameter of period `values.len()` as the neurons of `columns` read it
+/// (neuron n uses `n % len`: how a per-feature value broadcasts over a `[batch, features]`
+/// layer).
+pub(crate) fn per_neuron(values: &[f32], columns: &std::ops::Range<usize>) -> Vec<f32> {
+    columns.clone().map(|n| values[n % values.len()]).collect()
+}
+
+/// Decays (β, α) as the kernels use them: clamped to [0, 1].
+pub(crate) fn clamped(values: Vec<f32>) -> Vec<f32> {
+    values.into_iter().map(|v| v.clamp(0.0, 1.0)).collect()
+}
+
 /// How a kernel stores tensors in memory; arithmetic is always f32.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Storage {

@@ -2,15 +2,15 @@
 //! parallel, see `blocked`), so every model that uses our ops also runs on a machine without a
 //! GPU.
 
+use std::borrow::Cow;
+
 use burn::backend::Flex;
+use burn::backend::TensorMetadata;
 use burn::backend::tensor::FloatTensor;
 use burn::tensor::DType;
 
 use super::blocked;
 use super::{LifOps, lif_backward_shapes, stacked_shape};
-use std::borrow::Cow;
-
-use burn::backend::TensorMetadata;
 
 use crate::backend::flex_io::{device_tensor, host_slice, host_steps, host_values, storage};
 use crate::neuron::{LifSpec, NeuronKind, SavedState};

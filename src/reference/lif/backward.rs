@@ -3,8 +3,9 @@
 
 use std::ops::Range;
 
-use super::{LifOutputs, LifPlanes, LifProblem, clamped, integrate, is_plain, per_neuron, quantized, reset_code, reset_mode, step_indicator, store};
+use super::{LifOutputs, LifPlanes, LifProblem, integrate, is_plain, quantized, reset_code, reset_mode, step_indicator, store};
 use crate::neuron::{ResetMode, Surrogate};
+use crate::reference::{clamped, per_neuron};
 
 /// Gradients of the loss with respect to each input of [`lif_forward`](super::lif_forward).
 #[derive(Debug, Clone, PartialEq)]

@@ -8,7 +8,7 @@
 
 use std::ops::Range;
 
-use super::Storage;
+use super::{Storage, clamped, per_neuron};
 use crate::neuron::{LifSpec, ResetMode};
 
 /// The inputs of one fused LIF call, as f32 values (already rounded to the storage dtype).
@@ -83,17 +83,6 @@ fn quantize(p: &LifProblem, value: f32) -> f32 {
         Some(quant) => quant.apply(value),
         None => value,
     }
-}
-
-/// A per-neuron parameter of period `values.len()` as the neurons of `columns` read it
-/// (neuron n uses `n % len`).
-fn per_neuron(values: &[f32], columns: &Range<usize>) -> Vec<f32> {
-    columns.clone().map(|n| values[n % values.len()]).collect()
-}
-
-/// β, α: the decays as used, clamped to [0, 1].
-fn clamped(values: Vec<f32>) -> Vec<f32> {
-    values.into_iter().map(|v| v.clamp(0.0, 1.0)).collect()
 }
 
 /// One call's `[T, N]` output planes restricted to a range of neurons: for each plane, one
